@@ -1,0 +1,120 @@
+import Logging
+import NIOPosix
+import Synchronization
+
+/// One connection to the broker, opened on first use and again after any failure.
+///
+/// rabbitmq-c connections are not thread-safe and every call blocks, so a link runs all
+/// its calls on one thread of its own. The topology is declared on every new connection,
+/// which makes a broker that lost its definitions whole again.
+public final class BrokerLink: Sendable {
+    /// The session of a link, touched only on the link's own thread.
+    private final class SessionBox: @unchecked Sendable {
+        var session: AMQPSession?
+        /// Read from any thread by `/readyz`; hence atomic.
+        let connected = Atomic<Bool>(false)
+    }
+
+    public let name: String
+    private let configuration: BrokerConfiguration
+    private let topology: Topology
+    private let thread: NIOThreadPool
+    private let box = SessionBox()
+    private let logger: Logger
+
+    /// `name` appears in logs (e.g. `publisher`, `consumer:publishing.events`).
+    public init(name: String, configuration: BrokerConfiguration, topology: Topology, logger: Logger) {
+        self.name = name
+        self.configuration = configuration
+        self.topology = topology
+        self.logger = logger
+        self.thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+    }
+
+    /// Whether the last call on the link found the broker.
+    public var isConnected: Bool { box.connected.load(ordering: .relaxed) }
+
+    /// Runs `body` on the link's thread with an open session, connecting first if needed.
+    /// When `body` fails and the session is broken, the session is dropped for the next call.
+    func withSession<Result: Sendable>(_ body: @escaping @Sendable (AMQPSession) throws -> Result) async throws -> Result {
+        let box = self.box, configuration = self.configuration, topology = self.topology
+        let logger = self.logger, name = self.name
+        do {
+            return try await thread.runIfActive {
+                let session: AMQPSession
+                if let open = box.session, open.isOpen {
+                    session = open
+                } else {
+                    box.session = nil
+                    session = try AMQPSession(configuration: configuration)
+                    try topology.declare(on: session)
+                    box.session = session
+                    logger.info("connected to the broker", metadata: ["bus.link": .string(name)])
+                }
+                box.connected.store(true, ordering: .relaxed)
+                do {
+                    return try body(session)
+                } catch {
+                    if !session.isOpen {
+                        box.session = nil
+                        box.connected.store(false, ordering: .relaxed)
+                    }
+                    throw error
+                }
+            }
+        } catch {
+            if box.session == nil { box.connected.store(false, ordering: .relaxed) }
+            throw error
+        }
+    }
+
+    /// Drops the session; the next call opens a new one. Unacknowledged deliveries go back to their queue.
+    public func reset() async {
+        let box = self.box
+        _ = try? await thread.runIfActive { box.session = nil }
+        box.connected.store(false, ordering: .relaxed)
+    }
+
+    /// Connects if needed and declares the topology; throws when the broker is unreachable.
+    public func ping() async throws {
+        _ = try await withSession { _ in true }
+    }
+
+    /// Publishes the messages, then waits once for the broker's confirms of all of them.
+    public func publish(_ messages: [OutgoingMessage], confirmTimeoutSeconds: Double = 10) async throws {
+        guard !messages.isEmpty else { return }
+        try await withSession { try $0.publishConfirmed(messages, timeoutSeconds: confirmTimeoutSeconds) }
+    }
+
+    /// Messages ready in `queue`.
+    public func messageCount(queue: String) async throws -> Int {
+        try await withSession { try $0.messageCount(queue: queue) }
+    }
+
+    /// Closes the connection and stops the link's thread.
+    public func close() async {
+        await reset()
+        try? await thread.shutdownGracefully()
+    }
+}
+
+/// Growing delays between reconnection attempts: 100 ms doubling to a cap, with jitter.
+public struct Backoff: Sendable {
+    private var attempt = 0
+    private let initialMilliseconds: Int
+    private let capMilliseconds: Int
+
+    public init(initialMilliseconds: Int = 100, capMilliseconds: Int = 5_000) {
+        self.initialMilliseconds = initialMilliseconds
+        self.capMilliseconds = capMilliseconds
+    }
+
+    public mutating func next() -> Duration {
+        let base = min(capMilliseconds, initialMilliseconds << min(attempt, 16))
+        attempt += 1
+        return .milliseconds(base / 2 + Int.random(in: 0...max(1, base / 2)))
+    }
+
+    public mutating func reset() { attempt = 0 }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// What a handler decided about one delivery.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// Done (or a duplicate): acknowledge.
+    case ack
+    /// Failed for a reason that may pass: try again after the queue's next delay,
+    /// or dead-letter once the attempts are used up.
+    case retry(reason: String)
+    /// Can never succeed (malformed, unknown version): straight to `<queue>.dead`.
+    case deadLetter(reason: String)
+}
+
+/// Consumes one queue with manual acknowledgement and an explicit prefetch, settling each
+/// delivery only after its handler has returned (so after its transaction committed).
+///
+/// Failed deliveries go to the retry exchange with a growing delay and come back; after
+/// the queue's `maxAttempts` they go to `<queue>.dead` with the reason in a header. On
+/// graceful shutdown the delivery in hand is settled, then the loop returns; what was
+/// prefetched but not handled goes back to the queue when the connection closes.
+public final class BusConsumer: Service, Sendable {
+    public typealias Handler = @Sendable (Delivery) async -> DeliveryOutcome
+
+    private let queue: Topology.Queue
+    private let prefetch: Int
+    private let link: BrokerLink
+    private let publisher: BrokerLink
+    private let handler: Handler
+    private let logger: Logger
+    private let handled: Counter
+    private let retried: Counter
+    private let deadLettered: Counter
+
+    /// `link` must be the consumer's own; `publisher` sends retries and dead letters with confirms.
+    public init(
+        queue: Topology.Queue, prefetch: Int, link: BrokerLink, publisher: BrokerLink, logger: Logger,
+        handler: @escaping Handler
+    ) {
+        self.queue = queue
+        self.prefetch = prefetch
+        self.link = link
+        self.publisher = publisher
+        self.handler = handler
+        self.logger = logger
+        handled = Counter(label: "portal_messages_handled_total", dimensions: [("queue", queue.name)])
+        retried = Counter(label: "portal_messages_retried_total", dimensions: [("queue", queue.name)])
+        deadLettered = Counter(label: "portal_messages_dead_lettered_total", dimensions: [("queue", queue.name)])
+    }
+
+    public func run() async throws {
+        var backoff = Backoff()
+        var consuming = false
+        let queue = self.queue, prefetch = self.prefetch
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                if !consuming {
+                    try await link.withSession { try $0.consume(queue: queue.name, prefetch: prefetch) }
+                    consuming = true
+                    backoff.reset()
+                    logger.info("consuming", metadata: ["bus.queue": .string(queue.name)])
+                }
+                guard let delivery = try await link.withSession({ try $0.nextDelivery(timeoutSeconds: 0.5) }) else {
+                    continue
+                }
+                let outcome = await handler(delivery)
+                try await settle(delivery, outcome)
+            } catch {
+                consuming = false
+                await link.reset()
+                let delay = backoff.next()
+                logger.warning(
+                    "consumer lost the broker; reconnecting",
+                    metadata: ["bus.queue": .string(queue.name), "error": .string("\(error)"), "retry.in": .string("\(delay)")])
+                try? await Task.sleep(for: delay)
+            }
+        }
+        await link.close()
+    }
+
+    private func settle(_ delivery: Delivery, _ outcome: DeliveryOutcome) async throws {
+        var metadata: Logger.Metadata = ["bus.queue": .string(queue.name), "message.id": .string(delivery.messageId ?? "-")]
+        switch outcome {
+        case .ack:
+            handled.increment()
+        case .retry(let reason) where delivery.attempt < queue.maxAttempts:
+            let tier = queue.retryTier(afterAttempt: delivery.attempt)
+            let retry = delivery.republished(
+                exchange: Topology.retryExchange, routingKey: queue.retryQueue(tier: tier),
+                headers: [
+                    Topology.Header.attempt: .int(Int64(delivery.attempt + 1)),
+                    Topology.Header.lastError: .string(String(reason.prefix(500))),
+                ])
+            do {
+                try await publisher.publish([retry])
+            } catch {
+                return try await requeue(delivery, because: error)
+            }
+            retried.increment()
+            metadata["message.attempt"] = .stringConvertible(delivery.attempt)
+            logger.warning("handler failed; retrying later: \(reason)", metadata: metadata)
+        case .retry(let reason), .deadLetter(let reason):
+            let dead = delivery.republished(
+                exchange: Topology.deadExchange, routingKey: queue.name,
+                headers: [
+                    Topology.Header.deathReason: .string(String(reason.prefix(1000))),
+                    Topology.Header.deadFrom: .string(queue.name),
+                    Topology.Header.attempt: .int(Int64(delivery.attempt)),
+                ])
+            do {
+                try await publisher.publish([dead])
+            } catch {
+                return try await requeue(delivery, because: error)
+            }
+            deadLettered.increment()
+            metadata["message.attempt"] = .stringConvertible(delivery.attempt)
+            logger.error("message dead-lettered: \(reason)", metadata: metadata)
+        }
+        try await link.withSession { try $0.ack(delivery.deliveryTag) }
+    }
+
+    /// The retry or dead-letter copy could not be published: give the message back to its
+    /// queue (the broker's delivery limit bounds how often) rather than lose it.
+    private func requeue(_ delivery: Delivery, because error: any Error) async throws {
+        logger.warning("cannot publish a retry; requeueing", metadata: ["bus.queue": .string(queue.name), "error": .string("\(error)")])
+        try? await Task.sleep(for: .milliseconds(500))
+        try await link.withSession { try $0.reject(delivery.deliveryTag, requeue: true) }
+    }
+}

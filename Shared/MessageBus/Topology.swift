@@ -1,0 +1,121 @@
+/// The exchanges and queues of the portal (DESIGN.md, Messages), declared at every start.
+///
+/// ```
+/// portal.events (topic) ──binding keys──▶ <queue>            (quorum)
+///        │ unroutable                          │ handler fails, attempt < max
+///        ▼                                     ▼
+/// portal.unrouted (fanout) ▶ portal.unrouted   portal.retry (direct) ▶ <queue>.retry.<n> (TTL) ─▶ back to <queue>
+///                                              │ attempt = max, or the broker's delivery limit
+///                                              ▼
+///                                       portal.dead (direct) ▶ <queue>.dead  (reason in headers)
+/// ```
+public struct Topology: Sendable {
+    public static let eventsExchange = "portal.events"
+    public static let retryExchange = "portal.retry"
+    public static let deadExchange = "portal.dead"
+    public static let unroutedExchange = "portal.unrouted"
+    public static let unroutedQueue = "portal.unrouted"
+
+    /// `x-` arguments, named once.
+    public enum Argument {
+        public static let queueType = "x-queue-type"
+        public static let deadLetterExchange = "x-dead-letter-exchange"
+        public static let deadLetterRoutingKey = "x-dead-letter-routing-key"
+        public static let messageTTL = "x-message-ttl"
+        public static let deliveryLimit = "x-delivery-limit"
+        public static let alternateExchange = "alternate-exchange"
+    }
+
+    /// Headers the retry and dead-letter paths write.
+    public enum Header {
+        /// 1 on first delivery; incremented by each retry.
+        public static let attempt = "x-attempt"
+        /// The routing key of the original publish.
+        public static let originalRoutingKey = "x-original-routing-key"
+        /// The error of the last failed attempt.
+        public static let lastError = "x-last-error"
+        /// Why the message was dead-lettered.
+        public static let deathReason = "x-death-reason"
+        /// The queue whose handler gave up.
+        public static let deadFrom = "x-dead-from"
+        /// When `portalctl dead-letters replay` sent it back.
+        public static let replayedAt = "x-replayed-at"
+    }
+
+    /// One consuming service's queue.
+    public struct Queue: Sendable, Equatable {
+        /// e.g. `publishing.events`.
+        public var name: String
+        /// Routing keys (topic patterns) it receives from `portal.events`.
+        public var bindings: [String]
+        /// Delays before each retry, growing; the last repeats.
+        public var retryDelaysMilliseconds: [Int]
+        /// Deliveries (first + retries) before the message is dead-lettered.
+        public var maxAttempts: Int
+        /// The broker's own limit on redeliveries of one message (a consumer that crashes
+        /// on it every time); past it the broker dead-letters to `<name>.dead`.
+        public var brokerDeliveryLimit: Int
+
+        public init(
+            name: String, bindings: [String], retryDelaysMilliseconds: [Int] = [1_000, 5_000, 30_000],
+            maxAttempts: Int = 5, brokerDeliveryLimit: Int = 20
+        ) {
+            self.name = name
+            self.bindings = bindings
+            self.retryDelaysMilliseconds = retryDelaysMilliseconds.isEmpty ? [1_000] : retryDelaysMilliseconds
+            self.maxAttempts = max(1, maxAttempts)
+            self.brokerDeliveryLimit = brokerDeliveryLimit
+        }
+
+        public var deadQueue: String { "\(name).dead" }
+
+        public func retryQueue(tier: Int) -> String { "\(name).retry.\(tier + 1)" }
+
+        /// The retry tier for the delivery that just failed on `attempt` (1-based).
+        public func retryTier(afterAttempt attempt: Int) -> Int {
+            min(max(attempt - 1, 0), retryDelaysMilliseconds.count - 1)
+        }
+    }
+
+    public var queues: [Queue]
+
+    public init(queues: [Queue]) {
+        self.queues = queues
+    }
+
+    /// Declares everything; idempotent as long as the arguments do not change.
+    func declare(on session: AMQPSession) throws {
+        try session.declareExchange(Self.unroutedExchange, type: "fanout")
+        try session.declareQueue(Self.unroutedQueue, arguments: [Argument.queueType: .string("quorum")])
+        try session.bind(queue: Self.unroutedQueue, exchange: Self.unroutedExchange, routingKey: "")
+        try session.declareExchange(
+            Self.eventsExchange, type: "topic", arguments: [Argument.alternateExchange: .string(Self.unroutedExchange)])
+        try session.declareExchange(Self.retryExchange, type: "direct")
+        try session.declareExchange(Self.deadExchange, type: "direct")
+        for queue in queues {
+            try session.declareQueue(queue.deadQueue, arguments: [Argument.queueType: .string("quorum")])
+            try session.bind(queue: queue.deadQueue, exchange: Self.deadExchange, routingKey: queue.name)
+            try session.declareQueue(queue.name, arguments: [
+                Argument.queueType: .string("quorum"),
+                Argument.deadLetterExchange: .string(Self.deadExchange),
+                Argument.deadLetterRoutingKey: .string(queue.name),
+                Argument.deliveryLimit: .int(Int64(queue.brokerDeliveryLimit)),
+            ])
+            for key in queue.bindings {
+                try session.bind(queue: queue.name, exchange: Self.eventsExchange, routingKey: key)
+            }
+            for (tier, delay) in queue.retryDelaysMilliseconds.enumerated() {
+                // Classic queues: a per-queue TTL sends each message back, via the default
+                // exchange, to the queue it came from once the delay has passed.
+                let retry = queue.retryQueue(tier: tier)
+                try session.declareQueue(retry, arguments: [
+                    Argument.queueType: .string("classic"),
+                    Argument.messageTTL: .int(Int64(delay)),
+                    Argument.deadLetterExchange: .string(""),
+                    Argument.deadLetterRoutingKey: .string(queue.name),
+                ])
+                try session.bind(queue: retry, exchange: Self.retryExchange, routingKey: retry)
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+
+/// An error the caller can act on, rendered as `{"error": {"code", "message"}}` with a 4xx
+/// status (DESIGN.md, External contract). The code is stable; the message explains.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message: message) }
+    public static func notFound(_ code: String, _ message: String) -> APIError { APIError(.notFound, code: code, message: message) }
+    public static func forbidden(_ code: String, _ message: String) -> APIError { APIError(.forbidden, code: code, message: message) }
+    public static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code: code, message: message) }
+    public static let unauthorized = APIError(
+        .unauthorized, code: "unauthorized", message: "Send a valid token: Authorization: Bearer <token> (portalctl token create --user LOGIN)")
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Makes every error a JSON error body: framework errors keep their status with a code
+/// derived from it; anything else is a bug, logged with the correlation id, and a 500.
+struct ErrorMiddleware<Context: PortalRequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            throw APIError(error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
+        } catch let error as DecodingError {
+            throw APIError.badRequest("invalid_json", "The request body is not the JSON this endpoint takes: \(Self.describe(error))")
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": .string("\(error)")])
+            throw APIError(
+                .internalServerError, code: "internal_error",
+                message: "Something went wrong on our side; quote correlation id \(context.correlationId) when reporting it.")
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .contentTooLarge: "too_large"
+        case .unsupportedMediaType: "unsupported_media_type"
+        default: status.code < 500 ? "bad_request" : "internal_error"
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+        @unknown default: "malformed"
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Store
+
+/// The `core` schema: reference data every service reads, and the audit log every service appends to.
+public enum CoreMigrations {
+    public static let all: [Migration] = [
+        Migration(1, "reference data, users and tokens", """
+            CREATE TABLE core.units (
+                code text PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('province','center','council','department','district','commune','ward')),
+                name text NOT NULL,
+                name_en text,
+                parent_code text REFERENCES core.units(code),
+                label text CHECK (label ~ '^[a-z0-9]{1,63}$'),
+                -- derived (R-7.2), operator (set by hand), collision (left for an operator to settle)
+                label_status text NOT NULL DEFAULT 'derived' CHECK (label_status IN ('derived','operator','collision')),
+                valid_from date,
+                valid_to date,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE core.users (
+                id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                login text NOT NULL UNIQUE CHECK (login ~ '^[a-z0-9._-]{2,64}$'),
+                full_name text NOT NULL,
+                email text NOT NULL,
+                unit_code text REFERENCES core.units(code),
+                active boolean NOT NULL DEFAULT true,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE UNIQUE INDEX users_email ON core.users (lower(email));
+            CREATE TABLE core.user_roles (
+                user_id uuid NOT NULL REFERENCES core.users(id),
+                role text NOT NULL,
+                PRIMARY KEY (user_id, role)
+            );
+            CREATE TABLE core.api_tokens (
+                id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                user_id uuid NOT NULL REFERENCES core.users(id),
+                token_sha256 bytea NOT NULL UNIQUE,
+                label text NOT NULL DEFAULT '',
+                created_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL,
+                revoked_at timestamptz
+            );
+            CREATE TABLE core.board_members (
+                user_id uuid NOT NULL REFERENCES core.users(id),
+                position text NOT NULL CHECK (position IN ('head','deputy','member')),
+                leads_unit_code text REFERENCES core.units(code),
+                valid_from date NOT NULL,
+                valid_to date,
+                PRIMARY KEY (user_id, valid_from)
+            );
+            CREATE TABLE core.fields (
+                code text PRIMARY KEY,
+                name_vi text NOT NULL,
+                name_en text NOT NULL,
+                responsible_unit_code text NOT NULL REFERENCES core.units(code),
+                answer_working_days integer NOT NULL CHECK (answer_working_days > 0)
+            );
+            CREATE TABLE core.royalty_genres (
+                genre text NOT NULL,
+                name_vi text NOT NULL,
+                name_en text NOT NULL,
+                max_coefficient numeric(6,2) NOT NULL CHECK (max_coefficient > 0),
+                effective_from date NOT NULL,
+                effective_to date,
+                PRIMARY KEY (genre, effective_from)
+            );
+            CREATE TABLE core.royalty_surcharges (
+                code text NOT NULL,
+                name_vi text NOT NULL,
+                name_en text NOT NULL,
+                min_percent numeric(6,2) NOT NULL,
+                max_percent numeric(6,2) NOT NULL CHECK (max_percent >= min_percent),
+                effective_from date NOT NULL,
+                effective_to date,
+                PRIMARY KEY (code, effective_from)
+            );
+            CREATE TABLE core.base_salary (
+                effective_from date PRIMARY KEY,
+                effective_to date,
+                amount_vnd bigint NOT NULL CHECK (amount_vnd > 0),
+                source text NOT NULL DEFAULT ''
+            );
+            CREATE TABLE core.holidays (
+                day date PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('holiday','makeup_workday')),
+                name_vi text NOT NULL,
+                name_en text NOT NULL
+            );
+            CREATE TABLE core.audit_log (
+                id bigserial PRIMARY KEY,
+                at timestamptz NOT NULL DEFAULT now(),
+                service text NOT NULL,
+                actor text NOT NULL,
+                action text NOT NULL,
+                subject text NOT NULL,
+                correlation_id text,
+                detail jsonb NOT NULL DEFAULT '{}'
+            );
+            """),
+    ]
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import MessageBus
+import Metrics
+import ServiceLifecycle
+import Store
+
+/// Publishes a schema's outbox rows to `portal.events` with publisher confirms.
+///
+/// One round: lock a batch of pending rows (`FOR UPDATE SKIP LOCKED`, so several
+/// instances share the work), publish them all, wait once for the confirms, mark them
+/// published and commit. A crash before the commit leaves the rows pending and they are
+/// published again: consumers deduplicate by message id, so nothing is lost and no effect
+/// is doubled.
+public final class OutboxRelay: Service, Sendable {
+    private let outbox: Outbox
+    private let database: DatabasePool
+    private let publisher: BrokerLink
+    private let readiness: Readiness
+    private let batchSize: Int
+    private let idlePoll: Duration
+    private let producer: String
+    private let logger: Logger
+    private let relayed: Counter
+    private let lag: Timer
+
+    public init(
+        outbox: Outbox, database: DatabasePool, publisher: BrokerLink, readiness: Readiness,
+        batchSize: Int, idlePollMilliseconds: Int, producer: String, logger: Logger
+    ) {
+        self.outbox = outbox
+        self.database = database
+        self.publisher = publisher
+        self.readiness = readiness
+        self.batchSize = max(1, batchSize)
+        self.idlePoll = .milliseconds(max(1, idlePollMilliseconds))
+        self.producer = producer
+        self.logger = logger
+        relayed = Counter(label: "portal_outbox_relayed_total", dimensions: [("schema", outbox.schema)])
+        lag = Timer(label: "portal_outbox_lag_seconds", dimensions: [("schema", outbox.schema)])
+    }
+
+    public func run() async throws {
+        await readiness.waitUntilMigrated()
+        var backoff = Backoff()
+        // Between empty polls the wait grows to 10× the interval, and snaps back on work.
+        var idleWait = idlePoll
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let count = try await relayOnce()
+                backoff.reset()
+                if count >= batchSize { continue }
+                if count > 0 { idleWait = idlePoll } else { idleWait = min(idleWait * 2, idlePoll * 10) }
+                try? await Task.sleep(for: count > 0 ? idlePoll : idleWait)
+            } catch {
+                let delay = backoff.next()
+                logger.warning(
+                    "outbox relay failed; will retry",
+                    metadata: ["outbox.schema": .string(outbox.schema), "error": .string("\(error)"), "retry.in": .string("\(delay)")])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Publishes one batch; returns how many rows it published.
+    @discardableResult
+    public func relayOnce() async throws -> Int {
+        let outbox = self.outbox, batchSize = self.batchSize, producer = self.producer
+        return try await database.withLease { lease in
+            let pending = try await lease.run { connection -> [Outbox.Pending] in
+                try connection.script("BEGIN")
+                return try outbox.lockPending(limit: batchSize, on: connection)
+            }
+            guard !pending.isEmpty else { return 0 }
+            let messages = pending.map {
+                OutgoingMessage(
+                    encodedEvent: Array($0.envelope.utf8), id: $0.id.uuidString.lowercased(), type: $0.routingKey,
+                    producer: producer)
+            }
+            let seqs = pending.map(\.seq)
+            do {
+                try await publisher.publish(messages)
+            } catch {
+                let reason = "\(error)"
+                try? await lease.run { connection in
+                    try connection.script("ROLLBACK")
+                    try connection.transaction { try outbox.markFailed(seqs, error: reason, on: $0) }
+                }
+                throw error
+            }
+            try await lease.run { connection in
+                try outbox.markPublished(seqs, on: connection)
+                try connection.script("COMMIT")
+            }
+            let now = Date()
+            relayed.increment(by: pending.count)
+            for row in pending { lag.recordSeconds(now.timeIntervalSince(row.createdAt)) }
+            return pending.count
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import MessageBus
+import Store
+
+/// The five services: their schema, port, queue and the events each one consumes.
+public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertible {
+    case intake, approval, publishing, feedback, finance
+
+    public var description: String { rawValue }
+
+    /// The schema the service owns and alone writes (DESIGN.md, Data).
+    public var schema: String {
+        switch self {
+        case .approval: "editorial"
+        default: rawValue
+        }
+    }
+
+    public var defaultPort: Int {
+        switch self {
+        case .intake: 8081
+        case .approval: 8082
+        case .publishing: 8083
+        case .feedback: 8084
+        case .finance: 8085
+        }
+    }
+
+    /// e.g. `INTAKE_HTTP_PORT`.
+    public var portVariable: String { "\(rawValue.uppercased())_HTTP_PORT" }
+
+    /// Routing keys on `portal.events` that the service consumes.
+    public var bindings: [String] {
+        switch self {
+        // The status that submitters see follows the item through the editorial flow.
+        case .intake: ["article.#"]
+        // Editors triage what intake received; published state closes an item.
+        case .approval: ["submission.#", "article.published"]
+        case .publishing: ["article.approved", "article.taken_down", "answer.published"]
+        // Drafts for comment open when published; questions move through their own flow.
+        case .feedback: ["question.#", "article.published", "article.taken_down"]
+        // The ledger counts publications; activity reports count decisions and answers.
+        case .finance: ["article.#", "question.#", "answer.published"]
+        }
+    }
+
+    public var queueName: String { "\(rawValue).events" }
+
+    public func queue(_ configuration: ServiceConfiguration) -> Topology.Queue {
+        Topology.Queue(
+            name: queueName, bindings: bindings, retryDelaysMilliseconds: configuration.retryDelaysMilliseconds,
+            maxAttempts: configuration.maxAttempts)
+    }
+
+    /// The service's own migrations; `core` comes first for everyone.
+    public var migrations: [Migration] {
+        [Migration(1, "outbox and inbox", "CREATE SCHEMA IF NOT EXISTS \(schema);\n"
+            + Outbox.migration(schema: schema) + Inbox.migration(schema: schema))]
+    }
+
+    /// Every scope the service needs, in order.
+    public var migrationScopes: [(scope: String, migrations: [Migration])] {
+        [("core", CoreMigrations.all), (schema, migrations)]
+    }
+
+    /// All scopes of the system, for `portalctl migrate`.
+    public static var allMigrationScopes: [(scope: String, migrations: [Migration])] {
+        [("core", CoreMigrations.all)] + allCases.map { ($0.schema, $0.migrations) }
+    }
+}

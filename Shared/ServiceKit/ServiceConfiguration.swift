@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import MessageBus
+import Store
+
+/// Everything a service reads from its environment, with the defaults documented in the README.
+public struct ServiceConfiguration: Sendable {
+    public var service: PortalService
+    /// `PORTAL_HTTP_HOST`: `::` listens on IPv6 and, dual-stack, IPv4.
+    public var httpHost: String
+    /// `<SERVICE>_HTTP_PORT`, e.g. `INTAKE_HTTP_PORT` (8081).
+    public var httpPort: Int
+    /// `PORTAL_DATABASE_URL`.
+    public var databaseURL: String
+    /// `PORTAL_DB_POOL_SIZE`.
+    public var databasePoolSize: Int
+    /// `PORTAL_AMQP_URL`.
+    public var amqpURL: String
+    /// `PORTAL_AMQP_HEARTBEAT` in seconds.
+    public var amqpHeartbeatSeconds: Int
+    /// `PORTAL_AMQP_PREFETCH`: unacknowledged deliveries a consumer may hold.
+    public var prefetch: Int
+    /// `PORTAL_MAX_ATTEMPTS`: deliveries of one message before it is dead-lettered.
+    public var maxAttempts: Int
+    /// `PORTAL_RETRY_DELAYS_MS`: comma-separated growing delays between attempts.
+    public var retryDelaysMilliseconds: [Int]
+    /// `PORTAL_OUTBOX_BATCH`: rows the relay publishes per confirm round.
+    public var outboxBatchSize: Int
+    /// `PORTAL_OUTBOX_POLL_MS`: the relay's idle polling interval.
+    public var outboxPollMilliseconds: Int
+    /// `PORTAL_DATA_DIR`: sites, mail folders and other files of a run.
+    public var dataDirectory: String
+    /// `PORTAL_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: Logger.Level
+    /// `PORTAL_SHUTDOWN_TIMEOUT`: seconds that graceful shutdown may take before the rest is cancelled.
+    public var shutdownTimeoutSeconds: Int
+    /// `PORTAL_TOKEN_TTL_DAYS`: validity of tokens made by `portalctl token create`.
+    public var tokenLifetimeDays: Int
+
+    public init(service: PortalService, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        func value(_ key: String) -> String? {
+            environment[key].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func integer(_ key: String, _ fallback: Int) -> Int {
+            value(key).flatMap(Int.init) ?? fallback
+        }
+        self.service = service
+        httpHost = value("PORTAL_HTTP_HOST") ?? "::"
+        httpPort = integer(service.portVariable, service.defaultPort)
+        databaseURL = value("PORTAL_DATABASE_URL") ?? "postgresql://postgres@127.0.0.1:55432/portal"
+        databasePoolSize = integer("PORTAL_DB_POOL_SIZE", 4)
+        amqpURL = value("PORTAL_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:35672/"
+        amqpHeartbeatSeconds = integer("PORTAL_AMQP_HEARTBEAT", 30)
+        prefetch = integer("PORTAL_AMQP_PREFETCH", 100)
+        maxAttempts = integer("PORTAL_MAX_ATTEMPTS", 5)
+        retryDelaysMilliseconds = value("PORTAL_RETRY_DELAYS_MS")?
+            .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? [1_000, 5_000, 30_000]
+        outboxBatchSize = integer("PORTAL_OUTBOX_BATCH", 500)
+        outboxPollMilliseconds = integer("PORTAL_OUTBOX_POLL_MS", 20)
+        dataDirectory = value("PORTAL_DATA_DIR") ?? ".portal/data"
+        logLevel = value("PORTAL_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        shutdownTimeoutSeconds = integer("PORTAL_SHUTDOWN_TIMEOUT", 20)
+        tokenLifetimeDays = integer("PORTAL_TOKEN_TTL_DAYS", 365)
+    }
+
+    public var broker: BrokerConfiguration {
+        get throws {
+            guard let configuration = BrokerConfiguration(url: amqpURL, heartbeatSeconds: amqpHeartbeatSeconds) else {
+                throw ConfigurationError(variable: "PORTAL_AMQP_URL", problem: "not an amqp:// URL")
+            }
+            return configuration
+        }
+    }
+
+    public var database: DatabasePool.Configuration {
+        DatabasePool.Configuration(conninfo: databaseURL, maxConnections: databasePoolSize)
+    }
+
+    /// The full topology, the same in every process, so any one of them can declare it.
+    public var topology: Topology {
+        Topology(queues: PortalService.allCases.compactMap { $0.queue(self) })
+    }
+}
+
+/// An environment variable holds something unusable.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var variable: String
+    public var problem: String
+    public var description: String { "\(variable): \(problem)" }
+}

@@ -1,0 +1,35 @@
+/// A connection lent by the pool for the duration of one closure. All calls block;
+/// the pool runs the closure on a thread of its own.
+public struct Connection {
+    let connection: PostgresConnection
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Runs one statement with bound parameters.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any SQLParameter] = []) throws -> QueryResult {
+        try connection.execute(sql, parameters)
+    }
+
+    /// Runs a script of several statements without parameters (migrations, fixtures).
+    public func script(_ sql: String) throws {
+        _ = try connection.execute(sql, [])
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT, rolling back when it throws. Nested calls join
+    /// the transaction already open.
+    public func transaction<Result>(_ body: (Connection) throws -> Result) throws -> Result {
+        if connection.isInTransaction { return try body(self) }
+        try script("BEGIN")
+        do {
+            let result = try body(self)
+            try script("COMMIT")
+            return result
+        } catch {
+            if connection.isHealthy { try? script("ROLLBACK") }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The inbox of one schema: the ids of messages whose effect has been committed, so that
+/// a redelivered message changes nothing.
+public struct Inbox: Sendable {
+    public let schema: String
+
+    public init(schema: String) {
+        self.schema = schema
+    }
+
+    public static func migration(schema: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(schema).inbox (
+            message_id uuid PRIMARY KEY,
+            queue text NOT NULL,
+            event_type text NOT NULL,
+            handled_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        """
+    }
+
+    /// Records `messageId` inside the caller's transaction. False when it was already
+    /// recorded: the message is a duplicate and its effect must be skipped.
+    public func claim(messageId: UUID, queue: String, eventType: String, on connection: Connection) throws -> Bool {
+        try connection.query(
+            "INSERT INTO \(schema).inbox (message_id, queue, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [messageId, queue, eventType]
+        ).affectedRows == 1
+    }
+}
