@@ -107,6 +107,8 @@ let package = Package(
 
         // Tests: pure ones need no server; IntegrationTests use the PostgreSQL and RabbitMQ that deploy/test starts.
         .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests", swiftSettings: swiftSettings),
+        .testTarget(name: "MessageBusTests", dependencies: ["MessageBus"], path: "Tests/MessageBusTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

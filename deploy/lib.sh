@@ -9,8 +9,13 @@
 #   portal_start_postgres  portal_stop_postgres  portal_restart_postgres
 #   portal_start_rabbitmq  portal_stop_rabbitmq  portal_restart_rabbitmq
 #   portal_start_infra     portal_stop_infra     portal_infra_status
-#   portal_start_service   portal_stop_services  portal_wait_ready
+#   portal_start_service   portal_stop_services  portal_stop_all_services
+#   portal_wait_ready
 #   portal_print_env       portal_wipe_state
+#
+# The start functions set _PORTAL_PG_STARTED, _PORTAL_RABBIT_STARTED and
+# _PORTAL_STARTED_SERVICES when they really started something, so that a
+# failing caller can undo its own work and nothing else.
 #
 # Nothing here uses systemd or the Debian init scripts: the machines we run on
 # have no systemd, and the /usr/sbin/rabbitmq* wrappers switch to the rabbitmq
@@ -47,14 +52,12 @@ PORTAL_DATABASE_URL="postgresql://postgres@127.0.0.1:$PORTAL_PG_PORT/portal"
 PORTAL_AMQP_URL="amqp://guest:guest@127.0.0.1:$PORTAL_AMQP_PORT/"
 PORTAL_DATA_DIR="$PORTAL_STATE_DIR/data"
 
-export PORTAL_STATE_DIR PORTAL_PG_PORT PORTAL_AMQP_PORT PORTAL_AMQP_DIST_PORT \
-    PORTAL_EPMD_PORT PORTAL_RABBIT_NODE PORTAL_PG_FAST \
-    PORTAL_DATABASE_URL PORTAL_AMQP_URL PORTAL_DATA_DIR
-
-# The names printed by `deploy/infra env`, in this order.
+# Exported for the Swift programs and for deploy/infra called by the tests;
+# `deploy/infra env` prints them in this order.
 PORTAL_ENV_VARS=(PORTAL_STATE_DIR PORTAL_PG_PORT PORTAL_AMQP_PORT PORTAL_AMQP_DIST_PORT
     PORTAL_EPMD_PORT PORTAL_RABBIT_NODE PORTAL_PG_FAST
     PORTAL_DATABASE_URL PORTAL_AMQP_URL PORTAL_DATA_DIR)
+export "${PORTAL_ENV_VARS[@]}"
 
 _portal_pg_db=portal
 _portal_rabbit_bin=/usr/lib/rabbitmq/bin
@@ -113,8 +116,8 @@ portal_terminate() {
     done
     portal_log "still running after ${grace}s, sending SIGKILL to ${alive[*]}"
     kill -KILL "${alive[@]}" 2>/dev/null || true
-    # A killed process disappears from the process table as soon as its
-    # parent reaps it; give that a moment so callers see it gone.
+    # SIGKILL takes effect asynchronously: wait a moment so that callers
+    # (say, a start right after) find the process gone.
     local left
     for _ in 1 2 3 4 5 6 7 8 9 10; do
         left=()
@@ -148,7 +151,7 @@ portal_install_packages() {
         [[ $status == "install ok installed" ]] || missing+=("$pkg")
     done
     if ((${#missing[@]})); then
-        ((EUID == 0)) || portal_die "missing packages: ${missing[*]}; install them as root" || return
+        ((EUID == 0)) || portal_die "missing packages: ${missing[*]}; install them as root" || return 1
         portal_log "installing ${missing[*]}"
         # No policy-rc.d means apt would start a system-wide broker and a
         # PostgreSQL cluster on the default ports. We start our own, so block
@@ -166,7 +169,7 @@ portal_install_packages() {
                 "${missing[@]}" >/dev/null || rc=$?
         fi
         ((added_policy)) && rm -f "$policy"
-        ((rc == 0)) || portal_die "apt-get failed (exit $rc)" || return
+        ((rc == 0)) || portal_die "apt-get failed (exit $rc)" || return 1
     fi
     # initdb and the server refuse to run as root: they run as `postgres`.
     if ((EUID == 0)) && ! id -u postgres >/dev/null 2>&1; then
@@ -183,11 +186,11 @@ portal_install_packages() {
 _portal_pg_bin() {
     if [[ -x /usr/lib/postgresql/15/bin/postgres ]]; then
         echo /usr/lib/postgresql/15/bin
-        return
+        return 0
     fi
     local newest
     newest=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/postgres' 2>/dev/null | sort -V | tail -n 1)
-    [[ -n $newest ]] || portal_die "no PostgreSQL server under /usr/lib/postgresql (run portal_install_packages)" || return
+    [[ -n $newest ]] || portal_die "no PostgreSQL server under /usr/lib/postgresql (run portal_install_packages)" || return 1
     dirname "$newest"
 }
 
@@ -196,40 +199,47 @@ _portal_as_pg() {
     if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# The folder holding the cluster, its socket and its log: $PORTAL_STATE_DIR/postgres.
-#
-# The server runs as `postgres` and must reach that folder. When the project
-# lives where `postgres` cannot go (say under /root, mode 700), or the path is
-# too long for a Unix socket (107 bytes), the folder is placed under /var/tmp
-# and $PORTAL_STATE_DIR/postgres becomes a symbolic link to it.
+# The folder holding the cluster (data/), its socket (run/) and its logs:
+# $PORTAL_STATE_DIR/postgres, or where that link points (see below).
 _portal_pg_home() {
     local link="$PORTAL_STATE_DIR/postgres"
     if [[ -L $link ]]; then
         readlink -f -- "$link"
-        return
+    else
+        echo "$link"
     fi
-    if [[ ! -e $link ]]; then
-        mkdir -p -- "$PORTAL_STATE_DIR"
+}
+
+# Creates that folder, owned by `postgres`.
+#
+# The server runs as `postgres` and must reach the folder. When the project
+# lives where `postgres` cannot go (say under /root, mode 700), or the path is
+# too long for a Unix socket (107 bytes), the folder is placed under /var/tmp
+# and $PORTAL_STATE_DIR/postgres becomes a symbolic link to it.
+_portal_pg_make_home() {
+    local link="$PORTAL_STATE_DIR/postgres" home
+    if [[ ! -e $link && ! -L $link ]]; then
+        mkdir -p -- "$PORTAL_STATE_DIR" || return 1
         local sock_path="$link/run/.s.PGSQL.$PORTAL_PG_PORT"
         if ((EUID == 0)) && { ! runuser -u postgres -- test -x "$PORTAL_STATE_DIR" || ((${#sock_path} > 100)); }; then
-            local hash outside
-            hash=$(printf '%s' "$PORTAL_STATE_DIR" | sha1sum | cut -c1-12)
-            outside="/var/tmp/portal-pg-$hash"
-            mkdir -p -- "$outside"
-            ln -s -- "$outside" "$link"
+            local outside
+            outside="/var/tmp/portal-pg-$(printf '%s' "$PORTAL_STATE_DIR" | sha1sum | cut -c1-12)"
+            mkdir -p -- "$outside" && ln -s -- "$outside" "$link" || return 1
             portal_log "postgres cannot use $link directly; its files are in $outside"
-            echo "$outside"
-            return
         fi
-        mkdir -p -- "$link"
     fi
-    echo "$link"
+    home=$(_portal_pg_home)
+    mkdir -p -- "$home/run" || return 1
+    if ((EUID == 0)); then
+        chown -R postgres:postgres -- "$home" && chmod 700 -- "$home"
+    fi
 }
 
 _portal_pg_running() {
     local home bin
-    home=$(_portal_pg_home) && bin=$(_portal_pg_bin) || return 1
+    home=$(_portal_pg_home)
     [[ -f $home/data/PG_VERSION ]] || return 1
+    bin=$(_portal_pg_bin) || return 1
     _portal_as_pg "$bin/pg_ctl" -D "$home/data" status >/dev/null 2>&1
 }
 
@@ -241,27 +251,25 @@ _portal_psql() {
 
 portal_start_postgres() {
     local bin home started
-    bin=$(_portal_pg_bin) && home=$(_portal_pg_home) || return
+    bin=$(_portal_pg_bin) || return 1
     if _portal_pg_running; then
         _portal_pg_ensure_database
-        return
+        return $?
     fi
     started=$(portal_now)
     if portal_port_open "$PORTAL_PG_PORT"; then
-        portal_die "port $PORTAL_PG_PORT is taken by another program; set PORTAL_PG_PORT" || return
+        portal_die "port $PORTAL_PG_PORT is taken by another program; set PORTAL_PG_PORT" || return 1
     fi
-    mkdir -p -- "$home/run"
-    if ((EUID == 0)); then
-        chown -R postgres:postgres -- "$home"
-        chmod 700 -- "$home"
-    fi
+    _portal_pg_make_home || return 1
+    home=$(_portal_pg_home)
     if [[ ! -f $home/data/PG_VERSION ]]; then
         rm -rf -- "$home/data"
         _portal_as_pg "$bin/initdb" -D "$home/data" -U postgres --auth=trust \
             -E UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 ||
-            { portal_show_log_tail "$home/initdb.log"; portal_die "initdb failed"; return; }
+            { portal_show_log_tail "$home/initdb.log"; portal_die "initdb failed"; return 1; }
     fi
-    local opts="-p $PORTAL_PG_PORT -k $home/run"
+    # pg_ctl hands these to a shell: quote the path.
+    local opts="-p $PORTAL_PG_PORT -k '$home/run'"
     if portal_have_ipv6; then
         opts+=" -c listen_addresses='127.0.0.1,::1'"
     else
@@ -272,9 +280,9 @@ portal_start_postgres() {
         -t "$PORTAL_START_TIMEOUT" -o "$opts" start >/dev/null; then
         portal_show_log_tail "$home/postgres.log"
         portal_die "PostgreSQL did not start"
-        return
+        return 1
     fi
-    _portal_pg_ensure_database || return
+    _portal_pg_ensure_database || return 1
     portal_log "PostgreSQL up on port $PORTAL_PG_PORT in $(portal_elapsed "$started") s"
     _PORTAL_PG_STARTED=1
 }
@@ -289,20 +297,20 @@ _portal_pg_ensure_database() {
 
 portal_stop_postgres() {
     local bin home
-    bin=$(_portal_pg_bin) && home=$(_portal_pg_home) || return
+    bin=$(_portal_pg_bin) && home=$(_portal_pg_home) || return 1
     _portal_pg_running || return 0
     # fast: roll back open transactions and disconnect clients, then a clean
     # shutdown checkpoint; unlike `immediate` it needs no recovery at start.
     if ! _portal_as_pg "$bin/pg_ctl" -D "$home/data" -m fast -w -t "$PORTAL_START_TIMEOUT" stop >/dev/null; then
         portal_show_log_tail "$home/postgres.log"
         portal_die "PostgreSQL did not stop"
-        return
+        return 1
     fi
     portal_log "PostgreSQL stopped"
 }
 
 portal_restart_postgres() {
-    portal_stop_postgres || return
+    portal_stop_postgres || return 1
     portal_start_postgres
 }
 
@@ -424,14 +432,13 @@ _portal_start_epmd() {
     fi
     epmd=$(command -v epmd || true)
     [[ -n $epmd ]] || epmd=$(find /usr/lib/erlang -path '*/bin/epmd' -type f 2>/dev/null | head -n 1)
-    [[ -n $epmd ]] || portal_die "epmd not found (is erlang-base installed?)" || return
+    [[ -n $epmd ]] || portal_die "epmd not found (is erlang-base installed?)" || return 1
     if portal_port_open "$PORTAL_EPMD_PORT"; then
-        portal_die "port $PORTAL_EPMD_PORT is taken by another program; set PORTAL_EPMD_PORT" || return
+        portal_die "port $PORTAL_EPMD_PORT is taken by another program; set PORTAL_EPMD_PORT" || return 1
     fi
     setsid "$epmd" -port "$PORTAL_EPMD_PORT" -address 127.0.0.1 >"$base/epmd.out" 2>&1 </dev/null &
     echo $! >"$base/epmd.pid"
-    local i
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         portal_port_open "$PORTAL_EPMD_PORT" && return 0
         sleep 0.1
     done
@@ -481,19 +488,19 @@ portal_start_rabbitmq() {
         return 0
     fi
     [[ -x $_portal_rabbit_bin/rabbitmq-server ]] ||
-        portal_die "RabbitMQ is not installed (run portal_install_packages)" || return
+        portal_die "RabbitMQ is not installed (run portal_install_packages)" || return 1
     ((PORTAL_AMQP_DIST_PORT + 110 < 65536)) ||
-        portal_die "PORTAL_AMQP_DIST_PORT=$PORTAL_AMQP_DIST_PORT leaves no room below 65536" || return
+        portal_die "PORTAL_AMQP_DIST_PORT=$PORTAL_AMQP_DIST_PORT leaves no room below 65536" || return 1
     started=$(portal_now)
     if [[ -z $(_portal_rabbit_pids) ]]; then
         local port
         for port in "$PORTAL_AMQP_PORT" "$PORTAL_AMQP_DIST_PORT"; do
             if portal_port_open "$port"; then
-                portal_die "port $port is taken by another program; set PORTAL_AMQP_PORT / PORTAL_AMQP_DIST_PORT" || return
+                portal_die "port $port is taken by another program; set PORTAL_AMQP_PORT / PORTAL_AMQP_DIST_PORT" || return 1
             fi
         done
-        _portal_rabbit_write_config || return
-        _portal_start_epmd || return
+        _portal_rabbit_write_config || return 1
+        _portal_start_epmd || return 1
         _portal_rabbit_env
         rm -f -- "$base/rabbitmq.pid"
         # setsid: its own session, so a Ctrl-C meant for the calling script
@@ -510,19 +517,19 @@ portal_start_rabbitmq() {
         if [[ -z $(_portal_rabbit_pids) ]]; then
             portal_show_log_tail "$base/server.out" "$base/log/$PORTAL_RABBIT_NODE.log"
             portal_die "RabbitMQ exited while starting"
-            return
+            return 1
         fi
         if ((SECONDS >= deadline)); then
             portal_show_log_tail "$base/server.out" "$base/log/$PORTAL_RABBIT_NODE.log"
             portal_die "RabbitMQ did not answer ping within ${PORTAL_START_TIMEOUT}s"
-            return
+            return 1
         fi
         sleep 0.5
     done
     if ! portal_rabbit rabbitmqctl -q await_startup --timeout "$PORTAL_START_TIMEOUT" >/dev/null 2>&1; then
         portal_show_log_tail "$base/server.out" "$base/log/$PORTAL_RABBIT_NODE.log"
         portal_die "RabbitMQ did not finish booting within ${PORTAL_START_TIMEOUT}s"
-        return
+        return 1
     fi
     portal_log "RabbitMQ up on port $PORTAL_AMQP_PORT (node $PORTAL_RABBIT_NODE) in $(portal_elapsed "$started") s"
     _PORTAL_RABBIT_STARTED=1
@@ -539,6 +546,10 @@ portal_stop_rabbitmq() {
     launcher=$(_portal_rabbit_launcher_pid)
     vm=$(_portal_rabbit_vm_pid)
     if [[ -n $vm || -n $launcher ]]; then
+        # `rabbitmqctl shutdown` stops the node in about 2 s even with clients
+        # connected, where a SIGTERM to the VM was seen to hang for a minute.
+        # SIGTERM (then SIGKILL) remains the fallback when the CLI cannot reach it.
+        portal_rabbit rabbitmqctl -q shutdown --timeout 30 >/dev/null 2>&1 || true
         # Without the VM's pid (not written yet) the launcher script passes
         # the SIGTERM on to the VM.
         portal_terminate "$PORTAL_START_TIMEOUT" "${vm:-$launcher}"
@@ -550,7 +561,7 @@ portal_stop_rabbitmq() {
 }
 
 portal_restart_rabbitmq() {
-    portal_stop_rabbitmq --keep-epmd || return
+    portal_stop_rabbitmq --keep-epmd || return 1
     portal_start_rabbitmq
 }
 
@@ -559,8 +570,8 @@ portal_restart_rabbitmq() {
 # ---------------------------------------------------------------------------
 
 portal_start_infra() {
-    mkdir -p -- "$PORTAL_STATE_DIR" "$PORTAL_DATA_DIR" || return
-    portal_start_postgres || return
+    mkdir -p -- "$PORTAL_STATE_DIR" "$PORTAL_DATA_DIR" || return 1
+    portal_start_postgres || return 1
     portal_start_rabbitmq
 }
 
@@ -576,9 +587,9 @@ portal_stop_infra() {
 portal_infra_status() {
     local rc=0 home pid pids
     echo "state dir  $PORTAL_STATE_DIR"
-    home=$(_portal_pg_home 2>/dev/null) || home=
+    home=$(_portal_pg_home)
     if _portal_pg_running; then
-        pid=$(head -n 1 "$home/data/postmaster.pid" 2>/dev/null) || pid=?
+        pid=$(head -n 1 "$home/data/postmaster.pid" 2>/dev/null) || pid='?'
         echo "postgres   running  pid $pid  $PORTAL_DATABASE_URL"
     else
         echo "postgres   stopped  (port $PORTAL_PG_PORT)"
@@ -614,8 +625,11 @@ portal_print_env() {
 # The processes must be stopped first.
 portal_wipe_state() {
     local link="$PORTAL_STATE_DIR/postgres"
+    local target
     if [[ -L $link ]]; then
-        rm -rf -- "$(readlink -f -- "$link")"
+        target=$(readlink -f -- "$link")
+        # Only ever the folder _portal_pg_make_home made, whatever the link says.
+        [[ $target == /var/tmp/portal-pg-* ]] && rm -rf -- "$target"
     fi
     rm -rf -- "$PORTAL_STATE_DIR"
 }
@@ -624,18 +638,17 @@ portal_wipe_state() {
 # The services
 # ---------------------------------------------------------------------------
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 PORTAL_SERVICES=(intake approval publishing feedback finance)
 
-# HTTP port of a service; each is overridable, e.g. INTAKE_HTTP_PORT=9081.
+# HTTP ports of the services, each overridable (deploy/run exports them).
+: "${INTAKE_HTTP_PORT:=8081}" "${APPROVAL_HTTP_PORT:=8082}" "${PUBLISHING_HTTP_PORT:=8083}"
+: "${FEEDBACK_HTTP_PORT:=8084}" "${FINANCE_HTTP_PORT:=8085}"
+
+# HTTP port of a service: the value of <NAME>_HTTP_PORT.
 portal_service_port() {
-    case $1 in
-        intake) echo "${INTAKE_HTTP_PORT:-8081}" ;;
-        approval) echo "${APPROVAL_HTTP_PORT:-8082}" ;;
-        publishing) echo "${PUBLISHING_HTTP_PORT:-8083}" ;;
-        feedback) echo "${FEEDBACK_HTTP_PORT:-8084}" ;;
-        finance) echo "${FINANCE_HTTP_PORT:-8085}" ;;
-        *) portal_die "unknown service $1" ;;
-    esac
+    local var="${1^^}_HTTP_PORT"
+    echo "${!var}"
 }
 
 _portal_service_pid_file() { echo "$PORTAL_STATE_DIR/pids/$1.pid"; }
@@ -656,7 +669,7 @@ portal_start_service() {
         portal_log "$name already runs (pid $pid)"
         return 0
     fi
-    [[ -x $bin_dir/$name ]] || portal_die "$bin_dir/$name does not exist; build first" || return
+    [[ -x $bin_dir/$name ]] || portal_die "$bin_dir/$name does not exist; build first" || return 1
     mkdir -p -- "$PORTAL_STATE_DIR/pids" "$PORTAL_STATE_DIR/logs"
     log=$(portal_service_log "$name")
     printf '\n=== %s started by %s at %s ===\n' "$name" "${0##*/}" "$(date -Is)" >>"$log"
@@ -667,27 +680,30 @@ portal_start_service() {
     _PORTAL_STARTED_SERVICES+=("$name")
 }
 
-# Stops the services listed (default: every pid file in the state dir) with
-# SIGTERM, waits up to 20 s, then SIGKILL.
+# Stops the services named with SIGTERM, waits up to 20 s, then SIGKILL.
 portal_stop_services() {
-    local names=("$@") name pid pids=() file
-    if ((${#names[@]} == 0)); then
-        for file in "$PORTAL_STATE_DIR"/pids/*.pid; do
-            [[ -e $file ]] || continue
-            name=${file##*/}
-            names+=("${name%.pid}")
-        done
-    fi
-    for name in "${names[@]}"; do
+    local name pid pids=()
+    for name in "$@"; do
         if pid=$(portal_service_pid "$name"); then
             pids+=("$pid")
         fi
     done
     if ((${#pids[@]})); then
-        portal_log "stopping ${names[*]}"
+        portal_log "stopping $*"
         portal_terminate 20 "${pids[@]}"
     fi
-    for name in "${names[@]}"; do rm -f -- "$(_portal_service_pid_file "$name")"; done
+    for name in "$@"; do rm -f -- "$(_portal_service_pid_file "$name")"; done
+}
+
+# Stops every service with a pid file in the state dir.
+portal_stop_all_services() {
+    local file names=()
+    for file in "$PORTAL_STATE_DIR"/pids/*.pid; do
+        [[ -e $file ]] || continue
+        file=${file##*/}
+        names+=("${file%.pid}")
+    done
+    ((${#names[@]} == 0)) || portal_stop_services "${names[@]}"
 }
 
 # Waits until GET http://127.0.0.1:<port>/readyz answers 200 for every
@@ -711,7 +727,7 @@ portal_wait_ready() {
             if ! portal_service_pid "$name" >/dev/null; then
                 portal_show_log_tail "$(portal_service_log "$name")"
                 portal_die "$name exited before it was ready"
-                return
+                return 1
             fi
             still+=("$name")
         done
@@ -720,7 +736,7 @@ portal_wait_ready() {
         if ((SECONDS >= deadline)); then
             for name in "${pending[@]}"; do portal_show_log_tail "$(portal_service_log "$name")"; done
             portal_die "not ready after ${timeout}s: ${pending[*]}"
-            return
+            return 1
         fi
         sleep 0.5
     done

@@ -15,15 +15,14 @@ final class AMQPSession {
         guard let state = amqp_new_connection() else {
             throw BusError(.connectionFailed, "rabbitmq-c could not allocate a connection")
         }
+        // From here on a thrown error runs deinit, which destroys the connection state.
         self.state = state
         guard let socket = amqp_tcp_socket_new(state) else {
-            amqp_destroy_connection(state)
             throw BusError(.connectionFailed, "rabbitmq-c could not allocate a socket")
         }
         var timeout = timeval(tv_sec: configuration.connectTimeoutSeconds, tv_usec: 0)
         let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            amqp_destroy_connection(state)
             throw BusError(
                 .connectionFailed, "cannot reach \(configuration.host):\(configuration.port): \(Self.describe(status: status))")
         }
@@ -31,12 +30,10 @@ final class AMQPSession {
             state, configuration.virtualHost, 0, 131_072, Int32(configuration.heartbeatSeconds),
             configuration.user, configuration.password)
         if let error = Self.error(of: login, doing: "login") {
-            amqp_destroy_connection(state)
             throw BusError(.connectionFailed, error.message)
         }
         amqp_channel_open(state, channel)
         if let error = Self.error(of: amqp_get_rpc_reply(state), doing: "channel.open") {
-            amqp_destroy_connection(state)
             throw error
         }
         isOpen = true

@@ -72,7 +72,15 @@ public final class BrokerLink: Sendable {
     /// Drops the session; the next call opens a new one. Unacknowledged deliveries go back to their queue.
     public func reset() async {
         let box = self.box
-        _ = try? await thread.runIfActive { box.session = nil }
+        // `submit` runs even when the calling task is cancelled (where `runIfActive` would
+        // skip the work): a consumer stopped by cancellation must still close its connection,
+        // or the broker keeps its prefetched messages.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            thread.submit { _ in
+                box.session = nil
+                continuation.resume()
+            }
+        }
         box.connected.store(false, ordering: .relaxed)
     }
 

@@ -1,0 +1,144 @@
+import Foundation
+import MessageBus
+import Models
+import ServiceKit
+import Store
+import Synchronization
+import Testing
+
+@Suite("Outbox, inbox, retries and dead letters against RabbitMQ", .serialized)
+struct MessagingIntegrationTests {
+    /// A consumer of `queue` whose effect is one row in it.effects per handled message.
+    static func consumer(
+        queue: Topology.Queue, link: BrokerLink, publisher: BrokerLink, pool: DatabasePool, env: TestEnvironment,
+        handler: @escaping EventHandler = { envelope, context in
+            try context.connection.query("INSERT INTO it.effects (message_id) VALUES ($1)", [envelope.id])
+        }
+    ) -> BusConsumer {
+        let readiness = Readiness()
+        readiness.markMigrated()
+        let inboxHandler = InboxHandler(
+            queue: queue.name, inbox: Inbox(schema: TestSchema.name), outbox: Outbox(schema: TestSchema.name),
+            database: pool, readiness: readiness, logger: env.logger, handler: handler)
+        return BusConsumer(
+            queue: queue, prefetch: 20, link: link, publisher: publisher, logger: env.logger,
+            handler: { await inboxHandler.handle($0) })
+    }
+
+    @Test("The same message delivered twice changes the database once")
+    func inboxDeduplicates() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        try await TestSchema.prepare(pool, logger: env.logger)
+        let key = uniqueName("it.inbox")
+        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100])
+        let topology = Topology(queues: [queue])
+        let publisher = try await env.link("publisher", topology: topology)
+        let consumerLink = try await env.link("consumer", topology: topology)
+
+        let event = EventEnvelope(type: key, correlationId: "it", producer: "test", payload: .object(["n": .number(1)]))
+        let message = try OutgoingMessage(event: event)
+        try await publisher.publish([message, message])
+        try await eventually("both copies are in the queue") { try await publisher.messageCount(queue: queue.name) == 2 }
+
+        let consumer = Self.consumer(queue: queue, link: consumerLink, publisher: publisher, pool: pool, env: env)
+        let running = Task { try await consumer.run() }
+        try await eventually("both deliveries are settled") {
+            let waiting = try await publisher.messageCount(queue: queue.name)
+            let effects = try await TestSchema.effectCounts(pool, ids: [event.id])[event.id] ?? 0
+            return waiting == 0 && effects >= 1
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        running.cancel()
+        _ = try? await running.value
+        #expect(try await TestSchema.effectCounts(pool, ids: [event.id]) == [event.id: 1])
+        #expect(try await publisher.messageCount(queue: queue.deadQueue) == 0)
+        await publisher.close()
+        await pool.close()
+    }
+
+    @Test("A handler that always throws ends in <queue>.dead with the reason, and replay brings it back")
+    func deadLettersAfterRetriesAndReplays() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        try await TestSchema.prepare(pool, logger: env.logger)
+        let key = uniqueName("it.dlq")
+        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100, 300], maxAttempts: 3)
+        let topology = Topology(queues: [queue])
+        let publisher = try await env.link("publisher", topology: topology)
+        let consumerLink = try await env.link("consumer", topology: topology)
+
+        let attempts = Atomic<Int>(0)
+        let consumer = Self.consumer(queue: queue, link: consumerLink, publisher: publisher, pool: pool, env: env) { _, _ in
+            attempts.add(1, ordering: .relaxed)
+            throw SetupError("the royalty table for 1999 is missing")
+        }
+        let event = EventEnvelope(type: key, correlationId: "it", producer: "test", payload: .null)
+        try await publisher.publish([try OutgoingMessage(event: event)])
+        let running = Task { try await consumer.run() }
+        try await eventually("the message is dead-lettered", within: 20) {
+            try await publisher.messageCount(queue: queue.deadQueue) == 1
+        }
+        running.cancel()
+        _ = try? await running.value
+        #expect(attempts.load(ordering: .relaxed) == 3)
+        #expect(try await publisher.messageCount(queue: queue.name) == 0)
+
+        let dead = try await DeadLetters(link: publisher).list(queue: queue, limit: 10)
+        #expect(dead.count == 1)
+        #expect(dead.first?.messageId == event.id.uuidString.lowercased())
+        #expect(dead.first?.headers[Topology.Header.deathReason]?.stringValue.contains("royalty table for 1999") == true)
+        #expect(dead.first?.originalRoutingKey == key)
+        // Listing leaves the message where it was.
+        try await eventually("the listed message is back in the dead queue") {
+            try await publisher.messageCount(queue: queue.deadQueue) == 1
+        }
+
+        // The operator's command brings it back to the queue, with a fresh attempt count.
+        let replay = try env.run(try env.executable("portalctl"), ["dead-letters", "replay", "--queue", queue.name])
+        #expect(replay.status == 0, "\(replay.output)")
+        #expect(replay.output.contains("Replayed 1 message(s)."))
+        try await eventually("the message is back in its queue") {
+            try await publisher.messageCount(queue: queue.name) == 1
+        }
+        #expect(try await publisher.messageCount(queue: queue.deadQueue) == 0)
+
+        // Now that the cause is fixed, the replayed message is handled once.
+        let fixed = Self.consumer(
+            queue: queue, link: try await env.link("consumer-2", topology: topology), publisher: publisher, pool: pool, env: env)
+        let again = Task { try await fixed.run() }
+        try await eventually("the replayed message is handled") {
+            try await TestSchema.effectCounts(pool, ids: [event.id])[event.id] == 1
+        }
+        again.cancel()
+        _ = try? await again.value
+        await publisher.close()
+        await pool.close()
+    }
+
+    @Test("A message that is not an envelope goes straight to the dead queue")
+    func malformedMessagesAreDeadLettered() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        try await TestSchema.prepare(pool, logger: env.logger)
+        let key = uniqueName("it.bad")
+        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100], maxAttempts: 5)
+        let topology = Topology(queues: [queue])
+        let publisher = try await env.link("publisher", topology: topology)
+        let consumerLink = try await env.link("consumer", topology: topology)
+        try await publisher.publish([OutgoingMessage(
+            exchange: Topology.eventsExchange, routingKey: key, body: Array("not json".utf8), producer: "test")])
+        let consumer = Self.consumer(queue: queue, link: consumerLink, publisher: publisher, pool: pool, env: env)
+        let running = Task { try await consumer.run() }
+        try await eventually("the malformed message is dead-lettered") {
+            try await publisher.messageCount(queue: queue.deadQueue) == 1
+        }
+        running.cancel()
+        _ = try? await running.value
+        let dead = try await DeadLetters(link: publisher).list(queue: queue, limit: 1)
+        #expect(dead.first?.headers[Topology.Header.deathReason]?.stringValue.hasPrefix("malformed envelope") == true)
+        #expect(dead.first?.attempt == 1)
+        await publisher.close()
+        await pool.close()
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Store
+import Testing
+
+@Suite("Store against PostgreSQL", .serialized)
+struct StoreIntegrationTests {
+    @Test func bindsParametersAndDecodesRows() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        // A value that would break SQL if it were spliced in travels safely as a parameter.
+        let tricky = "Bến Lức'); DROP TABLE core.units; --"
+        let row = try await pool.withConnection { connection in
+            try connection.query(
+                "SELECT $1::text AS name, $2::int AS n, $3::bytea AS raw, $4::timestamptz AS at, NULL::text AS nothing",
+                [tricky, 42, ByteA([1, 2, 255]), Date(timeIntervalSince1970: 1_796_026_919.5)]
+            ).one()
+        }
+        #expect(try row.decode("name", as: String.self) == tricky)
+        #expect(try row.decode("n", as: Int.self) == 42)
+        #expect(try row.decode("raw", as: ByteA.self) == ByteA([1, 2, 255]))
+        #expect(try row.decode("at", as: Date.self) == Date(timeIntervalSince1970: 1_796_026_919.5))
+        #expect(try row.decodeIfPresent("nothing", as: String.self) == nil)
+    }
+
+    @Test func rollsBackWhenTheBodyThrows() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let table = "it_rollback_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.script("CREATE TABLE \(table) (n int PRIMARY KEY)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { connection in
+                try connection.query("INSERT INTO \(table) VALUES (1)")
+                throw Boom()
+            }
+        }
+        let count = try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM \(table)").one().decode("n", as: Int.self) }
+        #expect(count == 0)
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
+    }
+
+    @Test func errorsCarrySQLStateAndTheServerMessage() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let error = await #expect(throws: StoreError.self) {
+            try await pool.withConnection { connection in
+                try connection.query("SELECT 1 FROM no_such_table_anywhere")
+            }
+        }
+        #expect(error?.sqlState == "42P01")
+        #expect(error?.message.contains("no_such_table_anywhere") == true)
+        // The connection that saw the error is still usable.
+        try await pool.ping()
+    }
+
+    @Test func migrationsApplyOnceUnderConcurrency() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database(maxConnections: 6)
+        defer { Task { await pool.close() } }
+        let scope = "it_mig_\(UUID().uuidString.prefix(8).lowercased())"
+        let migrations = [
+            Migration(1, "table", "CREATE TABLE \(scope) (n int)"),
+            Migration(2, "row", "INSERT INTO \(scope) VALUES (1)"),
+        ]
+        let logger = env.logger
+        let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<5 {
+                group.addTask { try await Migrator.apply([(scope, migrations)], on: pool, logger: logger) }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(applied.sorted() == ["\(scope)/1", "\(scope)/2"])
+        let rows = try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM \(scope)").one().decode("n", as: Int.self) }
+        #expect(rows == 1)
+        try await pool.withConnection { try $0.script("DROP TABLE \(scope); DELETE FROM core.schema_migrations WHERE scope = '\(scope)'") }
+    }
+
+    /// Under CI=true a missing server must fail the run, never skip it.
+    @Test func unreachableServersFailWithHowToStartThem() async throws {
+        let env = try TestEnvironment(
+            databaseURL: "postgresql://postgres@127.0.0.1:1/portal", amqpURL: "amqp://guest:guest@127.0.0.1:1/")
+        let dbError = await #expect(throws: SetupError.self) { _ = try await env.database() }
+        #expect(dbError?.description.contains("deploy/infra start") == true)
+        let busError = await #expect(throws: SetupError.self) { _ = try await env.link("probe", topology: .init(queues: [])) }
+        #expect(busError?.description.contains("RabbitMQ is unreachable") == true)
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import MessageBus
+import Store
+import Testing
+
+/// The servers `deploy/test` started, found through the same variables the services read.
+/// When they cannot be reached the test fails with the way to start them: it never skips.
+struct TestEnvironment {
+    let databaseURL: String
+    let amqpURL: String
+    let broker: BrokerConfiguration
+    let binDirectory: String?
+    let infraControl: String?
+    let logger: Logger
+
+    static let startHint = "Start the servers with `deploy/infra start` and export `eval \"$(deploy/infra env)\"`, or run everything with deploy/test."
+
+    init(databaseURL: String? = nil, amqpURL: String? = nil) throws {
+        let environment = ProcessInfo.processInfo.environment
+        self.databaseURL = databaseURL ?? environment["PORTAL_DATABASE_URL"] ?? "postgresql://postgres@127.0.0.1:55432/portal"
+        self.amqpURL = amqpURL ?? environment["PORTAL_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/"
+        guard let broker = BrokerConfiguration(url: self.amqpURL) else {
+            throw SetupError("PORTAL_AMQP_URL is not an amqp:// URL: \(self.amqpURL)")
+        }
+        self.broker = broker
+        binDirectory = environment["PORTAL_BIN_DIR"]
+        infraControl = environment["PORTAL_INFRA_CTL"]
+        var logger = Logger(label: "portal.tests")
+        logger.logLevel = .warning
+        self.logger = logger
+    }
+
+    /// A pool on the test database, checked to answer.
+    func database(maxConnections: Int = 4) async throws -> DatabasePool {
+        let pool = DatabasePool(configuration: .init(conninfo: databaseURL, maxConnections: maxConnections), logger: logger)
+        do {
+            try await pool.ping()
+        } catch {
+            await pool.close()
+            throw SetupError("PostgreSQL is unreachable at \(databaseURL): \(error). \(Self.startHint)")
+        }
+        return pool
+    }
+
+    /// A broker link for `topology`, checked to connect.
+    func link(_ name: String, topology: Topology) async throws -> BrokerLink {
+        let link = BrokerLink(name: name, configuration: broker, topology: topology, logger: logger)
+        do {
+            try await link.ping()
+        } catch {
+            await link.close()
+            throw SetupError("RabbitMQ is unreachable at \(amqpURL): \(error). \(Self.startHint)")
+        }
+        return link
+    }
+
+    /// The path of a built executable (`PORTAL_BIN_DIR`, else `.build/debug`).
+    func executable(_ name: String) throws -> String {
+        let directory = binDirectory ?? ".build/debug"
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw SetupError("\(path) is not built: run `swift build` (deploy/test sets PORTAL_BIN_DIR)")
+        }
+        return path
+    }
+
+    /// Runs `deploy/infra <command>` on the test instance (stop-broker, start-db, …).
+    func infra(_ command: String) throws {
+        guard let control = infraControl else {
+            throw SetupError("PORTAL_INFRA_CTL is not set: this test restarts servers and runs under deploy/test")
+        }
+        let result = try run(control, [command])
+        guard result.status == 0 else { throw SetupError("\(control) \(command) failed: \(result.output)") }
+    }
+
+    /// Runs a command to completion; returns its exit status and combined output.
+    @discardableResult
+    func run(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+        // Output goes to a file, not a pipe: a daemon the command starts (epmd, the broker)
+        // inherits the descriptor and would keep a pipe open for ever.
+        let outputPath = NSTemporaryDirectory() + "portal-run-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try? output.close()
+        return (process.terminationStatus, (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+    }
+}
+
+struct SetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A unique suffix so that tests never share queues or rows.
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix).\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func eventually(
+    _ what: String, within seconds: Double = 30, every interval: Duration = .milliseconds(100),
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: interval)
+    }
+    throw SetupError("timed out after \(seconds) s waiting for: \(what)")
+}
+
+/// A plain HTTP GET through curl (Foundation's client on Linux refuses IPv6 literals):
+/// status and body; nil status when nothing answers.
+func httpGet(_ url: String) async -> (status: Int?, body: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    process.arguments = ["-s", "-g", "--max-time", "5", "-w", "\n%{http_code}", url]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do {
+        try process.run()
+    } catch {
+        return (nil, "curl: \(error)")
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let newline = text.lastIndex(of: "\n"), let code = Int(text[text.index(after: newline)...]), code > 0 else {
+        return (nil, text)
+    }
+    return (code, String(text[..<newline]))
+}
+
+/// The schema the integration tests own: an outbox, an inbox and a table of effects.
+enum TestSchema {
+    static let name = "it"
+
+    static func prepare(_ pool: DatabasePool, logger: Logger) async throws {
+        try await Migrator.apply(
+            [(name, [Migration(1, "integration test tables", """
+                CREATE SCHEMA IF NOT EXISTS it;
+                \(Outbox.migration(schema: name))
+                \(Inbox.migration(schema: name))
+                CREATE TABLE it.effects (message_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
+                """)])],
+            on: pool, logger: logger)
+    }
+
+    /// How many times the effect of each message was applied.
+    static func effectCounts(_ pool: DatabasePool, ids: [UUID]) async throws -> [UUID: Int] {
+        let list = "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+        return try await pool.withConnection { connection in
+            var counts = [UUID: Int]()
+            for row in try connection.query(
+                "SELECT message_id, count(*) AS n FROM it.effects WHERE message_id = ANY($1::uuid[]) GROUP BY message_id", [list]
+            ).rows {
+                counts[try row.decode("message_id")] = try row.decode("n")
+            }
+            return counts
+        }
+    }
+}

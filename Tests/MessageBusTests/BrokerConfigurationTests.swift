@@ -1,0 +1,46 @@
+import MessageBus
+import Testing
+
+@Suite("Broker URL and topology rules")
+struct BrokerConfigurationTests {
+    @Test func readsAFullURL() throws {
+        let configuration = try #require(BrokerConfiguration(url: "amqp://portal:s%40cret@10.0.0.5:5673/portal%2fprod"))
+        #expect(configuration.host == "10.0.0.5")
+        #expect(configuration.port == 5673)
+        #expect(configuration.user == "portal")
+        #expect(configuration.password == "s@cret")
+        #expect(configuration.virtualHost == "portal/prod")
+    }
+
+    @Test func readsIPv6AndDefaults() throws {
+        let configuration = try #require(BrokerConfiguration(url: "amqp://[::1]:35672/"))
+        #expect(configuration.host == "::1")
+        #expect(configuration.port == 35672)
+        #expect(configuration.user == "guest")
+        #expect(configuration.virtualHost == "/")
+    }
+
+    @Test func refusesWhatIsNotAnAMQPURL() {
+        #expect(BrokerConfiguration(url: "http://localhost") == nil)
+        #expect(BrokerConfiguration(url: "amqp://host:notaport/") == nil)
+        #expect(BrokerConfiguration(url: "amqp://host:70000/") == nil)
+    }
+
+    @Test func retryDelaysGrowThenRepeat() {
+        let queue = Topology.Queue(name: "publishing.events", bindings: [], retryDelaysMilliseconds: [100, 1_000], maxAttempts: 5)
+        #expect(queue.retryTier(afterAttempt: 1) == 0)
+        #expect(queue.retryTier(afterAttempt: 2) == 1)
+        #expect(queue.retryTier(afterAttempt: 4) == 1)
+        #expect(queue.retryQueue(tier: 0) == "publishing.events.retry.1")
+        #expect(queue.deadQueue == "publishing.events.dead")
+    }
+
+    @Test func backoffGrowsToItsCap() {
+        var backoff = Backoff(initialMilliseconds: 100, capMilliseconds: 1_000)
+        let delays = (0..<8).map { _ in backoff.next() }
+        #expect(delays.allSatisfy { $0 <= .milliseconds(1_000) })
+        #expect(delays.last! >= .milliseconds(500))
+        backoff.reset()
+        #expect(backoff.next() <= .milliseconds(100))
+    }
+}
