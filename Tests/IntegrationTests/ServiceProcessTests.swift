@@ -116,7 +116,8 @@ struct ServiceProcessTests {
             await httpGet(service.url("/readyz")).status == 200
         }
         try await eventually("the event written during the outage arrives", within: 30) {
-            try await link.messageCount(queue: queue.name) == 1
+            // The test's own connection died with the broker too; a failed call reconnects on the next.
+            (try? await link.messageCount(queue: queue.name)) == 1
         }
         let healthAfter = await httpGet(service.url("/healthz", host: "::1"))
         #expect(healthAfter.status == 200)
