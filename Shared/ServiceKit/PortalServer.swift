@@ -148,7 +148,6 @@ struct LinkCloser: Service {
 public enum PortalObservability {
     /// The registry `/metrics` renders.
     public static let registry = PrometheusCollectorRegistry()
-    private static let once: Void = ()
 
     private final class Flag: @unchecked Sendable {
         var done = false

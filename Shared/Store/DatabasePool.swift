@@ -55,15 +55,16 @@ public final class DatabasePool: Service, Sendable {
         await close()
     }
 
-    /// Closes idle connections and refuses new work; connections in use close when returned.
+    /// Closes idle connections (releasing a lease finishes its libpq connection) and refuses
+    /// new work; connections in use close when returned.
     public func close() async {
-        let (idle, waiters) = state.withLock { state -> ([Lease], [CheckedContinuation<Lease?, any Error>]) in
+        let waiters = state.withLock { state -> [CheckedContinuation<Lease?, any Error>] in
             state.closed = true
-            defer { state.idle = []; state.waiters = [] }
-            return (state.idle, state.waiters)
+            state.idle = []
+            defer { state.waiters = [] }
+            return state.waiters
         }
         waiters.forEach { $0.resume(throwing: StoreError(.poolClosed, message: "the database pool is closed")) }
-        _ = idle
         try? await threads.shutdownGracefully()
     }
 
