@@ -209,6 +209,19 @@ final class AMQPSession {
         }
     }
 
+    /// Up to `max` deliveries: waits up to `timeoutSeconds` for the first, then takes only
+    /// what has already arrived, so a busy queue is handled in batches and an idle one
+    /// answers at once.
+    func nextDeliveries(max: Int, timeoutSeconds: Double) throws -> [Delivery] {
+        guard let first = try nextDelivery(timeoutSeconds: timeoutSeconds) else { return [] }
+        var batch = [first]
+        while batch.count < max, amqp_data_in_buffer(state) != 0 || amqp_frames_enqueued(state) != 0 {
+            guard let next = try nextDelivery(timeoutSeconds: 0.001) else { break }
+            batch.append(next)
+        }
+        return batch
+    }
+
     func ack(_ deliveryTag: UInt64) throws {
         let status = amqp_basic_ack(state, channel, deliveryTag, 0)
         guard status == AMQP_STATUS_OK.rawValue else {

@@ -16,16 +16,20 @@ public enum DeliveryOutcome: Sendable, Equatable {
 
 /// Consumes one queue with manual acknowledgement and an explicit prefetch, settling each
 /// delivery only after its handler has returned (so after its transaction committed).
+/// Deliveries that have already arrived are handed over together (up to `batchSize`), so
+/// that a handler can commit them in one transaction.
 ///
 /// Failed deliveries go to the retry exchange with a growing delay and come back; after
 /// the queue's `maxAttempts` they go to `<queue>.dead` with the reason in a header. On
 /// graceful shutdown the delivery in hand is settled, then the loop returns; what was
 /// prefetched but not handled goes back to the queue when the connection closes.
 public final class BusConsumer: Service, Sendable {
-    public typealias Handler = @Sendable (Delivery) async -> DeliveryOutcome
+    /// Decides the outcome of each delivery, in order.
+    public typealias Handler = @Sendable ([Delivery]) async -> [DeliveryOutcome]
 
     private let queue: Topology.Queue
     private let prefetch: Int
+    private let batchSize: Int
     private let link: BrokerLink
     private let publisher: BrokerLink
     private let handler: Handler
@@ -36,11 +40,12 @@ public final class BusConsumer: Service, Sendable {
 
     /// `link` must be the consumer's own; `publisher` sends retries and dead letters with confirms.
     public init(
-        queue: Topology.Queue, prefetch: Int, link: BrokerLink, publisher: BrokerLink, logger: Logger,
-        handler: @escaping Handler
+        queue: Topology.Queue, prefetch: Int, batchSize: Int = 100, link: BrokerLink, publisher: BrokerLink,
+        logger: Logger, handler: @escaping Handler
     ) {
         self.queue = queue
         self.prefetch = prefetch
+        self.batchSize = max(1, min(batchSize, prefetch))
         self.link = link
         self.publisher = publisher
         self.handler = handler
@@ -53,7 +58,7 @@ public final class BusConsumer: Service, Sendable {
     public func run() async throws {
         var backoff = Backoff()
         var consuming = false
-        let queue = self.queue, prefetch = self.prefetch
+        let queue = self.queue, prefetch = self.prefetch, batchSize = self.batchSize
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 if !consuming {
@@ -62,11 +67,26 @@ public final class BusConsumer: Service, Sendable {
                     backoff.reset()
                     logger.info("consuming", metadata: ["bus.queue": .string(queue.name)])
                 }
-                guard let delivery = try await link.withSession({ try $0.nextDelivery(timeoutSeconds: 0.5) }) else {
-                    continue
+                let deliveries = try await link.withSession {
+                    try $0.nextDeliveries(max: batchSize, timeoutSeconds: 0.5)
                 }
-                let outcome = await handler(delivery)
-                try await settle(delivery, outcome)
+                guard !deliveries.isEmpty else { continue }
+                let outcomes = await handler(deliveries)
+                var settlements = [Settlement]()
+                for (delivery, outcome) in zip(deliveries, outcomes) {
+                    settlements.append(try await settle(delivery, outcome))
+                }
+                // Deliveries the handler gave no outcome for go back to the queue.
+                settlements += deliveries.dropFirst(outcomes.count).map { .requeue($0.deliveryTag) }
+                let settled = settlements
+                try await link.withSession { session in
+                    for settlement in settled {
+                        switch settlement {
+                        case .ack(let tag): try session.ack(tag)
+                        case .requeue(let tag): try session.reject(tag, requeue: true)
+                        }
+                    }
+                }
             } catch {
                 consuming = false
                 await link.reset()
@@ -80,7 +100,13 @@ public final class BusConsumer: Service, Sendable {
         await link.close()
     }
 
-    private func settle(_ delivery: Delivery, _ outcome: DeliveryOutcome) async throws {
+    /// What to tell the broker about one delivery, once its retry or dead copy is safe.
+    enum Settlement {
+        case ack(UInt64)
+        case requeue(UInt64)
+    }
+
+    private func settle(_ delivery: Delivery, _ outcome: DeliveryOutcome) async throws -> Settlement {
         var metadata: Logger.Metadata = ["bus.queue": .string(queue.name), "message.id": .string(delivery.messageId ?? "-")]
         switch outcome {
         case .ack:
@@ -96,7 +122,7 @@ public final class BusConsumer: Service, Sendable {
             do {
                 try await publisher.publish([retry])
             } catch {
-                return try await requeue(delivery, because: error)
+                return await requeue(delivery, because: error)
             }
             retried.increment()
             metadata["message.attempt"] = .stringConvertible(delivery.attempt)
@@ -112,20 +138,20 @@ public final class BusConsumer: Service, Sendable {
             do {
                 try await publisher.publish([dead])
             } catch {
-                return try await requeue(delivery, because: error)
+                return await requeue(delivery, because: error)
             }
             deadLettered.increment()
             metadata["message.attempt"] = .stringConvertible(delivery.attempt)
             logger.error("message dead-lettered: \(reason)", metadata: metadata)
         }
-        try await link.withSession { try $0.ack(delivery.deliveryTag) }
+        return .ack(delivery.deliveryTag)
     }
 
     /// The retry or dead-letter copy could not be published: give the message back to its
     /// queue (the broker's delivery limit bounds how often) rather than lose it.
-    private func requeue(_ delivery: Delivery, because error: any Error) async throws {
+    private func requeue(_ delivery: Delivery, because error: any Error) async -> Settlement {
         logger.warning("cannot publish a retry; requeueing", metadata: ["bus.queue": .string(queue.name), "error": .string("\(error)")])
         try? await Task.sleep(for: .milliseconds(500))
-        try await link.withSession { try $0.reject(delivery.deliveryTag, requeue: true) }
+        return .requeue(delivery.deliveryTag)
     }
 }

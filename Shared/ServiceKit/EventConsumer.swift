@@ -47,34 +47,63 @@ public struct InboxHandler: Sendable {
         self.handler = handler
     }
 
-    public func handle(_ delivery: Delivery) async -> DeliveryOutcome {
-        let envelope: EventEnvelope
-        do {
-            envelope = try EventEnvelope.decode(from: delivery.body)
-        } catch {
-            return .deadLetter(reason: "malformed envelope: \(error)")
+    /// Handles a batch in one transaction: one commit for many messages. When any handler
+    /// fails, the batch is rolled back and its messages are handled one transaction each,
+    /// so that one bad message never holds back or repeats the effects of the others.
+    public func handle(_ deliveries: [Delivery]) async -> [DeliveryOutcome] {
+        var outcomes = [DeliveryOutcome?](repeating: nil, count: deliveries.count)
+        var events = [(index: Int, envelope: EventEnvelope)]()
+        for (index, delivery) in deliveries.enumerated() {
+            do {
+                events.append((index, try EventEnvelope.decode(from: delivery.body)))
+            } catch {
+                outcomes[index] = .deadLetter(reason: "malformed envelope: \(error)")
+            }
         }
         await readiness.waitUntilMigrated()
-        var logger = self.logger
-        logger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
-        logger[metadataKey: "message.type"] = .string(envelope.type)
-        logger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
-        let inbox = self.inbox, outbox = self.outbox, queue = self.queue, handler = self.handler
-        let eventLogger = logger
-        do {
-            try await database.withTransaction { connection in
-                guard try inbox.claim(messageId: envelope.id, queue: queue, eventType: envelope.type, on: connection) else {
-                    eventLogger.debug("duplicate delivery; already handled")
-                    return
-                }
-                try handler(envelope, EventContext(connection: connection, outbox: outbox, logger: eventLogger))
+        if events.count > 1 {
+            let batch = events.map(\.envelope)
+            if (try? await apply(batch)) != nil {
+                for event in events { outcomes[event.index] = .ack }
+                return outcomes.map { $0 ?? .ack }
             }
+        }
+        for event in events {
+            outcomes[event.index] = await handleOne(event.envelope)
+        }
+        return outcomes.map { $0 ?? .ack }
+    }
+
+    private func handleOne(_ envelope: EventEnvelope) async -> DeliveryOutcome {
+        do {
+            try await apply([envelope])
             return .ack
         } catch let failure as PermanentFailure {
             return .deadLetter(reason: failure.reason)
         } catch {
-            logger.warning("event handler failed", metadata: ["error": .string("\(error)")])
+            logger.warning(
+                "event handler failed",
+                metadata: ["message.id": .string(envelope.id.uuidString.lowercased()), "message.type": .string(envelope.type),
+                           "correlation.id": .string(envelope.correlationId), "error": .string("\(error)")])
             return .retry(reason: "\(error)")
+        }
+    }
+
+    /// Claims and applies every event in one transaction; a duplicate is skipped.
+    private func apply(_ envelopes: [EventEnvelope]) async throws {
+        let inbox = self.inbox, outbox = self.outbox, queue = self.queue, handler = self.handler, logger = self.logger
+        try await database.withTransaction { connection in
+            for envelope in envelopes {
+                var eventLogger = logger
+                eventLogger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
+                eventLogger[metadataKey: "message.type"] = .string(envelope.type)
+                eventLogger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
+                guard try inbox.claim(messageId: envelope.id, queue: queue, eventType: envelope.type, on: connection) else {
+                    eventLogger.debug("duplicate delivery; already handled")
+                    continue
+                }
+                try handler(envelope, EventContext(connection: connection, outbox: outbox, logger: eventLogger))
+            }
         }
     }
 }
