@@ -26,6 +26,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Events per writer transaction.")
         var perTransaction = 10
 
+        @Option(help: "Target events per second over all writers; 0 writes as fast as possible.")
+        var rate = 0
+
         func run() async throws {
             let tool = ToolContext()
             let schema = "bench"
@@ -58,7 +61,9 @@ struct BenchCommand: AsyncParsableCommand {
                 logger: tool.logger, handler: { await handler.handle($0) })
 
             let total = events, writers = self.writers, perTransaction = self.perTransaction
-            print("bench bus: \(total) events, \(writers) writers, \(perTransaction) events per transaction")
+            // Each writer commits one transaction per interval to hold the target rate.
+            let interval: Duration? = rate > 0 ? .microseconds(Int64(writers * perTransaction) * 1_000_000 / Int64(rate)) : nil
+            print("bench bus: \(total) events, \(writers) writers, \(perTransaction) events per transaction, rate \(rate > 0 ? "\(rate)/s" : "unlimited")")
             let started = Date()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await relay.run() }
@@ -67,7 +72,13 @@ struct BenchCommand: AsyncParsableCommand {
                     for writer in 0..<writers {
                         writersGroup.addTask {
                             var sent = writer * perTransaction
+                            let clock = ContinuousClock()
+                            var next = clock.now
                             while sent < total {
+                                if let interval {
+                                    try await clock.sleep(until: next)
+                                    next += interval
+                                }
                                 let batch = min(perTransaction, total - sent), first = sent
                                 try await database.withTransaction { connection in
                                     for index in 0..<batch {

@@ -51,7 +51,7 @@ public struct ServiceConfiguration: Sendable {
         databasePoolSize = integer("PORTAL_DB_POOL_SIZE", 4)
         amqpURL = value("PORTAL_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:35672/"
         amqpHeartbeatSeconds = integer("PORTAL_AMQP_HEARTBEAT", 30)
-        prefetch = integer("PORTAL_AMQP_PREFETCH", 100)
+        prefetch = integer("PORTAL_AMQP_PREFETCH", 500)
         maxAttempts = integer("PORTAL_MAX_ATTEMPTS", 5)
         retryDelaysMilliseconds = value("PORTAL_RETRY_DELAYS_MS")?
             .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? [1_000, 5_000, 30_000]

@@ -116,6 +116,44 @@ struct MessagingIntegrationTests {
         await pool.close()
     }
 
+    @Test("One failing message in a batch holds back and doubles none of the others")
+    func batchWithOneFailure() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        try await TestSchema.prepare(pool, logger: env.logger)
+        let key = uniqueName("it.batch")
+        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100], maxAttempts: 2)
+        let topology = Topology(queues: [queue])
+        let publisher = try await env.link("publisher", topology: topology)
+        let events = (1...20).map { n in
+            EventEnvelope(type: key, correlationId: "it", producer: "test", payload: .object(["n": .number(Double(n))]))
+        }
+        let poisoned = events[7].id
+        // All twenty wait in the queue, so the consumer takes them as one batch.
+        try await publisher.publish(try events.map { try OutgoingMessage(event: $0) })
+        try await eventually("all twenty are queued") { try await publisher.messageCount(queue: queue.name) == 20 }
+        let consumer = Self.consumer(
+            queue: queue, link: try await env.link("consumer", topology: topology), publisher: publisher, pool: pool, env: env
+        ) { envelope, context in
+            try context.connection.query("INSERT INTO it.effects (message_id) VALUES ($1)", [envelope.id])
+            if envelope.id == poisoned { throw SetupError("this one is broken") }
+        }
+        let running = Task { try await consumer.run() }
+        try await eventually("the broken one is dead-lettered", within: 20) {
+            try await publisher.messageCount(queue: queue.deadQueue) == 1
+        }
+        running.cancel()
+        _ = try? await running.value
+        let counts = try await TestSchema.effectCounts(pool, ids: events.map(\.id))
+        #expect(counts.count == 19)
+        #expect(counts[poisoned] == nil)
+        #expect(counts.values.allSatisfy { $0 == 1 })
+        let dead = try await DeadLetters(link: publisher).list(queue: queue, limit: 5)
+        #expect(dead.map(\.messageId) == [poisoned.uuidString.lowercased()])
+        await publisher.close()
+        await pool.close()
+    }
+
     @Test("A message that is not an envelope goes straight to the dead queue")
     func malformedMessagesAreDeadLettered() async throws {
         let env = try TestEnvironment()
