@@ -6,6 +6,45 @@ import Store
 import Synchronization
 import Testing
 
+/// A test queue of its own on the real broker, with the test schema ready.
+struct BusFixture {
+    let env: TestEnvironment
+    let pool: DatabasePool
+    let key: String
+    let queue: Topology.Queue
+    let topology: Topology
+    let publisher: BrokerLink
+
+    init(_ prefix: String, retryDelaysMilliseconds: [Int] = [100], maxAttempts: Int = 5) async throws {
+        env = try TestEnvironment()
+        pool = try await env.database()
+        try await TestSchema.prepare(pool, logger: env.logger)
+        key = uniqueName(prefix)
+        queue = Topology.Queue(
+            name: "\(key).events", bindings: [key], retryDelaysMilliseconds: retryDelaysMilliseconds, maxAttempts: maxAttempts)
+        topology = Topology(queues: [queue])
+        publisher = try await env.link("publisher", topology: topology)
+    }
+
+    /// A consumer of the fixture's queue on a link of its own.
+    func consumer(handler: EventHandler? = nil) async throws -> BusConsumer {
+        let link = try await env.link("consumer", topology: topology)
+        if let handler {
+            return MessagingIntegrationTests.consumer(queue: queue, link: link, publisher: publisher, pool: pool, env: env, handler: handler)
+        }
+        return MessagingIntegrationTests.consumer(queue: queue, link: link, publisher: publisher, pool: pool, env: env)
+    }
+
+    func event(_ payload: JSONValue = .null) -> EventEnvelope {
+        EventEnvelope(type: key, correlationId: "it", producer: "test", payload: payload)
+    }
+
+    func close() async {
+        await publisher.close()
+        await pool.close()
+    }
+}
+
 @Suite("Outbox, inbox, retries and dead letters against RabbitMQ", .serialized)
 struct MessagingIntegrationTests {
     /// A consumer of `queue` whose effect is one row in it.effects per handled message.
@@ -27,21 +66,14 @@ struct MessagingIntegrationTests {
 
     @Test("The same message delivered twice changes the database once")
     func inboxDeduplicates() async throws {
-        let env = try TestEnvironment()
-        let pool = try await env.database()
-        try await TestSchema.prepare(pool, logger: env.logger)
-        let key = uniqueName("it.inbox")
-        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100])
-        let topology = Topology(queues: [queue])
-        let publisher = try await env.link("publisher", topology: topology)
-        let consumerLink = try await env.link("consumer", topology: topology)
-
-        let event = EventEnvelope(type: key, correlationId: "it", producer: "test", payload: .object(["n": .number(1)]))
+        let bus = try await BusFixture("it.inbox")
+        let (pool, queue, publisher) = (bus.pool, bus.queue, bus.publisher)
+        let event = bus.event(.object(["n": .number(1)]))
         let message = try OutgoingMessage(event: event)
         try await publisher.publish([message, message])
         try await eventually("both copies are in the queue") { try await publisher.messageCount(queue: queue.name) == 2 }
 
-        let consumer = Self.consumer(queue: queue, link: consumerLink, publisher: publisher, pool: pool, env: env)
+        let consumer = try await bus.consumer()
         let running = Task { try await consumer.run() }
         try await eventually("both deliveries are settled") {
             let waiting = try await publisher.messageCount(queue: queue.name)
@@ -53,27 +85,19 @@ struct MessagingIntegrationTests {
         _ = try? await running.value
         #expect(try await TestSchema.effectCounts(pool, ids: [event.id]) == [event.id: 1])
         #expect(try await publisher.messageCount(queue: queue.deadQueue) == 0)
-        await publisher.close()
-        await pool.close()
+        await bus.close()
     }
 
     @Test("A handler that always throws ends in <queue>.dead with the reason, and replay brings it back")
     func deadLettersAfterRetriesAndReplays() async throws {
-        let env = try TestEnvironment()
-        let pool = try await env.database()
-        try await TestSchema.prepare(pool, logger: env.logger)
-        let key = uniqueName("it.dlq")
-        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100, 300], maxAttempts: 3)
-        let topology = Topology(queues: [queue])
-        let publisher = try await env.link("publisher", topology: topology)
-        let consumerLink = try await env.link("consumer", topology: topology)
-
+        let bus = try await BusFixture("it.dlq", retryDelaysMilliseconds: [100, 300], maxAttempts: 3)
+        let (env, pool, key, queue, publisher) = (bus.env, bus.pool, bus.key, bus.queue, bus.publisher)
         let attempts = Atomic<Int>(0)
-        let consumer = Self.consumer(queue: queue, link: consumerLink, publisher: publisher, pool: pool, env: env) { _, _ in
+        let consumer = try await bus.consumer { _, _ in
             attempts.add(1, ordering: .relaxed)
             throw SetupError("the royalty table for 1999 is missing")
         }
-        let event = EventEnvelope(type: key, correlationId: "it", producer: "test", payload: .null)
+        let event = bus.event()
         try await publisher.publish([try OutgoingMessage(event: event)])
         let running = Task { try await consumer.run() }
         try await eventually("the message is dead-lettered", within: 20) {
@@ -104,37 +128,26 @@ struct MessagingIntegrationTests {
         #expect(try await publisher.messageCount(queue: queue.deadQueue) == 0)
 
         // Now that the cause is fixed, the replayed message is handled once.
-        let fixed = Self.consumer(
-            queue: queue, link: try await env.link("consumer-2", topology: topology), publisher: publisher, pool: pool, env: env)
+        let fixed = try await bus.consumer()
         let again = Task { try await fixed.run() }
         try await eventually("the replayed message is handled") {
             try await TestSchema.effectCounts(pool, ids: [event.id])[event.id] == 1
         }
         again.cancel()
         _ = try? await again.value
-        await publisher.close()
-        await pool.close()
+        await bus.close()
     }
 
     @Test("One failing message in a batch holds back and doubles none of the others")
     func batchWithOneFailure() async throws {
-        let env = try TestEnvironment()
-        let pool = try await env.database()
-        try await TestSchema.prepare(pool, logger: env.logger)
-        let key = uniqueName("it.batch")
-        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100], maxAttempts: 2)
-        let topology = Topology(queues: [queue])
-        let publisher = try await env.link("publisher", topology: topology)
-        let events = (1...20).map { n in
-            EventEnvelope(type: key, correlationId: "it", producer: "test", payload: .object(["n": .number(Double(n))]))
-        }
+        let bus = try await BusFixture("it.batch", maxAttempts: 2)
+        let (pool, queue, publisher) = (bus.pool, bus.queue, bus.publisher)
+        let events = (1...20).map { n in bus.event(.object(["n": .number(Double(n))])) }
         let poisoned = events[7].id
         // All twenty wait in the queue, so the consumer takes them as one batch.
         try await publisher.publish(try events.map { try OutgoingMessage(event: $0) })
         try await eventually("all twenty are queued") { try await publisher.messageCount(queue: queue.name) == 20 }
-        let consumer = Self.consumer(
-            queue: queue, link: try await env.link("consumer", topology: topology), publisher: publisher, pool: pool, env: env
-        ) { envelope, context in
+        let consumer = try await bus.consumer { envelope, context in
             try context.connection.query("INSERT INTO it.effects (message_id) VALUES ($1)", [envelope.id])
             if envelope.id == poisoned { throw SetupError("this one is broken") }
         }
@@ -150,23 +163,16 @@ struct MessagingIntegrationTests {
         #expect(counts.values.allSatisfy { $0 == 1 })
         let dead = try await DeadLetters(link: publisher).list(queue: queue, limit: 5)
         #expect(dead.map(\.messageId) == [poisoned.uuidString.lowercased()])
-        await publisher.close()
-        await pool.close()
+        await bus.close()
     }
 
     @Test("A message that is not an envelope goes straight to the dead queue")
     func malformedMessagesAreDeadLettered() async throws {
-        let env = try TestEnvironment()
-        let pool = try await env.database()
-        try await TestSchema.prepare(pool, logger: env.logger)
-        let key = uniqueName("it.bad")
-        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100], maxAttempts: 5)
-        let topology = Topology(queues: [queue])
-        let publisher = try await env.link("publisher", topology: topology)
-        let consumerLink = try await env.link("consumer", topology: topology)
+        let bus = try await BusFixture("it.bad")
+        let (key, queue, publisher) = (bus.key, bus.queue, bus.publisher)
         try await publisher.publish([OutgoingMessage(
             exchange: Topology.eventsExchange, routingKey: key, body: Array("not json".utf8), producer: "test")])
-        let consumer = Self.consumer(queue: queue, link: consumerLink, publisher: publisher, pool: pool, env: env)
+        let consumer = try await bus.consumer()
         let running = Task { try await consumer.run() }
         try await eventually("the malformed message is dead-lettered") {
             try await publisher.messageCount(queue: queue.deadQueue) == 1
@@ -176,7 +182,6 @@ struct MessagingIntegrationTests {
         let dead = try await DeadLetters(link: publisher).list(queue: queue, limit: 1)
         #expect(dead.first?.headers[Topology.Header.deathReason]?.stringValue.hasPrefix("malformed envelope") == true)
         #expect(dead.first?.attempt == 1)
-        await publisher.close()
-        await pool.close()
+        await bus.close()
     }
 }

@@ -32,13 +32,8 @@ struct ServiceProcessTests {
 
     @Test("Outbox: a service killed between commit and publish loses and doubles nothing")
     func outboxSurvivesSIGKILL() async throws {
-        let env = try TestEnvironment()
-        let pool = try await env.database()
-        try await TestSchema.prepare(pool, logger: env.logger)
-        let key = uniqueName("it.outbox")
-        let queue = Topology.Queue(name: "\(key).events", bindings: [key], retryDelaysMilliseconds: [100])
-        let topology = Topology(queues: [queue])
-        let link = try await env.link("test", topology: topology)
+        let bus = try await BusFixture("it.outbox")
+        let (env, pool, key, queue, link) = (bus.env, bus.pool, bus.key, bus.queue, bus.publisher)
         let total = 20_000
 
         // Committed state changes whose events are still in finance's outbox.
@@ -71,7 +66,7 @@ struct ServiceProcessTests {
         #expect(try await second.terminate() == 0)
 
         // Consume with inbox dedupe: each event's effect is applied exactly once.
-        let consumer = MessagingIntegrationTests.consumer(queue: queue, link: link, publisher: link, pool: pool, env: env)
+        let consumer = try await bus.consumer()
         let running = Task { try await consumer.run() }
         try await eventually("the queue is drained", within: 120) {
             let waiting = try await link.messageCount(queue: queue.name)
@@ -83,7 +78,7 @@ struct ServiceProcessTests {
         let counts = try await TestSchema.effectCounts(pool, ids: ids)
         #expect(counts.count == total, "published at crash: \(publishedAtCrash)")
         #expect(counts.values.allSatisfy { $0 == 1 })
-        await pool.close()
+        await bus.close()
     }
 
     static func published(_ pool: DatabasePool, key: String) async throws -> Int {
