@@ -39,6 +39,7 @@ public final class PortalServer {
         tokens = ApiTokens(database: database)
         router = Router(context: PortalContext.self)
         router.middlewares.add(CorrelationMiddleware())
+        router.middlewares.add(RequestLogMiddleware())
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(TokenAuthenticator(tokens: tokens))
         addOperationalRoutes()

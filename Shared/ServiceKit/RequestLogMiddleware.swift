@@ -1,0 +1,32 @@
+import Hummingbird
+import Logging
+
+/// One log line per request with method, path, status and duration, carrying the request's
+/// `hb.request.id` and `correlation.id`. Probes (`/healthz`, `/readyz`, `/metrics`) log at
+/// debug so that a load balancer's polling does not drown the rest.
+struct RequestLogMiddleware<Context: PortalRequestContext>: RouterMiddleware {
+    static var probes: Set<String> { ["/healthz", "/readyz", "/metrics"] }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let level: Logger.Level = Self.probes.contains(request.uri.path) ? .debug : .info
+        do {
+            let response = try await next(request, context)
+            log(request, status: response.status.code, since: started, level: level, context: context)
+            return response
+        } catch let error as any HTTPResponseError {
+            log(request, status: error.status.code, since: started, level: level, context: context)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, status: Int, since started: ContinuousClock.Instant, level: Logger.Level, context: Context) {
+        let elapsed = ContinuousClock.now - started
+        context.logger.log(
+            level: level, "\(request.method) \(request.uri.path) \(status)",
+            metadata: [
+                "http.status": .stringConvertible(status),
+                "http.duration_ms": .stringConvertible(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000),
+            ])
+    }
+}
