@@ -89,16 +89,18 @@ public struct InboxHandler: Sendable {
         }
     }
 
-    /// Claims and applies every event in one transaction; a duplicate is skipped.
+    /// Claims every event in one statement and applies the new ones, all in one transaction;
+    /// a duplicate (an id already in the inbox, or twice in the batch) is skipped.
     private func apply(_ envelopes: [EventEnvelope]) async throws {
         let inbox = self.inbox, outbox = self.outbox, queue = self.queue, handler = self.handler, logger = self.logger
         try await database.withTransaction { connection in
+            var claimed = try inbox.claim(envelopes.map { ($0.id, $0.type) }, queue: queue, on: connection)
             for envelope in envelopes {
                 var eventLogger = logger
                 eventLogger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
                 eventLogger[metadataKey: "message.type"] = .string(envelope.type)
                 eventLogger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
-                guard try inbox.claim(messageId: envelope.id, queue: queue, eventType: envelope.type, on: connection) else {
+                guard claimed.remove(envelope.id) != nil else {
                     eventLogger.debug("duplicate delivery; already handled")
                     continue
                 }

@@ -43,15 +43,20 @@ public final class OutboxRelay: Service, Sendable {
     public func run() async throws {
         await readiness.waitUntilMigrated()
         var backoff = Backoff()
-        // Between empty polls the wait grows to 10× the interval, and snaps back on work.
+        // Between empty rounds the wait grows to 10× the interval, and snaps back on work.
         var idleWait = idlePoll
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let count = try await relayOnce()
                 backoff.reset()
-                if count >= batchSize { continue }
-                if count > 0 { idleWait = idlePoll } else { idleWait = min(idleWait * 2, idlePoll * 10) }
-                try? await Task.sleep(for: count > 0 ? idlePoll : idleWait)
+                // While rows keep coming, go straight on: the next round takes what arrived
+                // during this one. Only an empty round waits.
+                if count > 0 {
+                    idleWait = idlePoll
+                    continue
+                }
+                try? await Task.sleep(for: idleWait)
+                idleWait = min(idleWait * 2, idlePoll * 10)
             } catch {
                 let delay = backoff.next()
                 logger.warning(

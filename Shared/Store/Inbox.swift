@@ -28,4 +28,22 @@ public struct Inbox: Sendable {
             [messageId, queue, eventType]
         ).affectedRows == 1
     }
+
+    /// Records many message ids in one statement; returns the ids that were new. The
+    /// others are duplicates whose effects must be skipped.
+    public func claim(
+        _ messages: [(id: UUID, eventType: String)], queue: String, on connection: Connection
+    ) throws -> Set<UUID> {
+        guard !messages.isEmpty else { return [] }
+        let ids = "{" + messages.map { $0.id.uuidString.lowercased() }.joined(separator: ",") + "}"
+        let types = "{" + messages.map { "\"" + $0.eventType.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        return try Set(connection.query(
+            """
+            INSERT INTO \(schema).inbox (message_id, queue, event_type)
+            SELECT id, $3, event_type FROM unnest($1::uuid[], $2::text[]) AS claimed(id, event_type)
+            ON CONFLICT DO NOTHING RETURNING message_id
+            """, [ids, types, queue]
+        ).rows.map { try $0.decode("message_id", as: UUID.self) })
+    }
 }
