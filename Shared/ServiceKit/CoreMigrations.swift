@@ -98,5 +98,6 @@ public enum CoreMigrations {
                 detail jsonb NOT NULL DEFAULT '{}'
             );
             """),
+        Migration(2, "content-addressed blob store", PostgresBlobStore.migration),
     ]
 }

@@ -1,0 +1,80 @@
+/// A stored blob's identity: the SHA-256 of its bytes (lower-case hex), its size and type.
+public struct BlobReference: Codable, Sendable, Hashable {
+    public let sha256: String
+    public let size: Int
+    public let contentType: String
+
+    public init(sha256: String, size: Int, contentType: String) {
+        self.sha256 = sha256
+        self.size = size
+        self.contentType = contentType
+    }
+
+    /// 64 lower-case hex digits.
+    public static func isValidDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}
+
+/// Content-addressed storage for raw inputs and attachments (DESIGN.md, Data): bytes are
+/// keyed by their SHA-256, the same bytes are stored once, and nothing is ever rewritten,
+/// so every instance of every service on any machine reads the same bytes for a key.
+public protocol BlobStore: Sendable {
+    /// Stores `bytes` (once) and returns their reference.
+    func put(_ bytes: [UInt8], contentType: String) async throws -> BlobReference
+    /// The bytes for `sha256`, or nil when no such blob exists.
+    func get(_ sha256: String) async throws -> [UInt8]?
+}
+
+/// The default backend: `core.blobs` in the portal database, shared, transactional and in the
+/// same backup as the rows that refer to it. The digest is computed by PostgreSQL itself.
+public struct PostgresBlobStore: BlobStore {
+    let database: DatabasePool
+
+    public init(database: DatabasePool) {
+        self.database = database
+    }
+
+    /// The table; part of the `core` migrations.
+    public static let migration = """
+        CREATE TABLE core.blobs (
+            sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+            size bigint NOT NULL CHECK (size >= 0),
+            content_type text NOT NULL,
+            data bytea NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        """
+
+    public func put(_ bytes: [UInt8], contentType: String) async throws -> BlobReference {
+        try await database.withConnection { try Self.put(bytes, contentType: contentType, on: $0) }
+    }
+
+    /// Stores inside the caller's transaction, so a submission and its raw input commit together.
+    public static func put(_ bytes: [UInt8], contentType: String, on connection: Connection) throws -> BlobReference {
+        let digest = try connection.query(
+            """
+            WITH incoming AS (SELECT $1::bytea AS data)
+            INSERT INTO core.blobs (sha256, size, content_type, data)
+            SELECT encode(sha256(data), 'hex'), length(data), $2, data FROM incoming
+            ON CONFLICT (sha256) DO NOTHING
+            RETURNING sha256
+            """, [ByteA(bytes), contentType]
+        ).rows.first.map { try $0.decode("sha256", as: String.self) }
+        // Already stored (now or by a concurrent writer): the stored row is left as it is,
+        // with the type it was first stored with; the bytes are the identity.
+        let row = try connection.query(
+            "SELECT sha256, size, content_type FROM core.blobs WHERE sha256 = coalesce($1, encode(sha256($2::bytea), 'hex'))",
+            [digest, digest == nil ? ByteA(bytes) : ByteA([])]
+        ).one()
+        return BlobReference(sha256: try row.decode("sha256"), size: try row.decode("size"), contentType: try row.decode("content_type"))
+    }
+
+    public func get(_ sha256: String) async throws -> [UInt8]? {
+        guard BlobReference.isValidDigest(sha256) else { return nil }
+        return try await database.withConnection { connection in
+            try connection.query("SELECT data FROM core.blobs WHERE sha256 = $1", [sha256]).rows.first
+                .map { try $0.decode("data", as: ByteA.self).bytes }
+        }
+    }
+}
