@@ -40,6 +40,7 @@ public final class PortalServer {
         router = Router(context: PortalContext.self)
         router.middlewares.add(CorrelationMiddleware())
         router.middlewares.add(RequestLogMiddleware())
+        router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(TokenAuthenticator(tokens: tokens))
         addOperationalRoutes()

@@ -24,6 +24,7 @@ struct ServiceProcessTests {
         }
         let metrics = await httpGet(service.url("/metrics"))
         #expect(metrics.body.contains("portal_outbox_relayed_total"))
+        #expect(metrics.body.contains(#"hb_requests{http_route="/healthz""#))
         let missing = await httpGet(service.url("/api/v1/nothing-here"))
         #expect(missing.status == 404)
         #expect(missing.body.contains(#""code":"not_found""#))
