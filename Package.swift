@@ -37,6 +37,10 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
+            name: "CCmarkGFM", path: "Shared/CCmarkGFM", pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
@@ -89,7 +93,10 @@ let package = Package(
         ),
 
         // The five services and the operator's CLI.
-        .executableTarget(name: "Intake", dependencies: ["ServiceKit"], path: "Services/Intake", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Intake",
+            dependencies: ["ServiceKit", "CCmarkGFM", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Services/Intake", swiftSettings: swiftSettings),
         .executableTarget(name: "Approval", dependencies: ["ServiceKit"], path: "Services/Approval", swiftSettings: swiftSettings),
         .executableTarget(name: "Publishing", dependencies: ["ServiceKit"], path: "Services/Publishing", swiftSettings: swiftSettings),
         .executableTarget(name: "Feedback", dependencies: ["ServiceKit"], path: "Services/Feedback", swiftSettings: swiftSettings),

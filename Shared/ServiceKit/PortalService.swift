@@ -53,8 +53,12 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
 
     /// The service's own migrations; `core` comes first for everyone.
     public var migrations: [Migration] {
-        [Migration(1, "outbox and inbox", "CREATE SCHEMA IF NOT EXISTS \(schema);\n"
-            + Outbox.migration(schema: schema) + Inbox.migration(schema: schema))]
+        let messaging = Migration(1, "outbox and inbox", "CREATE SCHEMA IF NOT EXISTS \(schema);\n"
+            + Outbox.migration(schema: schema) + Inbox.migration(schema: schema))
+        switch self {
+        case .intake: return [messaging] + IntakeMigrations.all
+        default: return [messaging]
+        }
     }
 
     /// Every scope the service needs, in order.

@@ -35,9 +35,8 @@ public struct Inbox: Sendable {
         _ messages: [(id: UUID, eventType: String)], queue: String, on connection: Connection
     ) throws -> Set<UUID> {
         guard !messages.isEmpty else { return [] }
-        let ids = "{" + messages.map { $0.id.uuidString.lowercased() }.joined(separator: ",") + "}"
-        let types = "{" + messages.map { "\"" + $0.eventType.replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        let ids = SQLArray.literal(messages.map { $0.id.uuidString.lowercased() })
+        let types = SQLArray.literal(messages.map(\.eventType))
         return try Set(connection.query(
             """
             INSERT INTO \(schema).inbox (message_id, queue, event_type)

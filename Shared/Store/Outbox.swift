@@ -64,7 +64,7 @@ public struct Outbox: Sendable {
         guard !seqs.isEmpty else { return }
         try connection.query(
             "UPDATE \(schema).outbox SET published_at = clock_timestamp(), publish_attempts = publish_attempts + 1 WHERE seq = ANY($1::bigint[])",
-            ["{" + seqs.map(String.init).joined(separator: ",") + "}"])
+            [SQLArray.literal(seqs.map(String.init))])
     }
 
     /// Records a failed attempt on rows that stay pending.
@@ -72,7 +72,7 @@ public struct Outbox: Sendable {
         guard !seqs.isEmpty else { return }
         try connection.query(
             "UPDATE \(schema).outbox SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
-            ["{" + seqs.map(String.init).joined(separator: ",") + "}", error])
+            [SQLArray.literal(seqs.map(String.init)), error])
     }
 
     /// How many rows wait, and the age in seconds of the oldest.

@@ -135,24 +135,44 @@ func eventually(
 /// A plain HTTP GET through curl (Foundation's client on Linux refuses IPv6 literals):
 /// status and body; nil status when nothing answers.
 func httpGet(_ url: String) async -> (status: Int?, body: String) {
+    let response = httpRequest("GET", url)
+    return (response.status, response.body)
+}
+
+/// Any HTTP request through curl; the response headers come back lower-cased.
+func httpRequest(
+    _ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil
+) -> (status: Int?, body: String, headers: [String: String]) {
+    let scratch = NSTemporaryDirectory() + "portal-http-\(UUID().uuidString)"
+    defer { ["", ".body", ".headers"].forEach { try? FileManager.default.removeItem(atPath: scratch + $0) } }
+    var arguments = ["-s", "-g", "--max-time", "10", "-X", method, "-o", scratch + ".body", "-D", scratch + ".headers",
+                     "-w", "%{http_code}", url]
+    for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+    if let body {
+        _ = FileManager.default.createFile(atPath: scratch, contents: Data(body.utf8))
+        arguments += ["--data-binary", "@" + scratch]
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = ["-s", "-g", "--max-time", "5", "-w", "\n%{http_code}", url]
+    process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     do {
         try process.run()
     } catch {
-        return (nil, "curl: \(error)")
+        return (nil, "curl: \(error)", [:])
     }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let code = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard let newline = text.lastIndex(of: "\n"), let code = Int(text[text.index(after: newline)...]), code > 0 else {
-        return (nil, text)
+    let responseBody = (try? String(contentsOfFile: scratch + ".body", encoding: .utf8)) ?? ""
+    var responseHeaders = [String: String]()
+    for line in ((try? String(contentsOfFile: scratch + ".headers", encoding: .utf8)) ?? "").split(separator: "\r\n") {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        responseHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
-    return (code, String(text[..<newline]))
+    guard let status = Int(code), status > 0 else { return (nil, responseBody, responseHeaders) }
+    return (status, responseBody, responseHeaders)
 }
 
 /// The schema the integration tests own: an outbox, an inbox and a table of effects.

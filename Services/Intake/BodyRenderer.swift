@@ -1,0 +1,40 @@
+import CCmarkGFM
+
+/// Turns a submitted body into the HTML that editors see and publishing will place in a page.
+/// Neither path can carry script: text is escaped, and cmark-gfm's default (safe) mode
+/// replaces raw HTML and drops `javascript:`, `vbscript:`, `file:` and most `data:` links.
+enum BodyRenderer {
+    static func html(fromText text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n")
+            .components(separatedBy: "\n\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+            .map { "<p>" + escape($0).replacingOccurrences(of: "\n", with: "<br>") + "</p>" }
+            .joined(separator: "\n")
+    }
+
+    static func html(fromMarkdown markdown: String) -> String {
+        let utf8 = Array(markdown.utf8)
+        guard let rendered = cmark_markdown_to_html(markdown, utf8.count, CMARK_OPT_DEFAULT) else { return "" }
+        defer { free(rendered) }
+        return String(cString: rendered)
+    }
+
+    static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+import Glibc

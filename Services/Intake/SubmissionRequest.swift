@@ -1,0 +1,174 @@
+import Foundation
+import Models
+import ServiceKit
+
+/// The body of `POST /api/v1/submissions` as a unit sends it.
+struct SubmissionRequest: Decodable {
+    struct Author: Codable, Equatable {
+        var name: String
+        var userId: UUID?
+        var share: Int?
+    }
+
+    struct Attachment: Decodable {
+        var filename: String
+        var contentType: String
+        var dataBase64: String
+        var altText: String?
+    }
+
+    /// Văn bản QPPL: number (số ký hiệu), issuer, issue and effective dates, summary (trích yếu).
+    struct LegalDocument: Codable, Equatable {
+        var number: String
+        var issuer: String
+        var issueDate: String
+        var effectiveDate: String
+        var summary: String
+    }
+
+    /// Dự thảo: the public comment period.
+    struct Draft: Codable, Equatable {
+        var opensOn: String
+        var closesOn: String
+    }
+
+    var title: String
+    var summary: String?
+    var body: String
+    var bodyFormat: String
+    var kind: String
+    var language: String
+    var authors: [Author]
+    var targetSites: [String]?
+    var alsoOnOwnSite: Bool?
+    var attachments: [Attachment]?
+    var legalDocument: LegalDocument?
+    var draft: Draft?
+}
+
+/// A submission that passed every check, normalised to NFC, ready to store.
+struct ValidatedSubmission {
+    struct Attachment {
+        var filename: String
+        var contentType: String
+        var bytes: [UInt8]
+        var altText: String?
+    }
+
+    var title: String
+    var summary: String?
+    var body: String
+    var bodyFormat: String
+    var bodyHTML: String
+    var kind: ContentKind
+    var language: String
+    var authors: [SubmissionRequest.Author]
+    var targetSites: [String]
+    var alsoOnOwnSite: Bool
+    var attachments: [Attachment]
+    var legalDocument: SubmissionRequest.LegalDocument?
+    var draft: SubmissionRequest.Draft?
+    /// Things publishing will need fixed, accepted for now (an image without alt text).
+    var flags: [String]
+}
+
+extension SubmissionRequest {
+    static let maxTitleLength = 500
+
+    /// Checks everything and says precisely what to fix; nothing is stored when it throws.
+    func validated(maxAttachmentBytes: Int) throws -> ValidatedSubmission {
+        let title = Self.clean(self.title)
+        guard !title.isEmpty else { throw APIError.badRequest("title_required", "Give the submission a title.") }
+        guard title.count <= Self.maxTitleLength else {
+            throw APIError.badRequest("title_too_long", "The title has \(title.count) characters; at most \(Self.maxTitleLength) are allowed.")
+        }
+        let body = self.body.precomposedStringWithCanonicalMapping
+        guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError.badRequest("body_required", "The body is empty.")
+        }
+        guard let kind = ContentKind(rawValue: kind) else {
+            throw APIError.badRequest(
+                "invalid_kind", "Unknown kind '\(self.kind)'; use one of: \(ContentKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        guard ["vi", "en"].contains(language) else {
+            throw APIError.badRequest("invalid_language", "language must be \"vi\" or \"en\".")
+        }
+        let bodyHTML: String
+        switch bodyFormat {
+        case "text": bodyHTML = BodyRenderer.html(fromText: body)
+        case "markdown": bodyHTML = BodyRenderer.html(fromMarkdown: body)
+        case "html":
+            throw APIError(
+                .unsupportedMediaType, code: "html_body_not_accepted",
+                message: "HTML bodies are not accepted yet; send the body as markdown or text.")
+        default:
+            throw APIError.badRequest("invalid_body_format", "bodyFormat must be \"markdown\", \"html\" or \"text\".")
+        }
+        let authors = authors.map { Author(name: Self.clean($0.name), userId: $0.userId, share: $0.share) }
+        guard !authors.isEmpty, authors.allSatisfy({ !$0.name.isEmpty }) else {
+            throw APIError.badRequest("authors_required", "Name at least one author; every author needs a name.")
+        }
+        // co-authors share one royalty.
+        let shares = authors.compactMap(\.share)
+        if !shares.isEmpty, !Royalty.sharesAreValid(shares) {
+            throw APIError.badRequest("invalid_author_shares", "Author shares must be positive and add up to at most 100 (they add up to \(shares.reduce(0, +))).")
+        }
+        let targetSites = try (self.targetSites ?? []).map { site -> String in
+            let domain = site.lowercased().trimmingCharacters(in: .whitespaces)
+            let isPortal = domain == SiteDomain.portal
+            let labels = domain.hasSuffix("." + SiteDomain.portal)
+                ? domain.dropLast(SiteDomain.portal.count + 1).split(separator: ".", omittingEmptySubsequences: false) : []
+            guard isPortal || (!labels.isEmpty && labels.allSatisfy({ DomainLabel(validating: String($0)) != nil })) else {
+                throw APIError.badRequest("invalid_target_site", "'\(site)' is not the portal or one of its component sites (*.\(SiteDomain.portal)).")
+            }
+            return domain
+        }
+        if kind == .legalDocument {
+            guard let document = legalDocument,
+                  ![document.number, document.issuer, document.summary].contains(where: { Self.clean($0).isEmpty }),
+                  LocalDate(iso: document.issueDate) != nil, LocalDate(iso: document.effectiveDate) != nil
+            else {
+                throw APIError.badRequest(
+                    "legal_document_details_required",
+                    "A legal document needs legalDocument: number, issuer, issueDate and effectiveDate (YYYY-MM-DD), summary.")
+            }
+        }
+        if kind == .draftForComment {
+            guard let draft, let opens = LocalDate(iso: draft.opensOn), let closes = LocalDate(iso: draft.closesOn) else {
+                throw APIError.badRequest("draft_dates_required", "A draft for comment needs draft.opensOn and draft.closesOn (YYYY-MM-DD).")
+            }
+            guard opens < closes else {
+                throw APIError.badRequest("draft_dates_invalid", "The comment period must close after it opens.")
+            }
+        }
+        var total = 0
+        var flags = [String]()
+        let attachments = try (self.attachments ?? []).enumerated().map { index, attachment -> ValidatedSubmission.Attachment in
+            let filename = Self.clean(attachment.filename)
+            guard !filename.isEmpty, !filename.contains("/") else {
+                throw APIError.badRequest("invalid_attachment", "Attachment \(index + 1) needs a file name without '/'.")
+            }
+            guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters) else {
+                throw APIError.badRequest("invalid_attachment", "Attachment '\(filename)' is not valid base64.")
+            }
+            total += data.count
+            guard total <= maxAttachmentBytes else {
+                throw APIError(.contentTooLarge, code: "attachments_too_large", message: "Attachments exceed \(maxAttachmentBytes) bytes in all.")
+            }
+            let altText = attachment.altText.map(Self.clean).flatMap { $0.isEmpty ? nil : $0 }
+            if attachment.contentType.lowercased().hasPrefix("image/"), altText == nil {
+                flags.append("missing_alt_text:\(filename)")
+            }
+            return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: [UInt8](data), altText: altText)
+        }
+        return ValidatedSubmission(
+            title: title, summary: summary.map(Self.clean).flatMap { $0.isEmpty ? nil : $0 }, body: body, bodyFormat: bodyFormat,
+            bodyHTML: bodyHTML, kind: kind, language: language, authors: authors, targetSites: targetSites,
+            alsoOnOwnSite: alsoOnOwnSite ?? false, attachments: attachments, legalDocument: legalDocument, draft: draft, flags: flags)
+    }
+
+    /// NFC, trimmed.
+    static func clean(_ text: String) -> String {
+        text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

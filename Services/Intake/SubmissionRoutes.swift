@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Models
+import ServiceKit
+
+/// `POST /api/v1/submissions`, `GET /api/v1/submissions/{id}`, `GET /api/v1/submissions`.
+struct SubmissionRoutes {
+    let store: SubmissionStore
+    /// `INTAKE_MAX_ATTACHMENT_BYTES`: decoded attachments of one submission, in all.
+    let maxAttachmentBytes: Int
+
+    static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
+
+    func register(on router: Router<PortalContext>) {
+        let group = router.group("/api/v1/submissions")
+        group.post { request, context in try await create(request, context) }
+        group.get { request, context in try await list(request, context) }
+        group.get("/:id") { request, context in try await status(request, context) }
+    }
+
+    struct Accepted: ResponseEncodable {
+        let id: String
+        let status: String
+        let statusUrl: String
+    }
+
+    func create(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let (user, unit) = try Self.submitter(context)
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Send the submission as application/json.")
+        }
+        let key = request.headers[Self.idempotencyHeader]?.trimmingCharacters(in: .whitespaces)
+        if let key, !(1...200).contains(key.count) {
+            throw APIError.badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters.")
+        }
+        // Base64 makes attachments a third larger than their bytes.
+        let buffer = try await request.body.collect(upTo: maxAttachmentBytes / 3 * 4 + 2_000_000)
+        let raw = Array(buffer.readableBytesView)
+        let submission = try JSONDecoder().decode(SubmissionRequest.self, from: Data(raw))
+            .validated(maxAttachmentBytes: maxAttachmentBytes)
+        let created = try await store.create(
+            submission, raw: raw, by: user, unit: unit, idempotencyKey: key, correlationId: context.correlationId)
+        context.logger.info(
+            created.replayed ? "submission replayed for its idempotency key" : "submission received",
+            metadata: ["submission.id": .string(created.id.uuidString.lowercased()), "unit": .string(unit)])
+        let body = Accepted(id: created.id.uuidString.lowercased(), status: ArticleState.received.rawValue, statusUrl: "/api/v1/submissions/\(created.id.uuidString.lowercased())")
+        var response = try body.response(from: request, context: context)
+        response.status = .accepted
+        response.headers[.location] = body.statusUrl
+        return response
+    }
+
+    func status(_ request: Request, _ context: PortalContext) async throws -> SubmissionStatus {
+        let (_, unit) = try Self.submitter(context)
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw APIError.badRequest("invalid_id", "The submission id is not a UUID.")
+        }
+        guard let status = try await store.status(of: id, forUnit: unit) else {
+            throw APIError.notFound("submission_not_found", "No submission \(id.uuidString.lowercased()) from your unit.")
+        }
+        return status
+    }
+
+    struct Listing: ResponseEncodable {
+        let items: [SubmissionStatus]
+    }
+
+    func list(_ request: Request, _ context: PortalContext) async throws -> Listing {
+        let (_, unit) = try Self.submitter(context)
+        let query = request.uri.queryParameters
+        if let asked = query.get("unit"), asked != unit {
+            throw APIError.forbidden("other_unit", "You can list the submissions of your own unit (\(unit)) only.")
+        }
+        let status = query.get("status")
+        if let status, ArticleState(rawValue: status) == nil {
+            throw APIError.badRequest("invalid_status", "Unknown status '\(status)'; use one of: \(ArticleState.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        func date(_ name: String) throws -> LocalDate? {
+            guard let text = query.get(name) else { return nil }
+            guard let date = LocalDate(iso: text) else { throw APIError.badRequest("invalid_date", "\(name) must be a date YYYY-MM-DD.") }
+            return date
+        }
+        let items = try await store.list(unit: unit, status: status, from: try date("from"), to: try date("to"), limit: 200)
+        return Listing(items: items)
+    }
+
+    /// The caller must be signed in as a collaborator or liaison of a unit.
+    static func submitter(_ context: PortalContext) throws -> (AuthenticatedUser, String) {
+        guard let user = context.identity else { throw APIError.unauthorized }
+        guard user.has(.collaborator) || user.has(.unitLiaison), let unit = user.unitCode else {
+            throw APIError.forbidden("not_a_submitter", "Only collaborators and liaisons of a unit can submit or follow submissions.")
+        }
+        return (user, unit)
+    }
+}
+
+extension SubmissionStatus: ResponseEncodable {}

@@ -1,0 +1,146 @@
+import Foundation
+import Store
+import Testing
+
+/// The intake API through the running `intake` process, as a unit's script would use it.
+@Suite("Intake HTTP API", .serialized)
+struct IntakeAPITests {
+    static let port = 18_194
+
+    func token(_ login: String, _ env: TestEnvironment) throws -> String {
+        let result = try env.run(try env.executable("portalctl"), ["token", "create", "--user", login])
+        guard result.status == 0, let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("lap_") }) else {
+            throw SetupError("token create failed: \(result.output)")
+        }
+        return String(line)
+    }
+
+    func submission(title: String = "Sở Tư pháp tổ chức hội nghị", body: String = "Nội dung **chính**.", extra: String = "") -> String {
+        """
+        {"title": \(Self.json(title)), "body": \(Self.json(body)), "bodyFormat": "markdown", "kind": "news", "language": "vi",
+         "authors": [{"name": "Nguyễn Văn An", "share": 60}, {"name": "Lê Thị Bình", "share": 40}],
+         "targetSites": ["longan.gov.vn", "sotuphap.longan.gov.vn"], "alsoOnOwnSite": true,
+         "attachments": [{"filename": "hoi-nghi.png", "contentType": "image/png", "dataBase64": "iVBORw0KGgo="}]\(extra)}
+        """
+    }
+
+    static func json(_ text: String) -> String {
+        String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
+    }
+
+    func count(_ pool: DatabasePool) async throws -> Int {
+        try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM intake.submissions").one().decode("n") }
+    }
+
+    @Test("A unit submits, follows its submission, and gets the same answer for the same Idempotency-Key")
+    func submitAndFollow() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        let intake = try ServiceProcess("intake", port: Self.port, in: env)
+        try await intake.waitUntilReady()
+        let token = try self.token("ctv.tuphap", env)
+        let headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json", "Idempotency-Key": UUID().uuidString]
+        let body = submission(body: "# Hội nghị\n\n<script>alert('x')</script> [xem](javascript:alert(1)) Bến Lức")
+
+        let first = httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body)
+        #expect(first.status == 202, "\(first.body)")
+        let accepted = try JSONDecoder().decode([String: String].self, from: Data(first.body.utf8))
+        let id = try #require(accepted["id"])
+        #expect(accepted["status"] == "received")
+        #expect(first.headers["location"] == "/api/v1/submissions/\(id)")
+
+        // The same key and body: the same answer, one submission.
+        let again = httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body)
+        #expect(again.status == 202)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(again.body.utf8))["id"] == id)
+        let stored = try await pool.withConnection {
+            try $0.query("SELECT count(*) AS n FROM intake.submissions WHERE id = $1", [UUID(uuidString: id)!]).one().decode("n", as: Int.self)
+        }
+        #expect(stored == 1)
+        // The same key with another body is refused.
+        let reused = httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: submission(title: "Khác"))
+        #expect(reused.status == 409)
+        #expect(reused.body.contains("idempotency_key_reused"))
+
+        // The submitter sees the status in Vietnamese, with the missing alt text flagged.
+        let status = httpRequest("GET", intake.url("/api/v1/submissions/\(id)"), headers: ["Authorization": "Bearer \(token)"])
+        #expect(status.status == 200)
+        #expect(status.body.contains(#""statusLabel":"Đã tiếp nhận""#))
+        #expect(status.body.contains("missing_alt_text:hoi-nghi.png"))
+        let listed = httpRequest("GET", intake.url("/api/v1/submissions?status=received"), headers: ["Authorization": "Bearer \(token)"])
+        #expect(listed.body.contains(id))
+
+        // Another unit cannot see it.
+        let other = try self.token("ctv.yte", env)
+        let hidden = httpRequest("GET", intake.url("/api/v1/submissions/\(id)"), headers: ["Authorization": "Bearer \(other)"])
+        #expect(hidden.status == 404)
+        #expect(!httpRequest("GET", intake.url("/api/v1/submissions"), headers: ["Authorization": "Bearer \(other)"]).body.contains(id))
+
+        // Stored: NFC text, HTML without script, the raw request by its SHA-256, the event published.
+        let row = try await pool.withConnection {
+            try $0.query(
+                """
+                SELECT s.body_html, b.data
+                FROM intake.submissions s JOIN core.blobs b ON b.sha256 = s.raw_sha256
+                JOIN intake.attachments a ON a.submission_id = s.id WHERE s.id = $1
+                """, [UUID(uuidString: id)!]
+            ).one()
+        }
+        let html = try row.decode("body_html", as: String.self)
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.lowercased().contains("javascript:"))
+        #expect(html.contains("<h1>Hội nghị</h1>"))
+        #expect(String(decoding: try row.decode("data", as: ByteA.self).bytes, as: UTF8.self) == body)
+        try await eventually("submission.received is published") {
+            try await pool.withConnection {
+                try $0.query(
+                    "SELECT count(*) AS n FROM intake.outbox WHERE routing_key = 'submission.received' AND published_at IS NOT NULL AND envelope ILIKE $1",
+                    ["%\(id)%"]
+                ).one().decode("n", as: Int.self)
+            } == 1
+        }
+        #expect(try await intake.terminate() == 0)
+        await pool.close()
+    }
+
+    @Test("Bad input gets a clear 4xx with a code, and nothing is stored")
+    func refusesBadInput() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        let intake = try ServiceProcess("intake", port: Self.port, in: env)
+        try await intake.waitUntilReady()
+        let token = try self.token("ctv.tuphap", env)
+        let json = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+        let before = try await count(pool)
+        let cases: [(String, [String: String], String, Int, String)] = [
+            ("no token", ["Content-Type": "application/json"], submission(), 401, "unauthorized"),
+            ("not JSON", ["Authorization": "Bearer \(token)", "Content-Type": "text/plain"], "hello", 415, "unsupported_media_type"),
+            ("broken JSON", json, "{\"title\": ", 400, "invalid_json"),
+            ("no title", json, submission(title: "  "), 400, "title_required"),
+            ("unknown kind", json, submission().replacingOccurrences(of: #""kind": "news""#, with: #""kind": "poem""#), 400, "invalid_kind"),
+            ("shares over 100", json, submission().replacingOccurrences(of: #""share": 40"#, with: #""share": 50"#), 400, "invalid_author_shares"),
+            ("legal document without details", json,
+             submission().replacingOccurrences(of: #""kind": "news""#, with: #""kind": "legal_document""#), 400, "legal_document_details_required"),
+            ("draft closing before it opens", json,
+             submission(extra: #", "draft": {"opensOn": "2026-12-10", "closesOn": "2026-12-01"}"#)
+                .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "draft_for_comment""#), 400, "draft_dates_invalid"),
+            ("foreign target site", json,
+             submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "example.com"), 400, "invalid_target_site"),
+            ("bad base64", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "***"), 400, "invalid_attachment"),
+        ]
+        for (name, headers, body, status, code) in cases {
+            let response = httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body)
+            #expect(response.status == status, "\(name): \(response.body)")
+            #expect(response.body.contains(#""code":"\#(code)""#), "\(name): \(response.body)")
+        }
+        // An editor is not a submitter.
+        let editor = try self.token("btv.lan", env)
+        let forbidden = httpRequest(
+            "POST", intake.url("/api/v1/submissions"), headers: ["Authorization": "Bearer \(editor)", "Content-Type": "application/json"],
+            body: submission())
+        #expect(forbidden.status == 403)
+        #expect(try await count(pool) == before)
+        #expect(try await intake.terminate() == 0)
+        await pool.close()
+    }
+}
