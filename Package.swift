@@ -41,6 +41,10 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .systemLibrary(
+            name: "CLibXML2", path: "Shared/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
@@ -50,6 +54,12 @@ let package = Package(
             name: "Models",
             dependencies: [],
             path: "Shared/Models",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ContentSafety",
+            dependencies: ["CLibXML2"],
+            path: "Shared/ContentSafety",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -95,7 +105,7 @@ let package = Package(
         // The five services and the operator's CLI.
         .executableTarget(
             name: "Intake",
-            dependencies: ["ServiceKit", "CCmarkGFM", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ServiceKit", "ContentSafety", "CCmarkGFM", .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Intake", swiftSettings: swiftSettings),
         .executableTarget(name: "Approval", dependencies: ["ServiceKit"], path: "Services/Approval", swiftSettings: swiftSettings),
         .executableTarget(name: "Publishing", dependencies: ["ServiceKit"], path: "Services/Publishing", swiftSettings: swiftSettings),
@@ -114,6 +124,7 @@ let package = Package(
 
         // Tests: pure ones need no server; IntegrationTests use the PostgreSQL and RabbitMQ that deploy/test starts.
         .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "ContentSafetyTests", dependencies: ["ContentSafety"], path: "Tests/ContentSafetyTests", swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests", swiftSettings: swiftSettings),
         .testTarget(name: "MessageBusTests", dependencies: ["MessageBus"], path: "Tests/MessageBusTests", swiftSettings: swiftSettings),
         .testTarget(

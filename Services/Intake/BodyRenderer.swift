@@ -1,8 +1,10 @@
 import CCmarkGFM
+import ContentSafety
 
 /// Turns a submitted body into the HTML that editors see and publishing will place in a page.
-/// Neither path can carry script: text is escaped, and cmark-gfm's default (safe) mode
-/// replaces raw HTML and drops `javascript:`, `vbscript:`, `file:` and most `data:` links.
+/// No path can carry script: text is escaped; cmark-gfm's default (safe) mode replaces raw
+/// HTML and drops `javascript:`-style links, and its output then passes the same allowlist
+/// as HTML bodies (`HTMLSanitizer`).
 enum BodyRenderer {
     static func html(fromText text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n")
@@ -17,7 +19,7 @@ enum BodyRenderer {
         let utf8 = Array(markdown.utf8)
         guard let rendered = cmark_markdown_to_html(markdown, utf8.count, CMARK_OPT_DEFAULT) else { return "" }
         defer { free(rendered) }
-        return String(cString: rendered)
+        return HTMLSanitizer.sanitize(String(cString: rendered))
     }
 
     static func escape(_ text: String) -> String {

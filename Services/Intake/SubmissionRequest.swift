@@ -1,4 +1,5 @@
 import Foundation
+import ContentSafety
 import Models
 import ServiceKit
 
@@ -97,10 +98,7 @@ extension SubmissionRequest {
         switch bodyFormat {
         case "text": bodyHTML = BodyRenderer.html(fromText: body)
         case "markdown": bodyHTML = BodyRenderer.html(fromMarkdown: body)
-        case "html":
-            throw APIError(
-                .unsupportedMediaType, code: "html_body_not_accepted",
-                message: "HTML bodies are not accepted yet; send the body as markdown or text.")
+        case "html": bodyHTML = HTMLSanitizer.sanitize(body)
         default:
             throw APIError.badRequest("invalid_body_format", "bodyFormat must be \"markdown\", \"html\" or \"text\".")
         }

@@ -99,6 +99,17 @@ struct IntakeAPITests {
                 ).one().decode("n", as: Int.self)
             } == 1
         }
+        // An HTML body is reduced to the allowlist before it is stored.
+        let htmlBody = submission(body: #"<h2>Tin</h2><p onclick="x()">Bến Lức<script>alert(1)</script></p>"#)
+            .replacingOccurrences(of: #""bodyFormat": "markdown""#, with: #""bodyFormat": "html""#)
+        let htmlResponse = httpRequest(
+            "POST", intake.url("/api/v1/submissions"), headers: headers.merging(["Idempotency-Key": UUID().uuidString]) { $1 }, body: htmlBody)
+        #expect(htmlResponse.status == 202, "\(htmlResponse.body)")
+        let htmlId = try #require(try JSONDecoder().decode([String: String].self, from: Data(htmlResponse.body.utf8))["id"])
+        let storedHTML = try await pool.withConnection {
+            try $0.query("SELECT body_html FROM intake.submissions WHERE id = $1", [UUID(uuidString: htmlId)!]).one().decode("body_html", as: String.self)
+        }
+        #expect(storedHTML == "<h2>Tin</h2><p>Bến Lức</p>")
         #expect(try await intake.terminate() == 0)
         await pool.close()
     }

@@ -1,0 +1,130 @@
+import CLibXML2
+
+/// Reduces HTML to an allowlist of elements and attributes with libxml2's HTML parser, so that
+/// a stored body can never carry script into a page (issue: intake; R-3.8 needs the rest:
+/// headings, lists, tables, images with alt text, links).
+///
+/// Elements outside the list are unwrapped (their text stays); `script`, `style` and other
+/// active content go with everything inside them. Only `http`, `https` and `mailto` links and
+/// `http`/`https` images survive, plus relative ones; every `on*` attribute and inline style
+/// is dropped. Text is re-escaped on output.
+public enum HTMLSanitizer {
+    static let allowedElements: Set<String> = [
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+        "ul", "ol", "li", "blockquote", "pre", "code", "a", "img", "figure", "figcaption",
+        "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "span",
+    ]
+    static let droppedWithContent: Set<String> = [
+        "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form", "textarea",
+        "select", "button", "head", "title", "frame", "frameset", "applet",
+    ]
+    static let allowedAttributes: [String: Set<String>] = [
+        "a": ["href", "title"],
+        "img": ["src", "alt", "title", "width", "height"],
+        "th": ["scope", "colspan", "rowspan"],
+        "td": ["colspan", "rowspan"],
+        "ol": ["start"],
+    ]
+    static let voidElements: Set<String> = ["br", "hr", "img"]
+
+    public static func sanitize(_ html: String) -> String {
+        var input = Array(html.utf8)
+        guard !input.isEmpty else { return "" }
+        let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue)
+        let document = input.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                htmlReadMemory($0, Int32(buffer.count), nil, "UTF-8", options)
+            }
+        }
+        guard let document else { return escape(html) }
+        defer { xmlFreeDoc(document) }
+        var output = ""
+        var child = xmlDocGetRootElement(document)
+        // The parser wraps fragments in html/body; walk from the root down.
+        while let node = child {
+            write(node, into: &output)
+            child = node.pointee.next
+        }
+        return output
+    }
+
+    private static func write(_ node: xmlNodePtr, into output: inout String) {
+        switch node.pointee.type {
+        case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+            output += escape(content(of: node))
+        case XML_ELEMENT_NODE:
+            let name = String(cString: node.pointee.name).lowercased()
+            if droppedWithContent.contains(name) { return }
+            let keep = allowedElements.contains(name)
+            if keep {
+                output += "<" + name
+                for (attribute, value) in attributes(of: node, element: name) {
+                    output += " \(attribute)=\"\(escape(value))\""
+                }
+                output += ">"
+            }
+            var child = node.pointee.children
+            while let current = child {
+                write(current, into: &output)
+                child = current.pointee.next
+            }
+            if keep, !voidElements.contains(name) { output += "</\(name)>" }
+        default:
+            return  // comments, processing instructions, doctype
+        }
+    }
+
+    private static func attributes(of node: xmlNodePtr, element: String) -> [(String, String)] {
+        guard let allowed = allowedAttributes[element] else { return [] }
+        var result = [(String, String)]()
+        var attribute = node.pointee.properties
+        while let current = attribute {
+            defer { attribute = current.pointee.next }
+            let name = String(cString: current.pointee.name).lowercased()
+            guard allowed.contains(name) else { continue }
+            var value = ""
+            if let text = xmlNodeListGetString(node.pointee.doc, current.pointee.children, 1) {
+                value = String(cString: text)
+                portal_xml_free(text)
+            }
+            if name == "href" || name == "src" {
+                guard isSafeURL(value, allowMailto: name == "href") else { continue }
+            }
+            result.append((name, value))
+        }
+        return result
+    }
+
+    /// Relative URLs and http(s) (and mailto for links) only; whitespace and control
+    /// characters inside a scheme ("java\tscript:") do not get past.
+    static func isSafeURL(_ url: String, allowMailto: Bool) -> Bool {
+        let compact = String(url.unicodeScalars.filter { $0.value > 0x20 }).lowercased()
+        guard let colon = compact.firstIndex(of: ":") else { return true }
+        let beforeColon = compact[..<colon]
+        // A ':' after a '/', '?' or '#' belongs to a relative path, not a scheme.
+        if beforeColon.contains(where: { "/?#".contains($0) }) { return true }
+        let scheme = String(beforeColon)
+        return scheme == "http" || scheme == "https" || (allowMailto && scheme == "mailto")
+    }
+
+    private static func content(of node: xmlNodePtr) -> String {
+        guard let text = node.pointee.content else { return "" }
+        return String(cString: text)
+    }
+
+    static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,54 @@
+import ContentSafety
+import Testing
+
+@Suite("HTML allowlist")
+struct HTMLSanitizerTests {
+    @Test func keepsStructureAndText() {
+        let html = #"<h2>Hội nghị</h2><p>Tại <strong>Bến Lức</strong> &amp; <em>Đức Hòa</em></p><ul><li>Một</li></ul>"#
+        #expect(HTMLSanitizer.sanitize(html) == html)
+    }
+
+    @Test("Script, styles, handlers and javascript: URLs never survive", arguments: [
+        #"<script>alert(1)</script><p>ok</p>"#,
+        #"<p onclick="alert(1)">ok</p>"#,
+        #"<img src="x" onerror="alert(1)" alt="ok">"#,
+        #"<a href="javascript:alert(1)">ok</a>"#,
+        #"<a href="java&#9;script:alert(1)">ok</a>"#,
+        #"<a href=" JaVaScRiPt:alert(1)">ok</a>"#,
+        #"<iframe src="https://evil.example"></iframe><p>ok</p>"#,
+        #"<svg><script>alert(1)</script></svg><p>ok</p>"#,
+        #"<style>body{display:none}</style><p style="background:url(javascript:alert(1))">ok</p>"#,
+        #"<p>ok<scr<script>ipt>alert(1)</script></p>"#,
+        #"<img src="data:text/html;base64,PHNjcmlwdD4=" alt="ok">"#,
+        #"<!--<script>alert(1)</script>--><p>ok</p>"#,
+    ])
+    func removesActiveContent(html: String) {
+        let clean = HTMLSanitizer.sanitize(html).lowercased()
+        #expect(!clean.contains("<script"))
+        #expect(!clean.contains("javascript:"))
+        #expect(!clean.contains("onerror"))
+        #expect(!clean.contains("onclick"))
+        #expect(!clean.contains("<iframe"))
+        #expect(!clean.contains("style"))
+        #expect(!clean.contains("data:"))
+    }
+
+    // R-3.8: images keep their alt text; tables keep their headers.
+    @Test func keepsWhatAccessibilityNeeds() {
+        let clean = HTMLSanitizer.sanitize(
+            #"<img src="https://longan.gov.vn/a.png" alt="Quang cảnh hội nghị"><table><tr><th scope="col">Đơn vị</th></tr><tr><td>Sở Y tế</td></tr></table>"#)
+        #expect(clean.contains(#"<img src="https://longan.gov.vn/a.png" alt="Quang cảnh hội nghị">"#))
+        #expect(clean.contains(#"<th scope="col">Đơn vị</th>"#))
+    }
+
+    @Test func unwrapsUnknownElementsButKeepsTheirText() {
+        #expect(HTMLSanitizer.sanitize(#"<div class="x"><font color="red">Tin</font> mới</div>"#) == "Tin mới")
+        #expect(HTMLSanitizer.sanitize(#"<a href="/tin-tuc/1" target="_blank">Xem</a>"#) == #"<a href="/tin-tuc/1">Xem</a>"#)
+        #expect(HTMLSanitizer.sanitize(#"<a href="mailto:webmaster@longan.gov.vn">Thư</a>"#).contains("mailto:"))
+    }
+
+    @Test func escapesTextOnOutput() {
+        #expect(HTMLSanitizer.sanitize("<p>1 &lt; 2 &amp;&amp; \"x\"</p>") == "<p>1 &lt; 2 &amp;&amp; &quot;x&quot;</p>")
+        #expect(HTMLSanitizer.sanitize("") == "")
+    }
+}
