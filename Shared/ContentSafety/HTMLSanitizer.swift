@@ -1,4 +1,6 @@
-import CLibXML2
+// Internal: libxml2 is built with ICU here, and its headers must not meet Foundation's own ICU
+// in the modules that import this one.
+internal import CLibXML2
 
 /// Reduces HTML to an allowlist of elements and attributes with libxml2's HTML parser, so that
 /// a stored body can never carry script into a page (issue: intake; needs the rest:
