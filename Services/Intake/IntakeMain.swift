@@ -10,8 +10,6 @@ struct IntakeMain {
         let maxAttachmentBytes = environment["INTAKE_MAX_ATTACHMENT_BYTES"].flatMap(Int.init) ?? 25 * 1024 * 1024
         SubmissionRoutes(store: SubmissionStore(database: server.database, outbox: server.outbox), maxAttachmentBytes: maxAttachmentBytes)
             .register(on: server.router)
-        try await server.run { envelope, context in
-            context.logger.debug("event recorded", metadata: ["event.type": .string(envelope.type)])
-        }
+        try await server.run(eventHandler: StatusUpdates.handle)
     }
 }

@@ -50,5 +50,8 @@ public enum IntakeMigrations {
                 PRIMARY KEY (user_id, key)
             );
             """),
+        Migration(3, "when the status last changed", """
+            ALTER TABLE intake.submissions ADD COLUMN status_changed_at timestamptz;
+            """),
     ]
 }

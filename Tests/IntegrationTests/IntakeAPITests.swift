@@ -1,4 +1,7 @@
 import Foundation
+import MessageBus
+import Models
+import ServiceKit
 import Store
 import Testing
 
@@ -112,6 +115,49 @@ struct IntakeAPITests {
         #expect(storedHTML == "<h2>Tin</h2><p>Bến Lức</p>")
         #expect(try await intake.terminate() == 0)
         await pool.close()
+    }
+
+    @Test("The submitter sees the editorial decisions, in order, with the refusal reason in the regulation's words")
+    func followsTheEditorialFlow() async throws {
+        let env = try TestEnvironment()
+        let intake = try ServiceProcess("intake", port: Self.port, in: env)
+        try await intake.waitUntilReady()
+        let token = try self.token("ctv.benluc", env)
+        let auth = ["Authorization": "Bearer \(token)"]
+        let created = httpRequest(
+            "POST", intake.url("/api/v1/submissions"), headers: auth.merging(["Content-Type": "application/json"]) { $1 },
+            body: submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "benluc.longan.gov.vn"))
+        #expect(created.status == 202, "\(created.body)")
+        let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
+        let submissionId = try #require(UUID(uuidString: id))
+        let link = try await env.link("test", topology: ServiceConfiguration(service: .intake).topology)
+
+        func send(_ type: String, _ payload: ArticleStatusPayload, at occurredAt: Date) async throws {
+            let envelope = try EventEnvelope(
+                type: type, occurredAt: occurredAt, correlationId: "it", producer: "approval",
+                payload: EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(payload)))
+            try await link.publish([try OutgoingMessage(event: envelope)])
+        }
+        func status() -> String { httpRequest("GET", intake.url("/api/v1/submissions/\(id)"), headers: auth).body }
+
+        let article = UUID(), now = Date()
+        try await send("article.returned", .init(articleId: article, submissionId: submissionId, state: .returned, note: "Bổ sung ảnh"), at: now)
+        try await eventually("the return shows") { status().contains(#""statusLabel":"Trả lại""#) }
+        #expect(status().contains("Bổ sung ảnh"))
+
+        try await send(
+            "article.rejected",
+            .init(articleId: article, submissionId: submissionId, state: .rejected, note: "Có dấu MẬT", refusalReason: .stateSecret),
+            at: now.addingTimeInterval(60))
+        try await eventually("the refusal shows") { status().contains(#""status":"rejected""#) }
+        #expect(status().contains("Thông tin thuộc bí mật Nhà nước. Có dấu MẬT"))
+
+        // An older event arriving late (a retry) does not bring back an earlier state.
+        try await send("article.approved", .init(articleId: article, submissionId: submissionId, state: .approved), at: now.addingTimeInterval(30))
+        try await Task.sleep(for: .seconds(2))
+        #expect(status().contains(#""status":"rejected""#))
+        #expect(try await intake.terminate() == 0)
+        await link.close()
     }
 
     @Test("Bad input gets a clear 4xx with a code, and nothing is stored")

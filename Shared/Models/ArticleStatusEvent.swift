@@ -1,0 +1,43 @@
+import Foundation
+
+/// The payload every `article.*` event carries for the people who follow an item: which
+/// submission it came from, the state it is now in, and what the submitter should read.
+/// Intake keeps the submitter's view of the status from these (DESIGN.md, Messages).
+public struct ArticleStatusPayload: Codable, Sendable, Equatable {
+    public var articleId: UUID
+    /// The intake submission the article came from, when it came through intake.
+    public var submissionId: UUID?
+    public var state: ArticleState
+    /// For `returned`: what to revise. For `rejected`: the note beside the reason.
+    public var note: String?
+    /// For `rejected`: exactly one of the five reasons.
+    public var refusalReason: RefusalReason?
+    /// For `published`: the page's address.
+    public var url: String?
+
+    public init(
+        articleId: UUID, submissionId: UUID?, state: ArticleState, note: String? = nil, refusalReason: RefusalReason? = nil,
+        url: String? = nil
+    ) {
+        self.articleId = articleId
+        self.submissionId = submissionId
+        self.state = state
+        self.note = note
+        self.refusalReason = refusalReason
+        self.url = url
+    }
+
+    /// What the submitter reads beside the status: the reason in the regulation's words, then the note.
+    public var submitterNote: String? {
+        let parts = [refusalReason?.vietnamese, note].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: ". ")
+    }
+}
+
+extension EventEnvelope {
+    /// Decodes the payload as `Payload` whatever the routing key, for payloads that several
+    /// event types share.
+    public func payload<Payload: Decodable>(as _: Payload.Type) throws -> Payload {
+        try EventCoding.decoder.decode(Payload.self, from: EventCoding.encoder.encode(payload))
+    }
+}
