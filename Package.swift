@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // C libraries, reached through pkg-config.
@@ -105,7 +106,11 @@ let package = Package(
         // The five services and the operator's CLI.
         .executableTarget(
             name: "Intake",
-            dependencies: ["ServiceKit", "ContentSafety", "CCmarkGFM", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ServiceKit", "ContentSafety", "CCmarkGFM",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
             path: "Services/Intake", swiftSettings: swiftSettings),
         .executableTarget(name: "Approval", dependencies: ["ServiceKit"], path: "Services/Approval", swiftSettings: swiftSettings),
         .executableTarget(name: "Publishing", dependencies: ["ServiceKit"], path: "Services/Publishing", swiftSettings: swiftSettings),

@@ -4,14 +4,14 @@ import Models
 import ServiceKit
 
 /// The body of `POST /api/v1/submissions` as a unit sends it.
-struct SubmissionRequest: Decodable {
+struct SubmissionRequest: Codable {
     struct Author: Codable, Equatable {
         var name: String
         var userId: UUID?
         var share: Int?
     }
 
-    struct Attachment: Decodable {
+    struct Attachment: Codable {
         var filename: String
         var contentType: String
         var dataBase64: String

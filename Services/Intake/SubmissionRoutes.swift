@@ -27,8 +27,13 @@ struct SubmissionRoutes {
 
     func create(_ request: Request, _ context: PortalContext) async throws -> Response {
         let (user, unit) = try Self.submitter(context)
-        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Send the submission as application/json.")
+        let contentType = request.headers[.contentType] ?? ""
+        let isJSON = contentType.lowercased().hasPrefix("application/json")
+        let boundary = contentType.lowercased().hasPrefix("multipart/form-data") ? MultipartSubmission.boundary(of: contentType) : nil
+        guard isJSON || boundary != nil else {
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Send the submission as application/json or multipart/form-data (with a boundary).")
         }
         let key = request.headers[Self.idempotencyHeader]?.trimmingCharacters(in: .whitespaces)
         if let key, !(1...200).contains(key.count) {
@@ -37,10 +42,23 @@ struct SubmissionRoutes {
         // Base64 makes attachments a third larger than their bytes.
         let buffer = try await request.body.collect(upTo: maxAttachmentBytes / 3 * 4 + 2_000_000)
         let raw = Array(buffer.readableBytesView)
-        let submission = try JSONDecoder().decode(SubmissionRequest.self, from: Data(raw))
-            .validated(maxAttachmentBytes: maxAttachmentBytes)
+        let parsed: SubmissionRequest
+        let fingerprint: [UInt8]
+        if let boundary {
+            parsed = try MultipartSubmission.parse(buffer, boundary: boundary)
+            // A client picks a new boundary for each request: what identifies a repeat is the
+            // submission it carries, not the bytes around it.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            fingerprint = Array(try encoder.encode(parsed))
+        } else {
+            parsed = try JSONDecoder().decode(SubmissionRequest.self, from: Data(raw))
+            fingerprint = raw
+        }
+        let submission = try parsed.validated(maxAttachmentBytes: maxAttachmentBytes)
         let created = try await store.create(
-            submission, raw: raw, by: user, unit: unit, idempotencyKey: key, correlationId: context.correlationId)
+            submission, raw: raw, rawType: isJSON ? "application/json" : contentType, fingerprint: fingerprint, by: user,
+            unit: unit, idempotencyKey: key, correlationId: context.correlationId)
         context.logger.info(
             created.replayed ? "submission replayed for its idempotency key" : "submission received",
             metadata: ["submission.id": .string(created.id.uuidString.lowercased()), "unit": .string(unit)])

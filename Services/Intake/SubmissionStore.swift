@@ -45,22 +45,29 @@ struct SubmissionStore: Sendable {
         let replayed: Bool
     }
 
+    /// - Parameters:
+    ///   - raw: the request exactly as received, kept in the blob store as `rawType`.
+    ///   - fingerprint: what decides whether a repeat with the same Idempotency-Key is the same request.
     func create(
-        _ submission: ValidatedSubmission, raw: [UInt8], by user: AuthenticatedUser, unit: String,
-        idempotencyKey: String?, correlationId: String
+        _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, fingerprint: [UInt8], by user: AuthenticatedUser,
+        unit: String, idempotencyKey: String?, correlationId: String
     ) async throws -> Created {
-        let requestHash = SHA256.hash(data: raw).map { String(format: "%02x", $0) }.joined()
+        let requestHash = SHA256.hash(data: fingerprint).map { String(format: "%02x", $0) }.joined()
         do {
-            return try await insert(submission, raw: raw, user: user, unit: unit, key: idempotencyKey, hash: requestHash, correlationId: correlationId)
+            return try await insert(
+                submission, raw: raw, rawType: rawType, user: user, unit: unit, key: idempotencyKey, hash: requestHash,
+                correlationId: correlationId)
         } catch let error as StoreError where error.isUniqueViolation && idempotencyKey != nil {
             // A concurrent request with the same key won: answer as it did.
-            return try await insert(submission, raw: raw, user: user, unit: unit, key: idempotencyKey, hash: requestHash, correlationId: correlationId)
+            return try await insert(
+                submission, raw: raw, rawType: rawType, user: user, unit: unit, key: idempotencyKey, hash: requestHash,
+                correlationId: correlationId)
         }
     }
 
     private func insert(
-        _ submission: ValidatedSubmission, raw: [UInt8], user: AuthenticatedUser, unit: String, key: String?, hash: String,
-        correlationId: String
+        _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, user: AuthenticatedUser, unit: String, key: String?,
+        hash: String, correlationId: String
     ) async throws -> Created {
         let outbox = self.outbox
         let encoder = JSONEncoder()
@@ -87,7 +94,7 @@ struct SubmissionStore: Sendable {
                 }
             }
             let id = UUID()
-            let rawBlob = try PostgresBlobStore.put(raw, contentType: "application/json", on: connection)
+            let rawBlob = try PostgresBlobStore.put(raw, contentType: rawType, on: connection)
             try connection.query(
                 """
                 INSERT INTO intake.submissions (id, unit_code, submitted_by, channel, kind, language, title, summary, body,

@@ -160,6 +160,66 @@ struct IntakeAPITests {
         await link.close()
     }
 
+    /// A form as a browser or `curl -F` sends it.
+    func form(boundary: String, fields: [(String, String)], file: (name: String, type: String, bytes: String)) -> String {
+        var body = ""
+        for (name, value) in fields {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"\(file.name)\"\r\n"
+        body += "Content-Type: \(file.type)\r\n\r\n\(file.bytes)\r\n--\(boundary)--\r\n"
+        return body
+    }
+
+    @Test("The same submission as multipart/form-data with a file part; a repeat with a new boundary is the same request")
+    func submitsAsAForm() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        let intake = try ServiceProcess("intake", port: Self.port, in: env)
+        try await intake.waitUntilReady()
+        let token = try self.token("ctv.hungdien", env)
+        let key = UUID().uuidString
+        let fields = [
+            ("title", "Xã Hưng Điền ra quân làm sạch kênh"), ("body", "Sáng nay, **người dân** tham gia."),
+            ("bodyFormat", "markdown"), ("kind", "photo"), ("language", "vi"),
+            ("authors", #"[{"name": "Trần Văn Sáng"}]"#), ("targetSites", "hungdien.longan.gov.vn"),
+            ("altText:kenh.jpg", "Người dân vớt lục bình trên kênh"),
+        ]
+        var ids = [String]()
+        for boundary in ["----formA1b2", "----formC3d4"] {
+            let response = httpRequest(
+                "POST", intake.url("/api/v1/submissions"),
+                headers: ["Authorization": "Bearer \(token)", "Content-Type": "multipart/form-data; boundary=\(boundary)", "Idempotency-Key": key],
+                body: form(boundary: boundary, fields: fields, file: ("kenh.jpg", "image/jpeg", "JPEGBYTES")))
+            #expect(response.status == 202, "\(response.body)")
+            ids.append(try #require(try JSONDecoder().decode([String: String].self, from: Data(response.body.utf8))["id"]))
+        }
+        #expect(ids[0] == ids[1])
+        let submissionId = try #require(UUID(uuidString: ids[0]))
+        let row = try await pool.withConnection {
+            try $0.query(
+                """
+                SELECT s.title, s.kind, array_to_json(s.flags)::text AS flags, a.filename, a.content_type, a.alt_text, b.data
+                FROM intake.submissions s JOIN intake.attachments a ON a.submission_id = s.id JOIN core.blobs b ON b.sha256 = a.sha256
+                WHERE s.id = $1
+                """, [submissionId]
+            ).one()
+        }
+        #expect(try row.decode("title", as: String.self) == "Xã Hưng Điền ra quân làm sạch kênh")
+        #expect(try row.decode("alt_text", as: String.self) == "Người dân vớt lục bình trên kênh")
+        #expect(try row.decode("flags", as: String.self) == "[]")
+        #expect(try row.decode("content_type", as: String.self) == "image/jpeg")
+        #expect(String(decoding: try row.decode("data", as: ByteA.self).bytes, as: UTF8.self) == "JPEGBYTES")
+        let missing = httpRequest(
+            "POST", intake.url("/api/v1/submissions"),
+            headers: ["Authorization": "Bearer \(token)", "Content-Type": "multipart/form-data; boundary=xyz"],
+            body: form(boundary: "xyz", fields: Array(fields.dropFirst()), file: ("kenh.jpg", "image/jpeg", "JPEGBYTES")))
+        #expect(missing.status == 400)
+        #expect(missing.body.contains(#""code":"title_required""#))
+        #expect(try await intake.terminate() == 0)
+        await pool.close()
+    }
+
     @Test("Bad input gets a clear 4xx with a code, and nothing is stored")
     func refusesBadInput() async throws {
         let env = try TestEnvironment()
