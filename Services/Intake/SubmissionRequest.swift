@@ -143,11 +143,18 @@ extension SubmissionRequest {
         var flags = [String]()
         let attachments = try (self.attachments ?? []).enumerated().map { index, attachment -> ValidatedSubmission.Attachment in
             let filename = Self.clean(attachment.filename)
-            guard !filename.isEmpty, !filename.contains("/") else {
-                throw APIError.badRequest("invalid_attachment", "Attachment \(index + 1) needs a file name without '/'.")
+            guard !filename.isEmpty, filename.count <= 255,
+                  !filename.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || $0.properties.generalCategory == .control })
+            else {
+                throw APIError.badRequest(
+                    "invalid_file_name", "Attachment \(index + 1) needs a file name of at most 255 characters, without '/', '\\' or control characters.")
             }
             guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters) else {
                 throw APIError.badRequest("invalid_attachment", "Attachment '\(filename)' is not valid base64.")
+            }
+            guard ContentSniffer.matches([UInt8](data), declared: attachment.contentType) else {
+                throw APIError.badRequest(
+                    "content_type_mismatch", "Attachment '\(filename)' is declared as \(attachment.contentType) but its bytes are not.")
             }
             total += data.count
             guard total <= maxAttachmentBytes else {

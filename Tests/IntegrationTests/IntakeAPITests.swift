@@ -183,14 +183,14 @@ struct IntakeAPITests {
             ("title", "Xã Hưng Điền ra quân làm sạch kênh"), ("body", "Sáng nay, **người dân** tham gia."),
             ("bodyFormat", "markdown"), ("kind", "photo"), ("language", "vi"),
             ("authors", #"[{"name": "Trần Văn Sáng"}]"#), ("targetSites", "hungdien.longan.gov.vn"),
-            ("altText:kenh.jpg", "Người dân vớt lục bình trên kênh"),
+            ("altText:kenh.gif", "Người dân vớt lục bình trên kênh"),
         ]
         var ids = [String]()
         for boundary in ["----formA1b2", "----formC3d4"] {
             let response = httpRequest(
                 "POST", intake.url("/api/v1/submissions"),
                 headers: ["Authorization": "Bearer \(token)", "Content-Type": "multipart/form-data; boundary=\(boundary)", "Idempotency-Key": key],
-                body: form(boundary: boundary, fields: fields, file: ("kenh.jpg", "image/jpeg", "JPEGBYTES")))
+                body: form(boundary: boundary, fields: fields, file: ("kenh.gif", "image/gif", "GIF89aPIXELS")))
             #expect(response.status == 202, "\(response.body)")
             ids.append(try #require(try JSONDecoder().decode([String: String].self, from: Data(response.body.utf8))["id"]))
         }
@@ -208,12 +208,12 @@ struct IntakeAPITests {
         #expect(try row.decode("title", as: String.self) == "Xã Hưng Điền ra quân làm sạch kênh")
         #expect(try row.decode("alt_text", as: String.self) == "Người dân vớt lục bình trên kênh")
         #expect(try row.decode("flags", as: String.self) == "[]")
-        #expect(try row.decode("content_type", as: String.self) == "image/jpeg")
-        #expect(String(decoding: try row.decode("data", as: ByteA.self).bytes, as: UTF8.self) == "JPEGBYTES")
+        #expect(try row.decode("content_type", as: String.self) == "image/gif")
+        #expect(String(decoding: try row.decode("data", as: ByteA.self).bytes, as: UTF8.self) == "GIF89aPIXELS")
         let missing = httpRequest(
             "POST", intake.url("/api/v1/submissions"),
             headers: ["Authorization": "Bearer \(token)", "Content-Type": "multipart/form-data; boundary=xyz"],
-            body: form(boundary: "xyz", fields: Array(fields.dropFirst()), file: ("kenh.jpg", "image/jpeg", "JPEGBYTES")))
+            body: form(boundary: "xyz", fields: Array(fields.dropFirst()), file: ("kenh.gif", "image/gif", "GIF89aPIXELS")))
         #expect(missing.status == 400)
         #expect(missing.body.contains(#""code":"title_required""#))
         #expect(try await intake.terminate() == 0)
@@ -244,6 +244,9 @@ struct IntakeAPITests {
             ("foreign target site", json,
              submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "example.com"), 400, "invalid_target_site"),
             ("bad base64", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "***"), 400, "invalid_attachment"),
+            ("a PNG that is not one", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "PGh0bWw+"), 400, "content_type_mismatch"),
+            ("path in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: "../../etc/passwd"), 400, "invalid_file_name"),
+            ("control character in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: #"a\u0007.png"#), 400, "invalid_file_name"),
         ]
         for (name, headers, body, status, code) in cases {
             let response = httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body)
