@@ -1,5 +1,8 @@
 import CCmarkGFM
 import ContentSafety
+#if canImport(Glibc)
+import Glibc  // free() for the string cmark-gfm allocates
+#endif
 
 /// Turns a submitted body into the HTML that editors see and publishing will place in a page.
 /// No path can carry script: text is escaped; cmark-gfm's default (safe) mode replaces raw
@@ -38,5 +41,3 @@ enum BodyRenderer {
         return result
     }
 }
-
-import Glibc
