@@ -14,30 +14,13 @@ enum BodyRenderer {
             .components(separatedBy: "\n\n")
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }
-            .map { "<p>" + escape($0).replacingOccurrences(of: "\n", with: "<br>") + "</p>" }
+            .map { "<p>" + HTMLSanitizer.escape($0).replacingOccurrences(of: "\n", with: "<br>") + "</p>" }
             .joined(separator: "\n")
     }
 
     static func html(fromMarkdown markdown: String) -> String {
-        let utf8 = Array(markdown.utf8)
-        guard let rendered = cmark_markdown_to_html(markdown, utf8.count, CMARK_OPT_DEFAULT) else { return "" }
+        guard let rendered = cmark_markdown_to_html(markdown, markdown.utf8.count, CMARK_OPT_DEFAULT) else { return "" }
         defer { free(rendered) }
         return HTMLSanitizer.sanitize(String(cString: rendered))
-    }
-
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }

@@ -52,7 +52,7 @@ struct SubmissionStore: Sendable {
         _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, fingerprint: [UInt8], by user: AuthenticatedUser,
         unit: String, idempotencyKey: String?, correlationId: String
     ) async throws -> Created {
-        let requestHash = SHA256.hash(data: fingerprint).map { String(format: "%02x", $0) }.joined()
+        let requestHash = SHA256.hash(data: fingerprint).hexString
         do {
             return try await insert(
                 submission, raw: raw, rawType: rawType, user: user, unit: unit, key: idempotencyKey, hash: requestHash,

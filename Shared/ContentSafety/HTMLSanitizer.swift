@@ -114,7 +114,8 @@ public enum HTMLSanitizer {
         return String(cString: text)
     }
 
-    static func escape(_ text: String) -> String {
+    /// Escapes text for an HTML element or a quoted attribute.
+    public static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for character in text {

@@ -14,7 +14,7 @@ public struct DirectoryBlobStore: BlobStore {
     }
 
     public func put(_ bytes: [UInt8], contentType: String) async throws -> BlobReference {
-        let digest = Self.hex(SHA256.hash(data: bytes))
+        let digest = SHA256.hash(data: bytes).hexString
         let file = path(for: digest)
         let fileManager = FileManager.default
         if !fileManager.fileExists(atPath: file.path) {
@@ -33,7 +33,7 @@ public struct DirectoryBlobStore: BlobStore {
         guard BlobReference.isValidDigest(sha256) else { return nil }
         guard let data = FileManager.default.contents(atPath: path(for: sha256).path) else { return nil }
         let bytes = [UInt8](data)
-        guard Self.hex(SHA256.hash(data: bytes)) == sha256 else {
+        guard SHA256.hash(data: bytes).hexString == sha256 else {
             throw BlobCorrupted(sha256: sha256)
         }
         return bytes
@@ -43,13 +43,16 @@ public struct DirectoryBlobStore: BlobStore {
         root.appendingPathComponent(String(digest.prefix(2))).appendingPathComponent(digest)
     }
 
-    static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
-    }
-
     /// A stored file no longer matches its digest.
     public struct BlobCorrupted: Error, CustomStringConvertible {
         public let sha256: String
         public var description: String { "blob \(sha256) does not match its digest" }
+    }
+}
+
+extension SHA256.Digest {
+    /// Lower-case hex, the form blob keys and request fingerprints are stored in.
+    public var hexString: String {
+        map { String(format: "%02x", $0) }.joined()
     }
 }
