@@ -46,6 +46,14 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .systemLibrary(
+            name: "CGMime", path: "Shared/CGMime", pkgConfig: "gmime-3.0",
+            providers: [.apt(["libgmime-3.0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
@@ -87,9 +95,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Mail",
+            dependencies: [
+                "CGMime", "CCurl", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/Mail",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ServiceKit",
             dependencies: [
-                "Models", "Store", "MessageBus",
+                "Models", "Store", "MessageBus", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -107,8 +126,10 @@ let package = Package(
         .executableTarget(
             name: "Intake",
             dependencies: [
-                "ServiceKit", "ContentSafety", "CCmarkGFM",
+                "ServiceKit", "ContentSafety", "CCmarkGFM", "Mail",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             path: "Services/Intake", swiftSettings: swiftSettings),
@@ -119,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "PortalCtl",
             dependencies: [
-                "ServiceKit",
+                "ServiceKit", "Mail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
@@ -131,11 +152,12 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", swiftSettings: swiftSettings),
         .testTarget(name: "ContentSafetyTests", dependencies: ["ContentSafety"], path: "Tests/ContentSafetyTests", swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests", swiftSettings: swiftSettings),
+        .testTarget(name: "MailTests", dependencies: ["Mail"], path: "Tests/MailTests", swiftSettings: swiftSettings),
         .testTarget(name: "MessageBusTests", dependencies: ["MessageBus"], path: "Tests/MessageBusTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Models", "Store", "MessageBus", "ServiceKit",
+                "Models", "Store", "MessageBus", "ServiceKit", "Mail",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/IntegrationTests",

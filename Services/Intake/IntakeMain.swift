@@ -1,15 +1,72 @@
 import Foundation
+import Mail
+import Models
+import NIOCore
 import ServiceKit
 
-/// The intake service: units submit news, articles, photos and documents (Art. 14).
+/// The intake service: units submit news, articles, photos and documents (Art. 14), through
+/// the API and by mail to `webmaster@`.
 @main
 struct IntakeMain {
     static func main() async throws {
         let server = try PortalServer.bootstrap(.intake)
-        let environment = ProcessInfo.processInfo.environment
-        let maxAttachmentBytes = environment["INTAKE_MAX_ATTACHMENT_BYTES"].flatMap(Int.init) ?? 25 * 1024 * 1024
-        SubmissionRoutes(store: SubmissionStore(database: server.database, outbox: server.outbox), maxAttachmentBytes: maxAttachmentBytes)
-            .register(on: server.router)
-        try await server.run(eventHandler: StatusUpdates.handle)
+        let settings = IntakeSettings(ProcessInfo.processInfo.environment, dataDirectory: server.configuration.dataDirectory)
+        let mailOutbox = MailOutbox(schema: "intake", domain: SiteDomain.portal)
+        let submissions = SubmissionStore(database: server.database, outbox: server.outbox, mail: mailOutbox)
+        SubmissionRoutes(store: submissions, maxAttachmentBytes: settings.maxAttachmentBytes).register(on: server.router)
+
+        let receiver = MailReceiver(
+            database: server.database, submissions: submissions,
+            quarantine: QuarantineStore(database: server.database, outbox: server.outbox, mail: mailOutbox),
+            maxAttachmentBytes: settings.maxAttachmentBytes, trustedServer: settings.authservId, logger: server.logger)
+        let listeners = [(MailSession.Dialect.lmtp, settings.lmtpPort), (.smtp, settings.smtpPort)].filter { $0.1 > 0 }.map { dialect, port in
+            MailListener(
+                dialect: dialect, host: server.configuration.httpHost, port: port, hostname: settings.hostname,
+                limits: .init(maxMessageBytes: settings.maxMessageBytes, maxRecipients: settings.maxRecipients),
+                idleTimeout: .seconds(Int64(settings.idleSeconds)), mailboxes: settings.mailboxes, receiver: receiver, logger: server.logger)
+        }
+        let relay = MailRelay(
+            outbox: mailOutbox, database: server.database,
+            sender: MailSenders.from(relay: settings.relay, defaultFolder: "\(server.configuration.dataDirectory)/mail/outgoing"),
+            logger: server.logger)
+        try await server.run(eventHandler: StatusUpdates.handle, services: listeners + [relay])
+    }
+}
+
+/// Intake's own settings (README, Configuration).
+struct IntakeSettings {
+    /// `INTAKE_MAX_ATTACHMENT_BYTES`: decoded attachments of one submission, in all.
+    var maxAttachmentBytes: Int
+    /// `INTAKE_LMTP_PORT` (8024) and `INTAKE_SMTP_PORT` (2525); 0 turns a listener off.
+    var lmtpPort: Int
+    var smtpPort: Int
+    /// `INTAKE_MAIL_HOSTNAME`: the name in the greeting.
+    var hostname: String
+    /// `INTAKE_MAIL_MAX_BYTES`: one message as received (default 25 MB).
+    var maxMessageBytes: Int
+    /// `INTAKE_MAIL_MAX_RECIPIENTS`.
+    var maxRecipients: Int
+    /// `INTAKE_MAIL_IDLE_SECONDS`: a silent connection is closed after this.
+    var idleSeconds: Int
+    /// `INTAKE_MAILBOXES`: comma-separated addresses taken for intake.
+    var mailboxes: Set<String>
+    /// `INTAKE_AUTHSERV_ID`: whose `Authentication-Results` are trusted.
+    var authservId: String
+    /// `PORTAL_MAIL_RELAY`: `smtp://host:port`, or `folder:PATH`; by default `$PORTAL_DATA_DIR/mail/outgoing`.
+    var relay: String?
+
+    init(_ environment: [String: String], dataDirectory: String) {
+        func integer(_ key: String, _ fallback: Int) -> Int { environment[key].flatMap(Int.init) ?? fallback }
+        maxAttachmentBytes = integer("INTAKE_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+        lmtpPort = integer("INTAKE_LMTP_PORT", 8024)
+        smtpPort = integer("INTAKE_SMTP_PORT", 2525)
+        hostname = environment["INTAKE_MAIL_HOSTNAME"] ?? "intake.\(SiteDomain.portal)"
+        maxMessageBytes = integer("INTAKE_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+        maxRecipients = integer("INTAKE_MAIL_MAX_RECIPIENTS", 50)
+        idleSeconds = integer("INTAKE_MAIL_IDLE_SECONDS", 300)
+        mailboxes = Set((environment["INTAKE_MAILBOXES"] ?? "webmaster@\(SiteDomain.portal)")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        authservId = environment["INTAKE_AUTHSERV_ID"] ?? "mx.\(SiteDomain.portal)"
+        relay = environment["PORTAL_MAIL_RELAY"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

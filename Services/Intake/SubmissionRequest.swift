@@ -78,6 +78,17 @@ extension SubmissionRequest {
 
     /// Checks everything and says precisely what to fix; nothing is stored when it throws.
     func validated(maxAttachmentBytes: Int) throws -> ValidatedSubmission {
+        let decoded = try (self.attachments ?? []).map { attachment -> ValidatedSubmission.Attachment in
+            guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters) else {
+                throw APIError.badRequest("invalid_attachment", "Attachment '\(Self.clean(attachment.filename))' is not valid base64.")
+            }
+            return .init(filename: attachment.filename, contentType: attachment.contentType, bytes: [UInt8](data), altText: attachment.altText)
+        }
+        return try validated(attachments: decoded, maxAttachmentBytes: maxAttachmentBytes)
+    }
+
+    /// The same checks, for attachments that arrived as bytes (a multipart form, an email).
+    func validated(attachments incoming: [ValidatedSubmission.Attachment], maxAttachmentBytes: Int) throws -> ValidatedSubmission {
         let title = Self.clean(self.title)
         guard !title.isEmpty else { throw APIError.badRequest("title_required", "Give the submission a title.") }
         guard title.count <= Self.maxTitleLength else {
@@ -141,7 +152,7 @@ extension SubmissionRequest {
         }
         var total = 0
         var flags = [String]()
-        let attachments = try (self.attachments ?? []).enumerated().map { index, attachment -> ValidatedSubmission.Attachment in
+        let attachments = try incoming.enumerated().map { index, attachment -> ValidatedSubmission.Attachment in
             let filename = Self.clean(attachment.filename)
             guard !filename.isEmpty, filename.count <= 255,
                   !filename.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || $0.properties.generalCategory == .control })
@@ -149,10 +160,8 @@ extension SubmissionRequest {
                 throw APIError.badRequest(
                     "invalid_file_name", "Attachment \(index + 1) needs a file name of at most 255 characters, without '/', '\\' or control characters.")
             }
-            guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters) else {
-                throw APIError.badRequest("invalid_attachment", "Attachment '\(filename)' is not valid base64.")
-            }
-            guard ContentSniffer.matches([UInt8](data), declared: attachment.contentType) else {
+            let data = attachment.bytes
+            guard ContentSniffer.matches(data, declared: attachment.contentType) else {
                 throw APIError.badRequest(
                     "content_type_mismatch", "Attachment '\(filename)' is declared as \(attachment.contentType) but its bytes are not.")
             }
@@ -164,7 +173,7 @@ extension SubmissionRequest {
             if attachment.contentType.lowercased().hasPrefix("image/"), altText == nil {
                 flags.append("missing_alt_text:\(filename)")
             }
-            return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: [UInt8](data), altText: altText)
+            return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: data, altText: altText)
         }
         return ValidatedSubmission(
             title: title, summary: summary.map(Self.clean).flatMap { $0.isEmpty ? nil : $0 }, body: body, bodyFormat: bodyFormat,

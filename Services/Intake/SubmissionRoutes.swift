@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -56,9 +57,12 @@ struct SubmissionRoutes {
             fingerprint = raw
         }
         let submission = try parsed.validated(maxAttachmentBytes: maxAttachmentBytes)
+        let repeatKey = key.map {
+            RepeatKey.idempotency(userId: user.id, key: $0, requestSHA256: SHA256.hash(data: fingerprint).hexString)
+        }
         let created = try await store.create(
-            submission, raw: raw, rawType: isJSON ? "application/json" : contentType, fingerprint: fingerprint, by: user,
-            unit: unit, idempotencyKey: key, correlationId: context.correlationId)
+            submission, raw: raw, rawType: isJSON ? "application/json" : contentType, origin: .api(user, unit: unit),
+            repeatKey: repeatKey, correlationId: context.correlationId)
         context.logger.info(
             created.replayed ? "submission replayed for its idempotency key" : "submission received",
             metadata: ["submission.id": .string(created.id.uuidString.lowercased()), "unit": .string(unit)])

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Mail
 import Models
 import ServiceKit
 import Store
@@ -33,43 +34,84 @@ struct SubmissionReceived: PortalEvent {
     var flags: [String]
 }
 
-/// Reads and writes `intake.*`. A submission, its raw input, its attachments, its
-/// idempotency key, its event and its audit line commit in one transaction, or none does.
+/// Who sent a submission and how.
+struct SubmissionOrigin: Sendable {
+    /// `api` or `email`.
+    var channel: String
+    var unit: String
+    /// The signed-in user, or the user whose address sent the mail; nil for a unit's mailbox.
+    var userId: UUID?
+    /// Login or mail address, for the audit log.
+    var actor: String
+    var senderAddress: String?
+
+    static func api(_ user: AuthenticatedUser, unit: String) -> SubmissionOrigin {
+        SubmissionOrigin(channel: "api", unit: unit, userId: user.id, actor: user.login, senderAddress: nil)
+    }
+}
+
+/// What makes a repeated request the same submission.
+enum RepeatKey: Sendable {
+    /// An API client's `Idempotency-Key`, with the SHA-256 of what it sent.
+    case idempotency(userId: UUID, key: String, requestSHA256: String)
+    /// A mail's Message-ID, or the SHA-256 of its bytes when it has none.
+    case message(String)
+}
+
+/// Reads and writes `intake.*`. A submission, its raw input, its attachments, its repeat
+/// key, its event, its acknowledgement and its audit line commit in one transaction, or none does.
 struct SubmissionStore: Sendable {
     let database: DatabasePool
     let outbox: Outbox
+    let mail: MailOutbox
 
     struct Created: Sendable {
         let id: UUID
-        /// True when an earlier request with the same Idempotency-Key made it.
+        /// True when an earlier request with the same key made it.
         let replayed: Bool
     }
 
     /// - Parameters:
     ///   - raw: the request exactly as received, kept in the blob store as `rawType`.
-    ///   - fingerprint: what decides whether a repeat with the same Idempotency-Key is the same request.
+    ///   - acknowledgement: mail to send once the submission exists; it receives the new id.
     func create(
-        _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, fingerprint: [UInt8], by user: AuthenticatedUser,
-        unit: String, idempotencyKey: String?, correlationId: String
+        _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, origin: SubmissionOrigin, repeatKey: RepeatKey?,
+        correlationId: String, acknowledgement: (@Sendable (UUID) -> OutgoingMail)? = nil
     ) async throws -> Created {
-        let requestHash = SHA256.hash(data: fingerprint).hexString
         do {
-            return try await insert(
-                submission, raw: raw, rawType: rawType, user: user, unit: unit, key: idempotencyKey, hash: requestHash,
-                correlationId: correlationId)
-        } catch let error as StoreError where error.isUniqueViolation && idempotencyKey != nil {
+            return try await insert(submission, raw: raw, rawType: rawType, origin: origin, repeatKey: repeatKey,
+                                    correlationId: correlationId, acknowledgement: acknowledgement)
+        } catch let error as StoreError where error.isUniqueViolation && repeatKey != nil {
             // A concurrent request with the same key won: answer as it did.
-            return try await insert(
-                submission, raw: raw, rawType: rawType, user: user, unit: unit, key: idempotencyKey, hash: requestHash,
-                correlationId: correlationId)
+            return try await insert(submission, raw: raw, rawType: rawType, origin: origin, repeatKey: repeatKey,
+                                    correlationId: correlationId, acknowledgement: acknowledgement)
+        }
+    }
+
+    /// The submission or quarantined message that an earlier delivery of the same key made.
+    static func earlier(_ key: RepeatKey, on connection: Connection) throws -> UUID? {
+        switch key {
+        case .idempotency(let userId, let key, let hash):
+            guard let row = try connection.query(
+                "SELECT submission_id, request_sha256 FROM intake.idempotency_keys WHERE user_id = $1 AND key = $2", [userId, key]
+            ).rows.first else { return nil }
+            guard try row.decode("request_sha256", as: String.self) == hash else {
+                throw APIError.conflict(
+                    "idempotency_key_reused", "This Idempotency-Key was already used with a different request body; use a new key.")
+            }
+            return try row.decode("submission_id")
+        case .message(let key):
+            return try connection.query(
+                "SELECT coalesce(submission_id, quarantine_id) AS id FROM intake.mail_messages WHERE message_key = $1", [key]
+            ).rows.first?.decode("id")
         }
     }
 
     private func insert(
-        _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, user: AuthenticatedUser, unit: String, key: String?,
-        hash: String, correlationId: String
+        _ submission: ValidatedSubmission, raw: [UInt8], rawType: String, origin: SubmissionOrigin, repeatKey: RepeatKey?,
+        correlationId: String, acknowledgement: (@Sendable (UUID) -> OutgoingMail)?
     ) async throws -> Created {
-        let outbox = self.outbox
+        let outbox = self.outbox, mail = self.mail
         let encoder = JSONEncoder()
         let authors = String(decoding: try encoder.encode(submission.authors), as: UTF8.self)
         var details = [String: JSONValue]()
@@ -81,29 +123,21 @@ struct SubmissionStore: Sendable {
         }
         let detailsJSON = String(decoding: try encoder.encode(details), as: UTF8.self)
         return try await database.withTransaction { connection -> Created in
-            if let key {
-                if let row = try connection.query(
-                    "SELECT submission_id, request_sha256 FROM intake.idempotency_keys WHERE user_id = $1 AND key = $2",
-                    [user.id, key]
-                ).rows.first {
-                    guard try row.decode("request_sha256", as: String.self) == hash else {
-                        throw APIError.conflict(
-                            "idempotency_key_reused", "This Idempotency-Key was already used with a different request body; use a new key.")
-                    }
-                    return Created(id: try row.decode("submission_id"), replayed: true)
-                }
+            if let repeatKey, let id = try Self.earlier(repeatKey, on: connection) {
+                return Created(id: id, replayed: true)
             }
             let id = UUID()
             let rawBlob = try PostgresBlobStore.put(raw, contentType: rawType, on: connection)
             try connection.query(
                 """
                 INSERT INTO intake.submissions (id, unit_code, submitted_by, channel, kind, language, title, summary, body,
-                    body_format, body_html, details, authors, target_sites, also_on_own_site, raw_sha256, flags)
-                VALUES ($1, $2, $3, 'api', $4, $5, $6, $7, $8, $9, $16, $10::jsonb, $11::jsonb, $12::text[], $13, $14, $15::text[])
+                    body_format, body_html, details, authors, target_sites, also_on_own_site, raw_sha256, flags, sender_address)
+                VALUES ($1, $2, $3, $17, $4, $5, $6, $7, $8, $9, $16, $10::jsonb, $11::jsonb, $12::text[], $13, $14, $15::text[], $18)
                 """,
-                [id, unit, user.id, submission.kind.rawValue, submission.language, submission.title, submission.summary,
+                [id, origin.unit, origin.userId, submission.kind.rawValue, submission.language, submission.title, submission.summary,
                  submission.body, submission.bodyFormat, detailsJSON, authors, SQLArray.literal(submission.targetSites),
-                 submission.alsoOnOwnSite, rawBlob.sha256, SQLArray.literal(submission.flags), submission.bodyHTML])
+                 submission.alsoOnOwnSite, rawBlob.sha256, SQLArray.literal(submission.flags), submission.bodyHTML,
+                 origin.channel, origin.senderAddress])
             for (position, attachment) in submission.attachments.enumerated() {
                 let blob = try PostgresBlobStore.put(attachment.bytes, contentType: attachment.contentType, on: connection)
                 try connection.query(
@@ -112,20 +146,28 @@ struct SubmissionStore: Sendable {
                     VALUES ($1, $2, $3, $4, $5, $6, $7)
                     """, [id, position, attachment.filename, attachment.contentType, blob.sha256, blob.size, attachment.altText])
             }
-            if let key {
+            switch repeatKey {
+            case .idempotency(let userId, let key, let hash):
                 try connection.query(
                     "INSERT INTO intake.idempotency_keys (user_id, key, request_sha256, submission_id) VALUES ($1, $2, $3, $4)",
-                    [user.id, key, hash, id])
+                    [userId, key, hash, id])
+            case .message(let key):
+                try connection.query("INSERT INTO intake.mail_messages (message_key, submission_id) VALUES ($1, $2)", [key, id])
+            case nil:
+                break
             }
             let event = SubmissionReceived(
-                submissionId: id, unitCode: unit, kind: submission.kind.rawValue, language: submission.language,
-                title: submission.title, channel: "api", flags: submission.flags)
+                submissionId: id, unitCode: origin.unit, kind: submission.kind.rawValue, language: submission.language,
+                title: submission.title, channel: origin.channel, flags: submission.flags)
             try outbox.enqueue(try EventEnvelope(event, correlationId: correlationId, producer: "intake"), on: connection)
+            if let acknowledgement {
+                try mail.enqueue(acknowledgement(id), on: connection)
+            }
             try connection.query(
                 """
                 INSERT INTO core.audit_log (service, actor, action, subject, correlation_id)
                 VALUES ('intake', $1, 'submission.received', $2, $3)
-                """, [user.login, id.uuidString.lowercased(), correlationId])
+                """, [origin.actor, id.uuidString.lowercased(), correlationId])
             return Created(id: id, replayed: false)
         }
     }

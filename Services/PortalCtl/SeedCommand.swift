@@ -27,7 +27,7 @@ struct SeedCommand: AsyncParsableCommand {
 
 /// The seed files, parsed up front so that a malformed file changes nothing.
 struct SeedFiles {
-    let units, users, board, fields, genres, surcharges, baseSalary, holidays: [[String: String]]
+    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays: [[String: String]]
 
     init(directory: String) throws {
         func read(_ name: String) throws -> [[String: String]] {
@@ -42,6 +42,7 @@ struct SeedFiles {
         }
         units = try read("units.csv")
         users = try read("users.csv")
+        mailboxes = try read("unit_mailboxes.csv")
         board = try read("board.csv")
         fields = try read("fields.csv")
         genres = try read("royalty_genres.csv")
@@ -89,6 +90,14 @@ struct ReferenceDataLoader {
             }
         }
         report.counts.append(("users", seeds.users.count))
+        for row in seeds.mailboxes {
+            try connection.query(
+                """
+                INSERT INTO core.unit_mailboxes (email, unit_code) VALUES (lower($1), $2)
+                ON CONFLICT (email) DO UPDATE SET unit_code = EXCLUDED.unit_code
+                """, [try value(row, "email"), try value(row, "unit_code")])
+        }
+        report.counts.append(("unit mailboxes", seeds.mailboxes.count))
         for row in seeds.board {
             let updated = try connection.query(
                 """

@@ -99,5 +99,12 @@ public enum CoreMigrations {
             );
             """),
         Migration(2, "content-addressed blob store", PostgresBlobStore.migration),
+        Migration(3, "units' registered mailboxes", """
+            -- A unit's official mailbox (văn thư) may submit by email, as its users may.
+            CREATE TABLE core.unit_mailboxes (
+                email text PRIMARY KEY CHECK (email = lower(email) AND email LIKE '%_@_%'),
+                unit_code text NOT NULL REFERENCES core.units(code)
+            );
+            """),
     ]
 }

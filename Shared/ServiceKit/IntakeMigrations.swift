@@ -1,3 +1,4 @@
+import Mail
 import Store
 
 /// The `intake` schema: what units sent, as they sent it, and what they may see of it.
@@ -52,6 +53,42 @@ public enum IntakeMigrations {
             """),
         Migration(3, "when the status last changed", """
             ALTER TABLE intake.submissions ADD COLUMN status_changed_at timestamptz;
+            """),
+        Migration(4, "mail: senders, message ids, quarantine, outgoing mail", """
+            -- A unit's mailbox submits without a user behind it.
+            ALTER TABLE intake.submissions ALTER COLUMN submitted_by DROP NOT NULL;
+            ALTER TABLE intake.submissions ADD COLUMN sender_address text;
+            ALTER TABLE intake.submissions ADD CONSTRAINT submissions_submitter
+                CHECK (submitted_by IS NOT NULL OR sender_address IS NOT NULL);
+            -- What arrived by mail and was not accepted as a submission: kept whole, for editors.
+            CREATE TABLE intake.quarantine (
+                id uuid PRIMARY KEY,
+                channel text NOT NULL CHECK (channel IN ('lmtp', 'smtp', 'import')),
+                envelope_sender text NOT NULL,
+                from_address text,
+                subject text NOT NULL DEFAULT '',
+                message_id text,
+                reason text NOT NULL,
+                detail text NOT NULL,
+                raw_sha256 text NOT NULL REFERENCES core.blobs(sha256),
+                unit_code text REFERENCES core.units(code),
+                status text NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'released', 'discarded')),
+                decided_by text,
+                decided_at timestamptz,
+                decision_note text,
+                received_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX quarantine_held ON intake.quarantine (received_at DESC) WHERE status = 'held';
+            -- One row per message received, keyed by its Message-ID (or the SHA-256 of its bytes
+            -- when it has none): the same message twice makes one submission.
+            CREATE TABLE intake.mail_messages (
+                message_key text PRIMARY KEY,
+                submission_id uuid REFERENCES intake.submissions(id),
+                quarantine_id uuid REFERENCES intake.quarantine(id),
+                received_at timestamptz NOT NULL DEFAULT now(),
+                CHECK ((submission_id IS NULL) <> (quarantine_id IS NULL))
+            );
+            \(MailOutbox.migration(schema: "intake"))
             """),
     ]
 }

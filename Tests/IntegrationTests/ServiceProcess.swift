@@ -19,6 +19,11 @@ final class ServiceProcess {
         process.executableURL = URL(fileURLWithPath: try env.executable(name))
         var environment = ProcessInfo.processInfo.environment
         environment["\(name.uppercased())_HTTP_PORT"] = String(port)
+        if name == "intake" {
+            // Mail listeners beside the HTTP port, so that several intakes never share one.
+            environment["INTAKE_LMTP_PORT"] = String(port + 10_000)
+            environment["INTAKE_SMTP_PORT"] = String(port + 11_000)
+        }
         environment["PORTAL_LOG_LEVEL"] = environment["PORTAL_LOG_LEVEL"] ?? "info"
         environment.merge(extra) { _, new in new }
         process.environment = environment
@@ -27,6 +32,10 @@ final class ServiceProcess {
         process.standardError = log
         try process.run()
     }
+
+    /// Intake's LMTP and SMTP listeners.
+    var lmtpPort: Int { port + 10_000 }
+    var smtpPort: Int { port + 11_000 }
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }

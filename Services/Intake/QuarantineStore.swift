@@ -1,0 +1,77 @@
+import Foundation
+import Mail
+import Models
+import ServiceKit
+import Store
+
+/// The event for mail that was kept instead of accepted.
+struct SubmissionQuarantined: PortalEvent {
+    static let type = EventType.submissionQuarantined
+    static let version = 1
+    var quarantineId: UUID
+    var reason: String
+    var fromAddress: String?
+    var subject: String
+    var unitCode: String?
+}
+
+/// A message held back, with why, and everything needed to look at it again.
+struct Held: Sendable {
+    var channel: String
+    var envelopeSender: String
+    var fromAddress: String?
+    var subject: String
+    var messageId: String?
+    /// A short code editors filter on: `unknown_sender`, `authentication_failed`, `malformed_mime`,
+    /// or the validation code of the content (`title_required`, `content_type_mismatch`, …).
+    var reason: String
+    var detail: String
+    var unit: String?
+}
+
+/// Writes `intake.quarantine`: the raw message goes to the blob store and is never rewritten;
+/// the row, its message key, its event and its audit line commit together.
+struct QuarantineStore: Sendable {
+    let database: DatabasePool
+    let outbox: Outbox
+    let mail: MailOutbox
+
+    func hold(
+        _ held: Held, raw: [UInt8], messageKey: String, correlationId: String, notice: (@Sendable (UUID) -> OutgoingMail)?
+    ) async throws -> SubmissionStore.Created {
+        let outbox = self.outbox, mail = self.mail
+        let attempt = { @Sendable () async throws -> SubmissionStore.Created in
+            try await database.withTransaction { connection in
+                if let id = try SubmissionStore.earlier(.message(messageKey), on: connection) {
+                    return SubmissionStore.Created(id: id, replayed: true)
+                }
+                let id = UUID()
+                let blob = try PostgresBlobStore.put(raw, contentType: "message/rfc822", on: connection)
+                try connection.query(
+                    """
+                    INSERT INTO intake.quarantine (id, channel, envelope_sender, from_address, subject, message_id, reason, detail,
+                        raw_sha256, unit_code)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                    """,
+                    [id, held.channel, held.envelopeSender, held.fromAddress, held.subject, held.messageId, held.reason, held.detail,
+                     blob.sha256, held.unit])
+                try connection.query("INSERT INTO intake.mail_messages (message_key, quarantine_id) VALUES ($1, $2)", [messageKey, id])
+                let event = SubmissionQuarantined(
+                    quarantineId: id, reason: held.reason, fromAddress: held.fromAddress, subject: held.subject, unitCode: held.unit)
+                try outbox.enqueue(try EventEnvelope(event, correlationId: correlationId, producer: "intake"), on: connection)
+                if let notice { try mail.enqueue(notice(id), on: connection) }
+                try connection.query(
+                    """
+                    INSERT INTO core.audit_log (service, actor, action, subject, correlation_id, detail)
+                    VALUES ('intake', $1, 'submission.quarantined', $2, $3, jsonb_build_object('reason', $4::text))
+                    """, [held.fromAddress ?? held.envelopeSender, id.uuidString.lowercased(), correlationId, held.reason])
+                return SubmissionStore.Created(id: id, replayed: false)
+            }
+        }
+        do {
+            return try await attempt()
+        } catch let error as StoreError where error.isUniqueViolation {
+            return try await attempt()
+        }
+    }
+}
