@@ -57,6 +57,11 @@ struct SubmissionRoutes {
             fingerprint = raw
         }
         let submission = try parsed.validated(maxAttachmentBytes: maxAttachmentBytes)
+        let unknown = try await store.unknownSites(submission.targetSites)
+        guard unknown.isEmpty else {
+            throw APIError.badRequest(
+                "unknown_target_site", "No component site \(unknown.joined(separator: ", ")) is registered; use the portal or a unit's site.")
+        }
         let repeatKey = key.map {
             RepeatKey.idempotency(userId: user.id, key: $0, requestSHA256: SHA256.hash(data: fingerprint).hexString)
         }

@@ -172,6 +172,23 @@ struct SubmissionStore: Sendable {
         }
     }
 
+    /// The domains in `domains` that are neither the portal nor the component site of a unit in
+    /// force today (R-7.1: `<unit>.longan.gov.vn`, `<commune>.<district>.longan.gov.vn`).
+    func unknownSites(_ domains: [String]) async throws -> [String] {
+        guard !domains.isEmpty else { return [] }
+        let known = try await database.withConnection { connection in
+            try connection.query(
+                """
+                SELECT CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $2 AS domain
+                FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
+                WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
+                  AND (CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $2) = ANY($1::text[])
+                """, [SQLArray.literal(domains), SiteDomain.portal]
+            ).rows.map { try $0.decode("domain", as: String.self) }
+        }
+        return domains.filter { $0 != SiteDomain.portal && !known.contains($0) }
+    }
+
     /// The submission if it belongs to `unit`; nil otherwise, so that other units cannot
     /// learn that it exists.
     func status(of id: UUID, forUnit unit: String) async throws -> SubmissionStatus? {

@@ -243,6 +243,8 @@ struct IntakeAPITests {
                 .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "draft_for_comment""#), 400, "draft_dates_invalid"),
             ("foreign target site", json,
              submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "example.com"), 400, "invalid_target_site"),
+            ("a target site no unit has", json,
+             submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "khongco.longan.gov.vn"), 400, "unknown_target_site"),
             ("bad base64", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "***"), 400, "invalid_attachment"),
             ("a PNG that is not one", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "PGh0bWw+"), 400, "content_type_mismatch"),
             ("path in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: "../../etc/passwd"), 400, "invalid_file_name"),

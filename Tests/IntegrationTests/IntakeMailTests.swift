@@ -315,4 +315,50 @@ struct IntakeMailTests {
             #expect(import2.output.contains("already received: 2"), "\(import2.output)")
         }
     }
+
+    @Test("The SMTP relay client (libcurl) hands mail to a real SMTP server, and a relay that fails leaves the mail for a retry, then failed")
+    func smtpRelay() async throws {
+        try await withFixture { f in
+            let title = "Qua máy chủ chuyển tiếp \(UUID().uuidString.prefix(6))"
+            let bytes = MailComposer.compose(
+                OutgoingMail(from: "nvan@sotuphap.longan.gov.vn", to: "webmaster@longan.gov.vn", subject: title, text: "Nội dung qua SMTP."),
+                messageId: "\(UUID().uuidString)@sotuphap.longan.gov.vn", date: Date())
+            // Intake's own SMTP listener is the real server at the other end.
+            let relay = SMTPRelaySender(url: "smtp://127.0.0.1:\(f.intake.smtpPort)")
+            try await relay.send(bytes, from: "nvan@sotuphap.longan.gov.vn", to: "webmaster@longan.gov.vn")
+            let stored = try await f.pool.withConnection {
+                try $0.query("SELECT count(*) AS n FROM intake.submissions WHERE title = $1 AND channel = 'email'", [title]).one().decode("n", as: Int.self)
+            }
+            #expect(stored == 1)
+            await #expect(throws: SMTPRelaySender.Failure.self, "a 550 from the relay is an error, not a silent success") {
+                try await relay.send(bytes, from: "nvan@sotuphap.longan.gov.vn", to: "nobody@longan.gov.vn")
+            }
+
+            // A relay that does not answer: the message waits and is tried again, then stays failed with
+            // the error. An outbox of its own, so that no running service sends it first.
+            let schema = "mailtest_\(UUID().uuidString.prefix(8).lowercased())"
+            let outbox = MailOutbox(schema: schema, domain: "longan.gov.vn")
+            try await f.pool.withConnection {
+                try $0.script("CREATE SCHEMA \(schema);\n" + MailOutbox.migration(schema: schema))
+                try outbox.enqueue(OutgoingMail(from: "webmaster@longan.gov.vn", to: "a@sotuphap.longan.gov.vn", subject: "Thử lại", text: "x"), on: $0)
+            }
+            let unreachable = MailRelay(
+                outbox: outbox, database: f.pool, sender: SMTPRelaySender(url: "smtp://127.0.0.1:9", timeoutSeconds: 5),
+                logger: f.env.logger, retryDelaysSeconds: [0])
+            func state() async throws -> (status: String, attempts: Int, error: String?) {
+                try await f.pool.withConnection {
+                    let row = try $0.query("SELECT status, attempts, last_error FROM \(schema).mail_outbox").one()
+                    return (try row.decode("status"), try row.decode("attempts"), try row.decodeIfPresent("last_error"))
+                }
+            }
+            #expect(try await unreachable.sendDue() == 1)
+            let first = try await state()
+            #expect(first.status == "pending" && first.attempts == 1, "\(first)")
+            #expect(first.error?.contains("SMTP relay") == true)
+            #expect(try await unreachable.sendDue() == 1)
+            #expect(try await state().status == "failed", "after the last retry the mail stays, marked failed")
+            #expect(try await unreachable.sendDue() == 0)
+            try await f.pool.withConnection { try $0.script("DROP SCHEMA \(schema) CASCADE") }
+        }
+    }
 }
