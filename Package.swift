@@ -153,11 +153,15 @@ let package = Package(
         .testTarget(name: "ContentSafetyTests", dependencies: ["ContentSafety"], path: "Tests/ContentSafetyTests", swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests", swiftSettings: swiftSettings),
         .testTarget(name: "MailTests", dependencies: ["Mail"], path: "Tests/MailTests", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntakeTests", dependencies: ["Intake", "Mail", "ServiceKit", "TestSupport"], path: "Tests/IntakeTests",
+            swiftSettings: swiftSettings),
         .testTarget(name: "MessageBusTests", dependencies: ["MessageBus"], path: "Tests/MessageBusTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Models", "Store", "MessageBus", "ServiceKit", "Mail",
+                "Models", "Store", "MessageBus", "ServiceKit", "Mail", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/IntegrationTests",

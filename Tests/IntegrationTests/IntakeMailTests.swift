@@ -1,6 +1,7 @@
 import Foundation
 import Mail
 import Store
+import TestSupport
 import Testing
 
 /// Mail to webmaster@ through the running `intake` process, sent by Python's smtplib: a
@@ -359,6 +360,64 @@ struct IntakeMailTests {
             #expect(try await state().status == "failed", "after the last retry the mail stays, marked failed")
             #expect(try await unreachable.sendDue() == 0)
             try await f.pool.withConnection { try $0.script("DROP SCHEMA \(schema) CASCADE") }
+        }
+    }
+
+    /// Sends every file of a folder over one LMTP connection and prints one reply code per message.
+    static let batchClient = #"""
+        import smtplib, sys, os
+        port, folder = int(sys.argv[1]), sys.argv[2]
+        client = smtplib.LMTP("127.0.0.1", port)
+        client.ehlo()
+        for name in sorted(os.listdir(folder)):
+            data = open(os.path.join(folder, name), "rb").read()
+            try:
+                client.mail("fuzz@example.vn")
+                client.rcpt("webmaster@longan.gov.vn")
+                code, _ = client.data(data)
+            except smtplib.SMTPDataError as error:
+                code = error.smtp_code
+            except smtplib.SMTPServerDisconnected:
+                client = smtplib.LMTP("127.0.0.1", port); client.ehlo(); code = 0
+            print(name, code)
+            client.rset()
+        client.quit()
+        """#
+
+    @Test("Bounded fuzz against the running service: mangled mail and JSON get a reply code, never a 5xx or a crash")
+    func fuzzTheRunningService() async throws {
+        try await withFixture { f in
+            var random = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+            let base = Array("""
+                From: nvan@sotuphap.longan.gov.vn\r\nSubject: =?UTF-8?Q?Th=C3=B4ng_b=C3=A1o?=\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n\
+                --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNội dung\r\n--b\r\nContent-Type: application/pdf; name="a.pdf"\r\n\
+                Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n
+                """.utf8)
+            let folder = "\(f.work)/fuzz"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for index in 0..<80 {
+                let message = Mutator.mutate(base, using: &random)
+                try Data(message).write(to: URL(fileURLWithPath: String(format: "%@/%03d.eml", folder, index)))
+            }
+            try Self.batchClient.write(toFile: "\(f.work)/batch.py", atomically: true, encoding: .utf8)
+            let result = try f.env.run("/usr/bin/env", ["python3", "\(f.work)/batch.py", String(f.intake.lmtpPort), folder])
+            let codes = result.output.split(separator: "\n").compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
+            #expect(codes.count == 80, "one reply per message: \(result.output.suffix(500))")
+            #expect(codes.allSatisfy { $0 == 250 || (500..<600).contains($0) }, "accepted or refused, never a temporary failure: \(codes)")
+
+            let token = try IntakeAPITests().token("ctv.tuphap", f.env)
+            let json = Array(IntakeAPITests().submission().utf8)
+            var statuses = [Int]()
+            for _ in 0..<80 {
+                let body = String(decoding: Mutator.mutate(json, using: &random), as: UTF8.self)
+                let response = httpRequest(
+                    "POST", f.intake.url("/api/v1/submissions"),
+                    headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: body)
+                statuses.append(response.status ?? 0)
+            }
+            #expect(statuses.allSatisfy { (200..<500).contains($0) }, "never a 5xx or no answer: \(statuses)")
+            #expect(await httpGet(f.intake.url("/healthz")).status == 200)
+            #expect(f.intake.isRunning)
         }
     }
 }
