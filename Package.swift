@@ -142,6 +142,9 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "Mail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
             path: "Services/PortalCtl",
