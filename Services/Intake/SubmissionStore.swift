@@ -64,6 +64,8 @@ struct SubmissionStore: Sendable {
     let database: DatabasePool
     let outbox: Outbox
     let mail: MailOutbox
+    /// The domains of the sites in force.
+    let sites = ExpiringCache<Int, Set<String>>(lifetime: .seconds(60))
 
     struct Created: Sendable {
         let id: UUID
@@ -176,15 +178,18 @@ struct SubmissionStore: Sendable {
     /// force today (R-7.1: `<unit>.longan.gov.vn`, `<commune>.<district>.longan.gov.vn`).
     func unknownSites(_ domains: [String]) async throws -> [String] {
         guard !domains.isEmpty else { return [] }
-        let known = try await database.withConnection { connection in
-            try connection.query(
-                """
-                SELECT CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $2 AS domain
-                FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
-                WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
-                  AND (CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $2) = ANY($1::text[])
-                """, [SQLArray.literal(domains), SiteDomain.portal]
-            ).rows.map { try $0.decode("domain", as: String.self) }
+        let database = self.database
+        // Units change rarely; a minute's delay before a new unit's site is accepted is fine.
+        let known = try await sites.value(for: 0) {
+            try await database.withConnection { connection in
+                Set(try connection.query(
+                    """
+                    SELECT CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $1 AS domain
+                    FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
+                    WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
+                    """, [SiteDomain.portal]
+                ).rows.map { try $0.decode("domain", as: String.self) })
+            }
         }
         return domains.filter { $0 != SiteDomain.portal && !known.contains($0) }
     }

@@ -67,7 +67,7 @@ public struct SMTPRelaySender: MailSender {
         defer { curl_easy_cleanup(curl) }
         let reader = Unmanaged.passRetained(MessageReader(message))
         defer { reader.release() }
-        var recipients: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "<\(recipient)>")
+        let recipients = curl_slist_append(nil, "<\(recipient)>")
         defer { curl_slist_free_all(recipients) }
         portal_curl_set_string(curl, CURLOPT_URL, url)
         portal_curl_set_string(curl, CURLOPT_MAIL_FROM, "<\(sender)>")

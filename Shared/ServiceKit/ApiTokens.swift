@@ -21,9 +21,15 @@ public struct AuthenticatedUser: Sendable, Equatable, Codable {
 /// copy of the database does not hand out working tokens.
 public struct ApiTokens: Sendable {
     let database: DatabasePool
+    /// Verified tokens, so that a client's burst of requests costs one lookup. A revoked token or
+    /// a changed role takes effect within this lifetime.
+    private let verified: ExpiringCache<[UInt8], AuthenticatedUser>
+
+    public static let cacheLifetime = Duration.seconds(30)
 
     public init(database: DatabasePool) {
         self.database = database
+        verified = ExpiringCache(lifetime: Self.cacheLifetime)
     }
 
     /// Makes a token for `login`; the token itself is shown once and never stored.
@@ -49,8 +55,10 @@ public struct ApiTokens: Sendable {
     /// The active user holding `token`, or nil.
     public func verify(_ token: String) async throws -> AuthenticatedUser? {
         guard token.hasPrefix("lap_"), token.count < 200 else { return nil }
-        let digest = ByteA(Array(SHA256.hash(data: Array(token.utf8))))
-        return try await database.withConnection { connection -> AuthenticatedUser? in
+        let hash = Array(SHA256.hash(data: Array(token.utf8)))
+        if let user = verified.value(for: hash) { return user }
+        let digest = ByteA(hash)
+        let user = try await database.withConnection { connection -> AuthenticatedUser? in
             let rows = try connection.query(
                 """
                 SELECT u.id, u.login, u.full_name, u.email, u.unit_code,
@@ -68,6 +76,8 @@ public struct ApiTokens: Sendable {
                 id: try row.decode("id"), login: try row.decode("login"), fullName: try row.decode("full_name"),
                 email: try row.decode("email"), unitCode: try row.decodeIfPresent("unit_code"), roles: Set(roles))
         }
+        if let user { verified.store(user, for: hash) }
+        return user
     }
 
     public struct UnknownUser: Error, CustomStringConvertible {

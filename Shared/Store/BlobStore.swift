@@ -52,20 +52,27 @@ public struct PostgresBlobStore: BlobStore {
 
     /// Stores inside the caller's transaction, so a submission and its raw input commit together.
     public static func put(_ bytes: [UInt8], contentType: String, on connection: Connection) throws -> BlobReference {
-        let digest = try connection.query(
+        // One round trip in the usual cases: the row just inserted, or the row already there.
+        let stored = try connection.query(
             """
-            WITH incoming AS (SELECT $1::bytea AS data)
-            INSERT INTO core.blobs (sha256, size, content_type, data)
-            SELECT encode(sha256(data), 'hex'), length(data), $2, data FROM incoming
-            ON CONFLICT (sha256) DO NOTHING
-            RETURNING sha256
+            WITH incoming AS (SELECT $1::bytea AS data, encode(sha256($1::bytea), 'hex') AS digest),
+            inserted AS (
+                INSERT INTO core.blobs (sha256, size, content_type, data)
+                SELECT digest, length(data), $2, data FROM incoming
+                ON CONFLICT (sha256) DO NOTHING
+                RETURNING sha256, size, content_type
+            )
+            SELECT sha256, size, content_type FROM inserted
+            UNION ALL
+            SELECT b.sha256, b.size, b.content_type FROM core.blobs b JOIN incoming i ON b.sha256 = i.digest
+            WHERE NOT EXISTS (SELECT 1 FROM inserted)
             """, [ByteA(bytes), contentType]
-        ).rows.first.map { try $0.decode("sha256", as: String.self) }
-        // Already stored (now or by a concurrent writer): the stored row is left as it is,
-        // with the type it was first stored with; the bytes are the identity.
-        let row = try connection.query(
-            "SELECT sha256, size, content_type FROM core.blobs WHERE sha256 = coalesce($1, encode(sha256($2::bytea), 'hex'))",
-            [digest, digest == nil ? ByteA(bytes) : ByteA([])]
+        ).rows.first
+        // A concurrent writer committed the same bytes after this statement's snapshot: the
+        // conflict skipped the insert and the join could not see the row yet. Read it now.
+        // The stored row keeps the type it was first stored with; the bytes are the identity.
+        let row = try stored ?? connection.query(
+            "SELECT sha256, size, content_type FROM core.blobs WHERE sha256 = encode(sha256($1::bytea), 'hex')", [ByteA(bytes)]
         ).one()
         return BlobReference(sha256: try row.decode("sha256"), size: try row.decode("size"), contentType: try row.decode("content_type"))
     }
