@@ -67,7 +67,7 @@ let package = Package(
         ),
         .target(
             name: "ContentSafety",
-            dependencies: ["CLibXML2"],
+            dependencies: ["CLibXML2", "CCmarkGFM"],
             path: "Shared/ContentSafety",
             swiftSettings: swiftSettings
         ),
@@ -126,14 +126,17 @@ let package = Package(
         .executableTarget(
             name: "Intake",
             dependencies: [
-                "ServiceKit", "ContentSafety", "CCmarkGFM", "Mail",
+                "ServiceKit", "ContentSafety", "Mail",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             path: "Services/Intake", swiftSettings: swiftSettings),
-        .executableTarget(name: "Approval", dependencies: ["ServiceKit"], path: "Services/Approval", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Approval",
+            dependencies: ["ServiceKit", "ContentSafety", "Mail", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Services/Approval", swiftSettings: swiftSettings),
         .executableTarget(name: "Publishing", dependencies: ["ServiceKit"], path: "Services/Publishing", swiftSettings: swiftSettings),
         .executableTarget(name: "Feedback", dependencies: ["ServiceKit"], path: "Services/Feedback", swiftSettings: swiftSettings),
         .executableTarget(name: "Finance", dependencies: ["ServiceKit"], path: "Services/Finance", swiftSettings: swiftSettings),

@@ -4,17 +4,6 @@ import Models
 import ServiceKit
 import Store
 
-/// The event for mail that was kept instead of accepted.
-struct SubmissionQuarantined: PortalEvent {
-    static let type = EventType.submissionQuarantined
-    static let version = 1
-    var quarantineId: UUID
-    var reason: String
-    var fromAddress: String?
-    var subject: String
-    var unitCode: String?
-}
-
 /// A message held back, with why, and everything needed to look at it again.
 struct Held: Sendable {
     var channel: String
@@ -56,15 +45,14 @@ struct QuarantineStore: Sendable {
                     [id, held.channel, held.envelopeSender, held.fromAddress, held.subject, held.messageId, held.reason, held.detail,
                      blob.sha256, held.unit])
                 try connection.query("INSERT INTO intake.mail_messages (message_key, quarantine_id) VALUES ($1, $2)", [messageKey, id])
-                let event = SubmissionQuarantined(
-                    quarantineId: id, reason: held.reason, fromAddress: held.fromAddress, subject: held.subject, unitCode: held.unit)
+                let event = QuarantinedMail(
+                    quarantineId: id, reason: held.reason, detail: held.detail, fromAddress: held.fromAddress, subject: held.subject,
+                    unitCode: held.unit, rawSHA256: blob.sha256, receivedAt: Date())
                 try outbox.enqueue(try EventEnvelope(event, correlationId: correlationId, producer: "intake"), on: connection)
                 if let notice { try mail.enqueue(notice(id), on: connection) }
-                try connection.query(
-                    """
-                    INSERT INTO core.audit_log (service, actor, action, subject, correlation_id, detail)
-                    VALUES ('intake', $1, 'submission.quarantined', $2, $3, jsonb_build_object('reason', $4::text))
-                    """, [held.fromAddress ?? held.envelopeSender, id.uuidString.lowercased(), correlationId, held.reason])
+                try AuditLog.append(
+                    service: "intake", actor: held.fromAddress ?? held.envelopeSender, action: "submission.quarantined",
+                    subject: id.uuidString.lowercased(), correlationId: correlationId, detail: ["reason": held.reason], on: connection)
                 return SubmissionStore.Created(id: id, replayed: false)
             }
         }

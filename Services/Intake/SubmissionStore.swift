@@ -21,19 +21,6 @@ struct SubmissionStatus: Codable, Sendable {
     var receivedAt: Date
 }
 
-/// The event every accepted submission sends through the outbox.
-struct SubmissionReceived: PortalEvent {
-    static let type = EventType.submissionReceived
-    static let version = 1
-    var submissionId: UUID
-    var unitCode: String
-    var kind: String
-    var language: String
-    var title: String
-    var channel: String
-    var flags: [String]
-}
-
 /// Who sent a submission and how.
 struct SubmissionOrigin: Sendable {
     /// `api` or `email`.
@@ -124,6 +111,7 @@ struct SubmissionStore: Sendable {
             details["draft"] = try EventCoding.decoder.decode(JSONValue.self, from: encoder.encode(draft))
         }
         let detailsJSON = String(decoding: try encoder.encode(details), as: UTF8.self)
+        let detailsValue = JSONValue.object(details)
         return try await database.withTransaction { connection -> Created in
             if let repeatKey, let id = try Self.earlier(repeatKey, on: connection) {
                 return Created(id: id, replayed: true)
@@ -140,8 +128,12 @@ struct SubmissionStore: Sendable {
                  submission.body, submission.bodyFormat, detailsJSON, authors, SQLArray.literal(submission.targetSites),
                  submission.alsoOnOwnSite, rawBlob.sha256, SQLArray.literal(submission.flags), submission.bodyHTML,
                  origin.channel, origin.senderAddress])
+            var attachmentRefs = [AttachmentRef]()
             for (position, attachment) in submission.attachments.enumerated() {
                 let blob = try PostgresBlobStore.put(attachment.bytes, contentType: attachment.contentType, on: connection)
+                attachmentRefs.append(AttachmentRef(
+                    filename: attachment.filename, contentType: attachment.contentType, sha256: blob.sha256, size: Int(blob.size),
+                    altText: attachment.altText))
                 try connection.query(
                     """
                     INSERT INTO intake.attachments (submission_id, position, filename, content_type, sha256, size, alt_text)
@@ -158,18 +150,20 @@ struct SubmissionStore: Sendable {
             case nil:
                 break
             }
-            let event = SubmissionReceived(
-                submissionId: id, unitCode: origin.unit, kind: submission.kind.rawValue, language: submission.language,
-                title: submission.title, channel: origin.channel, flags: submission.flags)
+            let event = SubmittedContent(
+                submissionId: id, unitCode: origin.unit, channel: origin.channel, submittedBy: origin.userId,
+                senderAddress: origin.senderAddress, kind: submission.kind.rawValue, language: submission.language,
+                title: submission.title, summary: submission.summary, bodyFormat: submission.bodyFormat, body: submission.body,
+                bodyHTML: submission.bodyHTML, authors: submission.authors.map { AuthorShare(name: $0.name, userId: $0.userId, share: $0.share) },
+                targetSites: submission.targetSites, alsoOnOwnSite: submission.alsoOnOwnSite, attachments: attachmentRefs,
+                details: detailsValue, flags: submission.flags)
             try outbox.enqueue(try EventEnvelope(event, correlationId: correlationId, producer: "intake"), on: connection)
             if let acknowledgement {
                 try mail.enqueue(acknowledgement(id), on: connection)
             }
-            try connection.query(
-                """
-                INSERT INTO core.audit_log (service, actor, action, subject, correlation_id)
-                VALUES ('intake', $1, 'submission.received', $2, $3)
-                """, [origin.actor, id.uuidString.lowercased(), correlationId])
+            try AuditLog.append(
+                service: "intake", actor: origin.actor, action: "submission.received", subject: id.uuidString.lowercased(),
+                correlationId: correlationId, detail: ["channel": origin.channel], on: connection)
             return Created(id: id, replayed: false)
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date without a time or zone, as the law speaks of them (holidays, deadlines,
 /// effective dates). Dates people see are in Asia/Ho_Chi_Minh; see `PortalCalendar`.
 public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
@@ -79,4 +81,14 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+}
+
+extension LocalDate {
+    /// The calendar day of `date` in Asia/Ho_Chi_Minh, the day people in the province live by.
+    public static func of(_ date: Date) -> LocalDate {
+        let parts = PortalCalendar.gregorian.dateComponents([.year, .month, .day], from: date)
+        return LocalDate(daysSinceEpoch: days(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1))
+    }
+
+    public static var today: LocalDate { of(Date()) }
 }

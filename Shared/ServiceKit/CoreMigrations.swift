@@ -106,5 +106,17 @@ public enum CoreMigrations {
                 unit_code text NOT NULL REFERENCES core.units(code)
             );
             """),
+        Migration(4, "audit log hash chain; approvers' public keys", AuditLog.migration + """
+            -- Public keys of approvers, read by every service that verifies an approval.
+            -- The private keys stay, sealed, in editorial.signing_keys.
+            CREATE TABLE core.signing_keys (
+                id text PRIMARY KEY,
+                user_id uuid NOT NULL REFERENCES core.users(id),
+                algorithm text NOT NULL DEFAULT 'ed25519',
+                public_key bytea NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                retired_at timestamptz
+            );
+            """),
     ]
 }

@@ -57,6 +57,7 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
             + Outbox.migration(schema: schema) + Inbox.migration(schema: schema))
         switch self {
         case .intake: return [messaging] + IntakeMigrations.all
+        case .approval: return [messaging] + ApprovalMigrations.all
         default: return [messaging]
         }
     }

@@ -1,5 +1,5 @@
-import CCmarkGFM
-import ContentSafety
+internal import CCmarkGFM
+import Foundation
 #if canImport(Glibc)
 import Glibc  // free() for the string cmark-gfm allocates
 #endif
@@ -8,8 +8,8 @@ import Glibc  // free() for the string cmark-gfm allocates
 /// No path can carry script: text is escaped; cmark-gfm's default (safe) mode replaces raw
 /// HTML and drops `javascript:`-style links, and its output then passes the same allowlist
 /// as HTML bodies (`HTMLSanitizer`).
-enum BodyRenderer {
-    static func html(fromText text: String) -> String {
+public enum BodyRenderer {
+    public static func html(fromText text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n")
             .components(separatedBy: "\n\n")
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -18,7 +18,7 @@ enum BodyRenderer {
             .joined(separator: "\n")
     }
 
-    static func html(fromMarkdown markdown: String) -> String {
+    public static func html(fromMarkdown markdown: String) -> String {
         guard let rendered = cmark_markdown_to_html(markdown, markdown.utf8.count, CMARK_OPT_DEFAULT) else { return "" }
         defer { free(rendered) }
         return HTMLSanitizer.sanitize(String(cString: rendered))

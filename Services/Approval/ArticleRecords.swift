@@ -1,0 +1,294 @@
+import Crypto
+import Foundation
+import Models
+import ServiceKit
+import Store
+
+/// An item as the editorial side keeps it.
+struct ArticleRecord: Codable, Sendable {
+    var id: UUID
+    var submissionId: UUID?
+    var quarantineId: UUID?
+    var unitCode: String
+    var channel: String
+    var submittedBy: UUID?
+    var senderAddress: String?
+    var state: ArticleState
+    var currentRevision: Int
+    var approvedRevision: Int?
+    var publishedRevision: Int?
+    var publishedUrl: String?
+    var assignedTo: UUID?
+    var lockedBy: UUID?
+    var lockExpiresAt: Date?
+    var restricted: Bool
+    var flags: [String]
+    var prescreen: JSONValue
+    var receivedAt: Date
+    var updatedAt: Date
+
+    /// The lock, when someone holds one that has not expired.
+    func activeLock(now: Date = Date()) -> UUID? {
+        guard let lockedBy, let lockExpiresAt, lockExpiresAt > now else { return nil }
+        return lockedBy
+    }
+}
+
+/// One revision: the content and the classification as someone left them.
+struct RevisionRecord: Codable, Sendable {
+    var number: Int
+    var kind: String
+    var language: String
+    var title: String
+    var summary: String?
+    var bodyFormat: String
+    var body: String
+    var bodyHTML: String
+    var attachments: [AttachmentRef]
+    var classification: Classification
+    var details: JSONValue
+    var changeNote: String?
+    var createdBy: UUID?
+    var createdByLabel: String
+    var createdAt: Date
+    var contentSHA256: String
+}
+
+/// One decision on an item: who, what, under which rule, and what it was bound to.
+struct DecisionRecord: Codable, Sendable {
+    var id: UUID
+    var revision: Int
+    var action: String
+    var fromState: String
+    var toState: String
+    var actor: UUID?
+    var actorName: String?
+    var rule: String?
+    var delegationId: UUID?
+    var refusalReason: String?
+    var refusalReasonLabel: String?
+    var note: String?
+    var publicExplanation: String?
+    var contentSHA256: String?
+    var signature: String?
+    var keyId: String?
+    var createdAt: Date
+}
+
+/// Reads and writes `editorial.*` on a connection the caller holds, inside its transaction.
+enum ArticleRecords {
+    static let json: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static func jsonText<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try json.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try EventCoding.decoder.decode(type, from: Data(text.utf8))
+    }
+
+    /// A new item from intake, in state `received`, with its first revision and the pre-screens.
+    /// A second delivery of the same submission changes nothing.
+    static func createFromSubmission(_ content: SubmittedContent, receivedAt: Date, on connection: Connection) throws {
+        guard try connection.query("SELECT 1 FROM editorial.articles WHERE id = $1", [content.submissionId]).rows.isEmpty else { return }
+        let classification = Classification(
+            authors: content.authors, targetSites: content.targetSites, alsoOnOwnSite: content.alsoOnOwnSite)
+        try insertArticle(
+            id: content.submissionId, submissionId: content.submissionId, quarantineId: nil, unit: content.unitCode,
+            channel: content.channel, submittedBy: content.submittedBy, senderAddress: content.senderAddress, flags: content.flags,
+            receivedAt: receivedAt, on: connection)
+        let revision = RevisionRecord(
+            number: 1, kind: content.kind, language: content.language, title: content.title, summary: content.summary,
+            bodyFormat: content.bodyFormat, body: content.body, bodyHTML: content.bodyHTML, attachments: content.attachments,
+            classification: classification, details: content.details, changeNote: nil, createdBy: content.submittedBy,
+            createdByLabel: content.senderAddress ?? "intake", createdAt: receivedAt, contentSHA256: "")
+        try insertRevision(revision, articleId: content.submissionId, unit: content.unitCode, on: connection)
+        try screen(content.submissionId, on: connection)
+    }
+
+    static func insertArticle(
+        id: UUID, submissionId: UUID?, quarantineId: UUID?, unit: String, channel: String, submittedBy: UUID?, senderAddress: String?,
+        flags: [String], receivedAt: Date, on connection: Connection
+    ) throws {
+        try connection.query(
+            """
+            INSERT INTO editorial.articles (id, submission_id, quarantine_id, unit_code, channel, submitted_by, sender_address,
+                state, current_revision, flags, received_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', 1, $8::text[], $9)
+            """, [id, submissionId, quarantineId, unit, channel, submittedBy, senderAddress, SQLArray.literal(flags), receivedAt])
+    }
+
+    /// Stores a revision with the SHA-256 of its canonical form; returns that hash.
+    @discardableResult
+    static func insertRevision(_ revision: RevisionRecord, articleId: UUID, unit: String, on connection: Connection) throws -> String {
+        let hash = contentHash(canonical(articleId: articleId, unit: unit, revision: revision))
+        try connection.query(
+            """
+            INSERT INTO editorial.revisions (article_id, number, kind, language, title, summary, body_format, body, body_html,
+                attachments, classification, details, change_note, created_by, created_by_label, content_sha256)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15, $16)
+            """,
+            [articleId, revision.number, revision.kind, revision.language, revision.title, revision.summary, revision.bodyFormat,
+             revision.body, revision.bodyHTML, try jsonText(revision.attachments), try jsonText(revision.classification),
+             try jsonText(revision.details), revision.changeNote, revision.createdBy, revision.createdByLabel, hash])
+        return hash
+    }
+
+    static func canonical(articleId: UUID, unit: String, revision: RevisionRecord) -> CanonicalRevision {
+        CanonicalRevision(
+            articleId: articleId, revision: revision.number, unitCode: unit, kind: revision.kind, language: revision.language,
+            title: revision.title, summary: revision.summary, bodyHTML: revision.bodyHTML, attachments: revision.attachments,
+            classification: revision.classification, details: revision.details)
+    }
+
+    static func contentHash(_ revision: CanonicalRevision) -> String {
+        SHA256.hash(data: revision.canonicalBytes).hexString
+    }
+
+    static let articleColumns = """
+        id, submission_id, quarantine_id, unit_code, channel, submitted_by, sender_address, state, current_revision,
+        approved_revision, published_revision, published_url, assigned_to, locked_by, lock_expires_at, restricted,
+        array_to_json(flags)::text AS flags, prescreen::text AS prescreen, received_at, updated_at
+        """
+
+    static func article(_ id: UUID, forUpdate: Bool = false, on connection: Connection) throws -> ArticleRecord? {
+        try connection.query(
+            "SELECT \(articleColumns) FROM editorial.articles WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", [id]
+        ).rows.first.map(decodeArticle)
+    }
+
+    static func decodeArticle(_ row: Row) throws -> ArticleRecord {
+        let state: String = try row.decode("state")
+        return ArticleRecord(
+            id: try row.decode("id"), submissionId: try row.decodeIfPresent("submission_id"),
+            quarantineId: try row.decodeIfPresent("quarantine_id"), unitCode: try row.decode("unit_code"),
+            channel: try row.decode("channel"), submittedBy: try row.decodeIfPresent("submitted_by"),
+            senderAddress: try row.decodeIfPresent("sender_address"), state: ArticleState(rawValue: state) ?? .received,
+            currentRevision: try row.decode("current_revision"), approvedRevision: try row.decodeIfPresent("approved_revision"),
+            publishedRevision: try row.decodeIfPresent("published_revision"), publishedUrl: try row.decodeIfPresent("published_url"),
+            assignedTo: try row.decodeIfPresent("assigned_to"), lockedBy: try row.decodeIfPresent("locked_by"),
+            lockExpiresAt: try row.decodeIfPresent("lock_expires_at"), restricted: try row.decode("restricted"),
+            flags: try decodeJSON([String].self, try row.decode("flags")),
+            prescreen: try decodeJSON(JSONValue.self, try row.decode("prescreen")),
+            receivedAt: try row.decode("received_at"), updatedAt: try row.decode("updated_at"))
+    }
+
+    static func revision(_ articleId: UUID, _ number: Int, on connection: Connection) throws -> RevisionRecord? {
+        try connection.query(
+            """
+            SELECT number, kind, language, title, summary, body_format, body, body_html, attachments::text AS attachments,
+                   classification::text AS classification, details::text AS details, change_note, created_by, created_by_label,
+                   created_at, content_sha256
+            FROM editorial.revisions WHERE article_id = $1 AND number = $2
+            """, [articleId, number]
+        ).rows.first.map { row in
+            RevisionRecord(
+                number: try row.decode("number"), kind: try row.decode("kind"), language: try row.decode("language"),
+                title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
+                body: try row.decode("body"), bodyHTML: try row.decode("body_html"),
+                attachments: try decodeJSON([AttachmentRef].self, try row.decode("attachments")),
+                classification: try decodeJSON(Classification.self, try row.decode("classification")),
+                details: try decodeJSON(JSONValue.self, try row.decode("details")), changeNote: try row.decodeIfPresent("change_note"),
+                createdBy: try row.decodeIfPresent("created_by"), createdByLabel: try row.decode("created_by_label"),
+                createdAt: try row.decode("created_at"), contentSHA256: try row.decode("content_sha256"))
+        }
+    }
+
+    /// Who wrote any revision of the item (its submitter included): none of them may approve it.
+    static func contributors(_ articleId: UUID, on connection: Connection) throws -> Set<UUID> {
+        var people = Set(try connection.query(
+            "SELECT DISTINCT created_by FROM editorial.revisions WHERE article_id = $1 AND created_by IS NOT NULL", [articleId]
+        ).rows.map { try $0.decode("created_by", as: UUID.self) })
+        if let submitter = try connection.query("SELECT submitted_by FROM editorial.articles WHERE id = $1", [articleId])
+            .rows.first?.decodeIfPresent("submitted_by", as: UUID.self) {
+            people.insert(submitter)
+        }
+        if let latest = try revision(articleId, try connection.query(
+            "SELECT current_revision FROM editorial.articles WHERE id = $1", [articleId]).one().decode("current_revision"), on: connection) {
+            people.formUnion(latest.classification.authors.compactMap(\.userId))
+        }
+        return people
+    }
+
+    static func decisions(_ articleId: UUID, on connection: Connection) throws -> [DecisionRecord] {
+        try connection.query(
+            """
+            SELECT d.id, d.revision, d.action, d.from_state, d.to_state, d.actor, u.full_name, d.rule, d.delegation_id,
+                   d.refusal_reason, d.note, d.public_explanation, d.content_sha256, d.signature, d.key_id, d.created_at
+            FROM editorial.decisions d LEFT JOIN core.users u ON u.id = d.actor
+            WHERE d.article_id = $1 ORDER BY d.created_at, d.id
+            """, [articleId]
+        ).rows.map { row in
+            let reason: String? = try row.decodeIfPresent("refusal_reason")
+            return DecisionRecord(
+                id: try row.decode("id"), revision: try row.decode("revision"), action: try row.decode("action"),
+                fromState: try row.decode("from_state"), toState: try row.decode("to_state"), actor: try row.decodeIfPresent("actor"),
+                actorName: try row.decodeIfPresent("full_name"), rule: try row.decodeIfPresent("rule"),
+                delegationId: try row.decodeIfPresent("delegation_id"), refusalReason: reason,
+                refusalReasonLabel: reason.flatMap(RefusalReason.init(rawValue:))?.vietnamese, note: try row.decodeIfPresent("note"),
+                publicExplanation: try row.decodeIfPresent("public_explanation"), contentSHA256: try row.decodeIfPresent("content_sha256"),
+                signature: try row.decodeIfPresent("signature"), keyId: try row.decodeIfPresent("key_id"),
+                createdAt: try row.decode("created_at"))
+        }
+    }
+
+    /// Runs the pre-screens on the current revision and stores what they found. They inform;
+    /// only a secrecy stamp changes anything: the item is then visible to the Board alone.
+    static func screen(_ articleId: UUID, on connection: Connection) throws {
+        guard let article = try article(articleId, on: connection),
+              let current = try revision(articleId, article.currentRevision, on: connection) else { return }
+        let text = [current.title, current.summary ?? "", plainText(current)].joined(separator: "\n")
+        let stamps = PreScreen.secrecyStamps(in: text + "\n" + current.attachments.map(\.filename).joined(separator: "\n"))
+        let mine = PreScreen.shingles(text)
+        var duplicates = [JSONValue]()
+        for row in try connection.query(
+            """
+            SELECT a.id, r.title, r.summary, r.body, r.body_format, r.body_html FROM editorial.articles a
+            JOIN editorial.revisions r ON r.article_id = a.id AND r.number = a.published_revision
+            WHERE a.state = 'published' AND a.id <> $1
+            """, [articleId]
+        ).rows {
+            let other = [try row.decode("title", as: String.self), try row.decodeIfPresent("summary", as: String.self) ?? "",
+                         try row.decode("body_format", as: String.self) == "html" ? stripTags(try row.decode("body_html")) : try row.decode("body")]
+            let similarity = PreScreen.similarity(mine, PreScreen.shingles(other.joined(separator: "\n")))
+            if similarity >= 0.5 {
+                duplicates.append(.object([
+                    "articleId": .string(try row.decode("id", as: UUID.self).uuidString.lowercased()),
+                    "title": .string(try row.decode("title")), "similarity": .number((similarity * 100).rounded() / 100),
+                ]))
+            }
+        }
+        let missingAlt = current.attachments.filter { $0.contentType.hasPrefix("image/") && ($0.altText ?? "").isEmpty }.map(\.filename)
+        var missingMetadata = [String]()
+        if (current.summary ?? "").isEmpty { missingMetadata.append("description") }
+        if current.classification.authors.isEmpty { missingMetadata.append("creator") }
+        let result = JSONValue.object([
+            "secrecyStamps": .array(stamps.map(JSONValue.string)), "nearDuplicates": .array(duplicates),
+            "missingAltText": .array(missingAlt.map(JSONValue.string)), "missingMetadata": .array(missingMetadata.map(JSONValue.string)),
+        ])
+        try connection.query(
+            "UPDATE editorial.articles SET prescreen = $2::jsonb, restricted = restricted OR $3 WHERE id = $1",
+            [articleId, try jsonText(result), !stamps.isEmpty])
+    }
+
+    static func plainText(_ revision: RevisionRecord) -> String {
+        revision.bodyFormat == "html" ? stripTags(revision.bodyHTML) : revision.body
+    }
+
+    /// Text between tags, for comparing and scanning only (never for display).
+    static func stripTags(_ html: String) -> String {
+        var text = ""
+        var inTag = false
+        for character in html {
+            if character == "<" { inTag = true; text.append(" "); continue }
+            if character == ">" { inTag = false; continue }
+            if !inTag { text.append(character) }
+        }
+        return text
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import Models
+import ServiceKit
+import Store
+
+/// A line of the queue.
+struct QueueItem: Codable, Sendable {
+    var id: String
+    var title: String
+    var state: String
+    var stateLabel: String
+    var unit: String
+    var unitName: String
+    var kind: String
+    var receivedAt: Date
+    var assignedTo: String?
+    var lockedBy: String?
+    var restricted: Bool
+    /// For an approver: why the item is theirs to decide.
+    var why: String?
+    /// For quarantined mail: the reason it was held and the sender.
+    var reason: String?
+    var from: String?
+}
+
+/// An item with everything a decision needs.
+struct ArticleView: Codable, Sendable {
+    struct RevisionSummary: Codable, Sendable {
+        var number: Int
+        var createdBy: String
+        var createdAt: Date
+        var changeNote: String?
+        var contentSHA256: String
+    }
+
+    struct Approval: Codable, Sendable {
+        var revision: Int
+        var contentSHA256: String
+        var signature: String
+        var keyId: String
+        var approver: String?
+        var rule: String?
+        var delegationId: UUID?
+    }
+
+    var id: String
+    var state: String
+    var stateLabel: String
+    var unit: String
+    var kind: String
+    var restricted: Bool
+    var receivedAt: Date
+    var assignedTo: String?
+    var lockedBy: String?
+    var lockedUntil: Date?
+    var revision: RevisionRecord
+    var revisions: [RevisionSummary]
+    var decisions: [DecisionRecord]
+    var prescreen: JSONValue
+    var approval: Approval?
+    var publishedUrl: String?
+    /// What the caller may do now.
+    var allowedActions: [String]
+    var why: String?
+}
+
+struct EditorialQueries: Sendable {
+    let database: DatabasePool
+
+    func queue(for user: AuthenticatedUser, state: String?, unit: String?, assignedToMe: Bool) async throws -> [QueueItem] {
+        if state == "quarantined" { return try await quarantine(unit: unit) }
+        if let state, ArticleState(rawValue: state) == nil {
+            throw APIError.badRequest("invalid_state", "Unknown state '\(state)'; use quarantined or one of: \(ArticleState.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return try await database.withConnection { connection in
+            let board = try BoardState.load(on: connection)
+            let today = LocalDate.of(Date())
+            let rows = try connection.query(
+                """
+                SELECT a.id, a.state, a.unit_code, un.name AS unit_name, a.received_at, a.restricted, a.assigned_to, a.locked_by,
+                       a.lock_expires_at, r.title, r.kind, ua.login AS assigned_login, ul.login AS locked_login
+                FROM editorial.articles a
+                JOIN editorial.revisions r ON r.article_id = a.id AND r.number = a.current_revision
+                JOIN core.units un ON un.code = a.unit_code
+                LEFT JOIN core.users ua ON ua.id = a.assigned_to
+                LEFT JOIN core.users ul ON ul.id = a.locked_by AND a.lock_expires_at > now()
+                WHERE ($1::text IS NULL OR a.state = $1) AND ($2::text IS NULL OR a.unit_code = $2) AND ($3 OR NOT a.restricted)
+                ORDER BY a.received_at
+                LIMIT 500
+                """, [state, unit, Access.isBoard(user)]
+            ).rows
+            var items = [QueueItem]()
+            for row in rows {
+                let id: UUID = try row.decode("id")
+                let articleState = ArticleState(rawValue: try row.decode("state")) ?? .received
+                var why: String?
+                if articleState == .pendingApproval, Access.isBoard(user) {
+                    let subject = ApprovalSubject(
+                        submittingUnit: try row.decode("unit_code"), kind: ContentKind(rawValue: try row.decode("kind")) ?? .news,
+                        authors: try ArticleRecords.contributors(id, on: connection))
+                    if case .success(let authority) = board.authority(of: user.id, for: subject, on: today) { why = authority.explanation }
+                }
+                if assignedToMe {
+                    let mine = Access.isBoard(user) && !Access.isEditor(user) ? why != nil : try row.decodeIfPresent("assigned_to", as: UUID.self) == user.id
+                    guard mine else { continue }
+                }
+                items.append(QueueItem(
+                    id: id.uuidString.lowercased(), title: try row.decode("title"), state: articleState.rawValue,
+                    stateLabel: articleState.vietnamese, unit: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
+                    kind: try row.decode("kind"), receivedAt: try row.decode("received_at"), assignedTo: try row.decodeIfPresent("assigned_login"),
+                    lockedBy: try row.decodeIfPresent("locked_login"), restricted: try row.decode("restricted"), why: why, reason: nil, from: nil))
+            }
+            return items
+        }
+    }
+
+    func quarantine(unit: String?) async throws -> [QueueItem] {
+        try await database.withConnection { connection in
+            try connection.query(
+                """
+                SELECT q.id, q.subject, q.reason, q.from_address, q.unit_code, coalesce(un.name, '') AS unit_name, q.received_at
+                FROM editorial.quarantine q LEFT JOIN core.units un ON un.code = q.unit_code
+                WHERE q.status = 'held' AND ($1::text IS NULL OR q.unit_code = $1)
+                ORDER BY q.received_at DESC LIMIT 500
+                """, [unit]
+            ).rows.map { row in
+                QueueItem(
+                    id: try row.decode("id", as: UUID.self).uuidString.lowercased(), title: try row.decode("subject"), state: "quarantined",
+                    stateLabel: "Thư bị giữ lại", unit: try row.decodeIfPresent("unit_code") ?? "", unitName: try row.decode("unit_name"),
+                    kind: "email", receivedAt: try row.decode("received_at"), assignedTo: nil, lockedBy: nil, restricted: false, why: nil,
+                    reason: try row.decode("reason"), from: try row.decodeIfPresent("from_address"))
+            }
+        }
+    }
+
+    func view(_ id: UUID, for user: AuthenticatedUser, correlationId: String) async throws -> ArticleView {
+        try await database.withTransaction { connection in
+            guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
+            try Access.ensureCanSee(article, user)
+            guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
+            let summaries = try connection.query(
+                "SELECT number, created_by_label, created_at, change_note, content_sha256 FROM editorial.revisions WHERE article_id = $1 ORDER BY number",
+                [id]
+            ).rows.map { row in
+                ArticleView.RevisionSummary(
+                    number: try row.decode("number"), createdBy: try row.decode("created_by_label"), createdAt: try row.decode("created_at"),
+                    changeNote: try row.decodeIfPresent("change_note"), contentSHA256: try row.decode("content_sha256"))
+            }
+            let decisions = try ArticleRecords.decisions(id, on: connection)
+            let approval = decisions.last { $0.action == "approve" }.flatMap { decision -> ArticleView.Approval? in
+                guard let hash = decision.contentSHA256, let signature = decision.signature, let key = decision.keyId else { return nil }
+                return ArticleView.Approval(
+                    revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
+                    rule: decision.rule, delegationId: decision.delegationId)
+            }
+            let board = try BoardState.load(on: connection)
+            let subject = ApprovalSubject(
+                submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
+                authors: try ArticleRecords.contributors(id, on: connection))
+            let authority = try? board.authority(of: user.id, for: subject, on: LocalDate.of(Date())).get()
+            let logins = try Self.logins([article.assignedTo, article.activeLock()].compactMap { $0 }, on: connection)
+            if article.restricted {
+                // Every look at a restricted item is on the record.
+                try AuditLog.append(
+                    service: "approval", actor: user.login, action: "article.viewed_restricted", subject: id.uuidString.lowercased(),
+                    correlationId: correlationId, on: connection)
+            }
+            return ArticleView(
+                id: id.uuidString.lowercased(), state: article.state.rawValue, stateLabel: article.state.vietnamese, unit: article.unitCode,
+                kind: revision.kind, restricted: article.restricted, receivedAt: article.receivedAt,
+                assignedTo: article.assignedTo.flatMap { logins[$0] }, lockedBy: article.activeLock().flatMap { logins[$0] },
+                lockedUntil: article.activeLock() == nil ? nil : article.lockExpiresAt, revision: revision, revisions: summaries,
+                decisions: decisions, prescreen: article.prescreen, approval: approval, publishedUrl: article.publishedUrl,
+                allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
+                why: article.state == .pendingApproval ? authority?.explanation : nil)
+        }
+    }
+
+    static func logins(_ ids: [UUID], on connection: Connection) throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        var result = [UUID: String]()
+        for row in try connection.query("SELECT id, login FROM core.users WHERE id = ANY($1::uuid[])", [SQLArray.literal(ids.map { $0.uuidString })]).rows {
+            result[try row.decode("id")] = try row.decode("login")
+        }
+        return result
+    }
+
+    /// The actions the caller can take now, as the API names them.
+    static func allowedActions(_ article: ArticleRecord, user: AuthenticatedUser, authority: ApprovalAuthority?, board: BoardState) -> [String] {
+        var actions = [String]()
+        switch article.state {
+        case .received, .inEditing:
+            if Access.isEditor(user) { actions += ["edit", "submit-for-approval", "return"] }
+        case .pendingApproval:
+            if authority != nil { actions += ["approve", "reject", "return"] }
+        case .published:
+            if user.has(.boardHead), board.isHead(user.id, on: LocalDate.of(Date())) { actions.append("take-down") }
+        case .returned:
+            if Access.isEditor(user) { actions.append("edit") }
+        default:
+            break
+        }
+        if [.received, .inEditing, .pendingApproval, .returned].contains(article.state), Access.isSubmitter(user), user.unitCode == article.unitCode {
+            actions.append("withdraw")
+        }
+        if article.state == .returned, Access.isSubmitter(user), user.unitCode == article.unitCode { actions.append("resubmit") }
+        return actions
+    }
+
+    /// The line changes between two revisions' bodies, and the title when it changed.
+    func diff(_ id: UUID, from: Int, to: Int, for user: AuthenticatedUser) async throws -> RevisionDiff {
+        try await database.withConnection { connection in
+            guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
+            try Access.ensureCanSee(article, user)
+            guard let old = try ArticleRecords.revision(id, from, on: connection), let new = try ArticleRecords.revision(id, to, on: connection) else {
+                throw APIError.notFound("revision_not_found", "Item \(id.uuidString.lowercased()) has revisions 1 to \(article.currentRevision).")
+            }
+            return RevisionDiff(old: old, new: new)
+        }
+    }
+}
+
+/// What changed from one revision to another, line by line.
+struct RevisionDiff: Codable, Sendable {
+    struct Line: Codable, Sendable {
+        /// `=` kept, `-` removed, `+` added.
+        var op: String
+        var text: String
+    }
+
+    var from: Int
+    var to: Int
+    var title: [Line]
+    var body: [Line]
+    var classificationChanged: Bool
+
+    init(old: RevisionRecord, new: RevisionRecord) {
+        from = old.number
+        to = new.number
+        title = Self.lines(old.title, new.title)
+        body = Self.lines(old.body, new.body)
+        classificationChanged = old.classification != new.classification || old.kind != new.kind
+    }
+
+    static func lines(_ old: String, _ new: String) -> [Line] {
+        let a = old.components(separatedBy: "\n"), b = new.components(separatedBy: "\n")
+        let difference = b.difference(from: a)
+        var removed = Set<Int>(), inserted = Set<Int>()
+        for change in difference {
+            switch change {
+            case .remove(let offset, _, _): removed.insert(offset)
+            case .insert(let offset, _, _): inserted.insert(offset)
+            }
+        }
+        var result = [Line]()
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, removed.contains(i) {
+                result.append(Line(op: "-", text: a[i]))
+                i += 1
+            } else if j < b.count, inserted.contains(j) {
+                result.append(Line(op: "+", text: b[j]))
+                j += 1
+            } else {
+                if j < b.count { result.append(Line(op: "=", text: b[j])) }
+                i += 1
+                j += 1
+            }
+        }
+        return result
+    }
+}
