@@ -56,15 +56,16 @@ struct RevisionRecord: Codable, Sendable {
 
 /// One decision on an item: who, what, under which rule, and what it was bound to.
 struct DecisionRecord: Codable, Sendable {
-    var id: UUID
+    /// Ids in lower case, as everywhere in the API.
+    var id: String
     var revision: Int
     var action: String
     var fromState: String
     var toState: String
-    var actor: UUID?
+    var actor: String?
     var actorName: String?
     var rule: String?
-    var delegationId: UUID?
+    var delegationId: String?
     var refusalReason: String?
     var refusalReasonLabel: String?
     var note: String?
@@ -226,10 +227,11 @@ enum ArticleRecords {
         ).rows.map { row in
             let reason: String? = try row.decodeIfPresent("refusal_reason")
             return DecisionRecord(
-                id: try row.decode("id"), revision: try row.decode("revision"), action: try row.decode("action"),
-                fromState: try row.decode("from_state"), toState: try row.decode("to_state"), actor: try row.decodeIfPresent("actor"),
+                id: try row.decode("id", as: UUID.self).uuidString.lowercased(), revision: try row.decode("revision"),
+                action: try row.decode("action"), fromState: try row.decode("from_state"), toState: try row.decode("to_state"),
+                actor: try row.decodeIfPresent("actor", as: UUID.self)?.uuidString.lowercased(),
                 actorName: try row.decodeIfPresent("full_name"), rule: try row.decodeIfPresent("rule"),
-                delegationId: try row.decodeIfPresent("delegation_id"), refusalReason: reason,
+                delegationId: try row.decodeIfPresent("delegation_id", as: UUID.self)?.uuidString.lowercased(), refusalReason: reason,
                 refusalReasonLabel: reason.flatMap(RefusalReason.init(rawValue:))?.vietnamese, note: try row.decodeIfPresent("note"),
                 publicExplanation: try row.decodeIfPresent("public_explanation"), contentSHA256: try row.decodeIfPresent("content_sha256"),
                 signature: try row.decodeIfPresent("signature"), keyId: try row.decodeIfPresent("key_id"),

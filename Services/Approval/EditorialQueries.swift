@@ -40,7 +40,7 @@ struct ArticleView: Codable, Sendable {
         var keyId: String
         var approver: String?
         var rule: String?
-        var delegationId: UUID?
+        var delegationId: String?
     }
 
     var id: String

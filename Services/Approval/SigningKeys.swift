@@ -42,9 +42,16 @@ struct SigningKeys: Sendable {
         if let row = try connection.query(
             "SELECT id, sealed_private_key FROM editorial.signing_keys WHERE user_id = $1", [user]
         ).rows.first {
-            let sealed = try AES.GCM.SealedBox(combined: try row.decode("sealed_private_key", as: ByteA.self).bytes)
-            let raw = try AES.GCM.open(sealed, using: sealingKey)
-            return (try row.decode("id"), try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
+            do {
+                let sealed = try AES.GCM.SealedBox(combined: try row.decode("sealed_private_key", as: ByteA.self).bytes)
+                let raw = try AES.GCM.open(sealed, using: sealingKey)
+                return (try row.decode("id"), try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
+            } catch {
+                // The key was sealed under another secret: a configuration error, not the approver's.
+                throw APIError(
+                    .serviceUnavailable, code: "signing_key_unavailable",
+                    message: "The approver's signing key cannot be opened with this server's APPROVAL_KEY_SECRET; ask the operator (docs/operations.md).")
+            }
         }
         let key = Curve25519.Signing.PrivateKey()
         let id = ApprovalSignature.keyId(for: key.publicKey)

@@ -1,0 +1,328 @@
+import Foundation
+import Mail
+import MessageBus
+import Models
+import ServiceKit
+import Store
+import Testing
+
+/// The editorial flow through the running `intake` and `approval` processes, as the Center's
+/// editors, the Board and the units use them (Art. 9, 12, 13; RULES.md R-1).
+@Suite("Editorial flow: intake to approval", .serialized)
+struct EditorialFlowTests {
+    static let intakePort = 18_210
+    static let approvalPort = 18_212
+
+    struct Services {
+        let env: TestEnvironment
+        let pool: DatabasePool
+        let intake: ServiceProcess
+        let approval: ServiceProcess
+        let work: String
+
+        func token(_ login: String) throws -> String { try IntakeAPITests().token(login, env) }
+
+        /// A call to the approval API; the body parsed as JSON when it is an object.
+        @discardableResult
+        func api(_ method: String, _ path: String, as login: String, body: String? = nil, headers: [String: String] = [:]) throws
+            -> (status: Int, json: [String: Any], text: String, headers: [String: String])
+        {
+            var all = ["Authorization": "Bearer \(try token(login))"].merging(headers) { $1 }
+            if body != nil { all["Content-Type"] = "application/json" }
+            let response = httpRequest(method, approval.url("/api/v1\(path)"), headers: all, body: body)
+            let json = (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? [:]
+            return (response.status ?? 0, json, response.body, response.headers)
+        }
+
+        func errorCode(_ response: (status: Int, json: [String: Any], text: String, headers: [String: String])) -> String? {
+            (response.json["error"] as? [String: Any])?["code"] as? String
+        }
+
+        func queue(_ state: String, as login: String = "btv.lan") throws -> [[String: Any]] {
+            try api("GET", "/queue?state=\(state)", as: login).json["items"] as? [[String: Any]] ?? []
+        }
+
+        func submissionStatus(_ id: String, as login: String) -> String {
+            httpRequest("GET", intake.url("/api/v1/submissions/\(id)"), headers: ["Authorization": "Bearer \((try? token(login)) ?? "")"]).body
+        }
+
+        /// Editor classifies (revision n → n+1) and sends for approval.
+        func classifyAndSubmit(_ id: String, revision: Int = 1) throws {
+            let edited = try api(
+                "PUT", "/articles/\(id)", as: "btv.lan",
+                body: #"{"summary": "Tóm tắt", "classification": {"genre": "news", "coefficient": 8.5, "authors": [{"name": "Nguyễn Văn An", "share": 100}], "targetSites": ["longan.gov.vn"]}, "changeNote": "Phân loại"}"#,
+                headers: ["If-Match": "\"\(revision)\""])
+            #expect(edited.status == 200, "\(edited.text)")
+            let submitted = try api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}")
+            #expect(submitted.status == 200, "\(submitted.text)")
+            #expect(submitted.json["state"] as? String == "pending_approval")
+        }
+    }
+
+    func withServices(_ body: (Services) async throws -> Void) async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        let work = NSTemporaryDirectory() + "portal-editorial-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let mail = ["PORTAL_MAIL_RELAY": "folder:\(work)/outgoing", "APPROVAL_KEY_SECRET": "integration-test-secret"]
+        let intake = try ServiceProcess("intake", port: Self.intakePort, environment: mail, in: env)
+        let approval = try ServiceProcess("approval", port: Self.approvalPort, environment: mail, in: env)
+        do {
+            try await intake.waitUntilReady()
+            try await approval.waitUntilReady()
+            try await body(Services(env: env, pool: pool, intake: intake, approval: approval, work: work))
+        } catch {
+            _ = try? await intake.terminate()
+            _ = try? await approval.terminate()
+            throw error
+        }
+        #expect(try await intake.terminate() == 0)
+        #expect(try await approval.terminate() == 0)
+    }
+
+    @Test("A department's email reaches the editors' queue decoded; the editor classifies it; the Board member leading that department approves it (R-1.1) and the signature verifies")
+    func mailToSignedApproval() async throws {
+        try await withServices { s in
+            try IntakeMailTests.client.write(toFile: "\(s.work)/client.py", atomically: true, encoding: .utf8)
+            let sent = try s.env.run("/usr/bin/env", ["python3", "\(s.work)/client.py", String(s.intake.lmtpPort), "lmtp",
+                                                     "compose:\(s.work)/mail.eml,nvan@sotuphap.longan.gov.vn"])
+            #expect(sent.output.hasPrefix("250"), "\(sent.output)")
+            let id = try #require(sent.output.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+
+            // In the editors' queue, decoded.
+            try await eventually("the email is in the editors' queue") { try s.queue("received").contains { $0["id"] as? String == id } }
+            let item = try #require(try s.queue("received").first { $0["id"] as? String == id })
+            #expect(item["title"] as? String == "Sở Tư pháp tổ chức hội nghị tổng kết công tác năm 2026")
+            #expect(item["kind"] as? String == "article")
+            #expect(item["unitName"] as? String == "Sở Tư pháp")
+            let first = try s.api("GET", "/articles/\(id)", as: "btv.lan")
+            #expect(first.headers["etag"] == "\"1\"")
+            let revision = try #require(first.json["revision"] as? [String: Any])
+            let files = (revision["attachments"] as? [[String: Any]] ?? []).compactMap { $0["filename"] as? String }
+            #expect(files == ["Ảnh hội nghị.png", "Kế hoạch số 12.pdf"])
+            #expect((revision["bodyHTML"] as? String)?.contains("Đồng chí Giám đốc chủ trì.") == true)
+            let prescreen = try #require(first.json["prescreen"] as? [String: Any])
+            #expect(prescreen["missingAltText"] as? [String] == ["Ảnh hội nghị.png"], "pre-screens flag the photo without alt text")
+
+            // Editing checks the revision and the R-4.3 maximum, and says what to fix.
+            let stale = try s.api("PUT", "/articles/\(id)", as: "btv.lan", body: #"{"title": "x"}"#, headers: ["If-Match": "\"0\""])
+            #expect(stale.status == 412)
+            #expect(s.errorCode(stale) == "stale_revision")
+            let tooHigh = try s.api(
+                "PUT", "/articles/\(id)", as: "btv.lan", body: #"{"classification": {"genre": "news", "coefficient": 12}}"#,
+                headers: ["If-Match": "\"1\""])
+            #expect(tooHigh.status == 422)
+            #expect(s.errorCode(tooHigh) == "coefficient_above_maximum", "R-4.3: above the genre's maximum")
+            let notEditor = try s.api("PUT", "/articles/\(id)", as: "gd.tuphap", body: #"{"title": "x"}"#, headers: ["If-Match": "\"1\""])
+            #expect(notEditor.status == 403)
+            let early = try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}")
+            #expect(s.errorCode(early) == "classification_incomplete")
+            try s.classifyAndSubmit(id)
+            try await eventually("the submitter sees the item pending approval") {
+                s.submissionStatus(id, as: "ctv.tuphap").contains(#""status":"pending_approval""#)
+            }
+
+            // R-1.1: the department's own Board member decides, nobody else.
+            let pending = try #require(try s.queue("pending_approval", as: "gd.tuphap").first { $0["id"] as? String == id })
+            #expect((pending["why"] as? String)?.contains("13.1.a") == true, "the approver sees why the item came to them")
+            let head = try s.api("POST", "/articles/\(id)/approve", as: "truongban", body: #"{"revision": 2}"#)
+            #expect(head.status == 403)
+            #expect(s.errorCode(head) == "reserved_for_unit_leader")
+            let editor = try s.api("POST", "/articles/\(id)/approve", as: "btv.lan", body: #"{"revision": 2}"#)
+            #expect(s.errorCode(editor) == "not_an_approver")
+            let old = try s.api("POST", "/articles/\(id)/approve", as: "gd.tuphap", body: #"{"revision": 1}"#)
+            #expect(old.status == 409)
+            #expect(s.errorCode(old) == "stale_revision")
+            let approved = try s.api("POST", "/articles/\(id)/approve", as: "gd.tuphap", body: #"{"revision": 2}"#)
+            #expect(approved.status == 200, "\(approved.text)")
+            #expect(approved.json["state"] as? String == "approved")
+            let approval = try #require(approved.json["approval"] as? [String: Any])
+            #expect(approval["rule"] as? String == "R-1.1")
+
+            // The article.approved event carries content, hash and signature; the key is the approver's.
+            let envelopeText = try await s.pool.withConnection {
+                try $0.query(
+                    "SELECT envelope FROM editorial.outbox WHERE routing_key = 'article.approved' AND envelope ILIKE $1", ["%\(id)%"]
+                ).one().decode("envelope", as: String.self)
+            }
+            let event = try EventEnvelope.decode(from: Array(envelopeText.utf8)).decode(ArticleApproved.self)
+            #expect(event.contentSHA256 == approval["contentSHA256"] as? String)
+            #expect(event.content.revision == 2)
+            #expect(event.content.classification.coefficientHundredths == 850)
+            let publicKey = try await s.pool.withConnection {
+                try $0.query("SELECT k.public_key FROM core.signing_keys k JOIN core.users u ON u.id = k.user_id WHERE k.id = $1 AND u.login = 'gd.tuphap'",
+                             [event.keyId]).one().decode("public_key", as: ByteA.self).bytes
+            }
+            try ApprovalSignature.verify(event, publicKey: publicKey)
+            var altered = event
+            altered.content.title += " (sửa)"
+            #expect(throws: ApprovalSignature.Problem.contentChanged) { try ApprovalSignature.verify(altered, publicKey: publicKey) }
+            try await eventually("the submitter sees the approval") {
+                s.submissionStatus(id, as: "ctv.tuphap").contains(#""status":"approved""#)
+            }
+        }
+    }
+
+    @Test("R-1.2: a Deputy Head approves only under a delegation from the Head; refusals name one of the five reasons; only the Head takes down (R-1.4)")
+    func delegationRefusalAndTakedown() async throws {
+        try await withServices { s in
+            func submit(_ title: String) throws -> String {
+                let body = IntakeAPITests().submission(title: title).replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "benluc.longan.gov.vn")
+                let response = httpRequest(
+                    "POST", s.intake.url("/api/v1/submissions"),
+                    headers: ["Authorization": "Bearer \(try s.token("ctv.benluc"))", "Content-Type": "application/json"], body: body)
+                return try #require(try JSONDecoder().decode([String: String].self, from: Data(response.body.utf8))["id"])
+            }
+            let first = try submit("Huyện Bến Lức khánh thành cầu \(UUID().uuidString.prefix(4))")
+            let second = try submit("Thông báo lịch tiếp công dân \(UUID().uuidString.prefix(4))")
+            for id in [first, second] {
+                try await eventually("\(id) reaches the queue") { try s.queue("received").contains { $0["id"] as? String == id } }
+                try s.classifyAndSubmit(id)
+            }
+
+            // Start from no delegation: the Head revokes any that an earlier run left.
+            for active in try s.api("GET", "/delegations", as: "truongban").json["items"] as? [[String: Any]] ?? []
+            where active["active"] as? Bool == true && active["delegate"] as? String == "photruongban.hcc" {
+                #expect(try s.api("DELETE", "/delegations/\(active["id"] as? String ?? "")", as: "truongban").status == 204)
+            }
+            // No delegation: the Deputy cannot approve; nor can a Deputy make one.
+            let without = try s.api("POST", "/articles/\(first)/approve", as: "photruongban.hcc", body: #"{"revision": 2}"#)
+            #expect(without.status == 403)
+            #expect(s.errorCode(without) == "no_approval_authority")
+            let today = LocalDate.of(Date())
+            let delegation = #"{"delegate": "photruongban.hcc", "kinds": ["news"], "validFrom": "\#(today)", "validTo": "\#(today.adding(days: 30))"}"#
+            #expect(s.errorCode(try s.api("POST", "/delegations", as: "photruongban.hcc", body: delegation)) == "head_only")
+            let made = try s.api("POST", "/delegations", as: "truongban", body: delegation)
+            #expect(made.status == 201, "\(made.text)")
+            let delegationId = try #require(made.json["id"] as? String)
+
+            // Refusals: exactly one of the five reasons, with a note.
+            let unknown = try s.api("POST", "/articles/\(second)/reject", as: "photruongban.hcc", body: #"{"reason": "boring", "note": "x"}"#)
+            #expect(s.errorCode(unknown) == "invalid_refusal_reason")
+            let silent = try s.api("POST", "/articles/\(second)/reject", as: "photruongban.hcc", body: #"{"reason": "outside_remit"}"#)
+            #expect(s.errorCode(silent) == "note_required")
+            let rejected = try s.api(
+                "POST", "/articles/\(second)/reject", as: "photruongban.hcc",
+                body: #"{"reason": "untrue_low_quality_or_duplicate", "note": "Trùng với tin đã đăng ngày 20/11."}"#)
+            #expect(rejected.json["state"] as? String == "rejected", "\(rejected.text)")
+            try await eventually("the submitter reads the reason in the regulation's words") {
+                s.submissionStatus(second, as: "ctv.benluc").contains("Trùng với tin đã đăng ngày 20")
+            }
+            try await eventually("the submitter is told by mail") {
+                let folder = "\(s.work)/outgoing/new"
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+                return try names.contains { name in
+                    let mail = try MailParser.parse([UInt8](FileManager.default.contents(atPath: "\(folder)/\(name)") ?? Data()))
+                    return mail.subject.hasPrefix("Từ chối đăng tải") && mail.headerValues("To").first == "nhphuoc@benluc.longan.gov.vn"
+                }
+            }
+
+            // With the delegation the Deputy approves, and the decision records it.
+            let approved = try s.api("POST", "/articles/\(first)/approve", as: "photruongban.hcc", body: #"{"revision": 2}"#)
+            #expect(approved.status == 200, "\(approved.text)")
+            let decision = try #require((approved.json["decisions"] as? [[String: Any]])?.last)
+            #expect(decision["rule"] as? String == "R-1.2-delegation")
+            #expect(decision["delegationId"] as? String == delegationId)
+
+            // Publishing reports the page; then only the Head may take it down.
+            let link = try await s.env.link("test", topology: ServiceConfiguration(service: .approval).topology)
+            let published = try EventEnvelope(
+                type: EventType.articlePublished, correlationId: "it", producer: "publishing",
+                payload: EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(
+                    ArticleStatusPayload(articleId: UUID(uuidString: first)!, submissionId: UUID(uuidString: first), state: .published,
+                                         url: "https://longan.gov.vn/tin/\(first)"))))
+            try await link.publish([try OutgoingMessage(event: published)])
+            await link.close()
+            try await eventually("the item shows as published") {
+                try s.api("GET", "/articles/\(first)", as: "btv.lan").json["state"] as? String == "published"
+            }
+            let byDeputy = try s.api("POST", "/articles/\(first)/take-down", as: "photruongban.hcc", body: #"{"reason": "x", "publicExplanation": "y"}"#)
+            #expect(byDeputy.status == 403)
+            #expect(s.errorCode(byDeputy) == "head_only")
+            let unexplained = try s.api("POST", "/articles/\(first)/take-down", as: "truongban", body: #"{"reason": "Thông tin đã cũ"}"#)
+            #expect(s.errorCode(unexplained) == "publicExplanation_required")
+            let takenDown = try s.api(
+                "POST", "/articles/\(first)/take-down", as: "truongban",
+                body: #"{"reason": "Thông tin đã cũ", "publicExplanation": "Thông tin này đã được gỡ bỏ theo quyết định của Trưởng Ban Biên tập."}"#)
+            #expect(takenDown.json["state"] as? String == "taken_down", "\(takenDown.text)")
+
+            // Revoked, the delegation no longer counts.
+            #expect(try s.api("DELETE", "/delegations/\(delegationId)", as: "truongban").status == 204)
+            let listed = try s.api("GET", "/delegations", as: "truongban").json["items"] as? [[String: Any]] ?? []
+            #expect(listed.first { $0["id"] as? String == delegationId }?["active"] as? Bool == false)
+        }
+    }
+
+    @Test("Quarantined mail is listed for editors, released into the flow or discarded with a reason")
+    func quarantineDecisions() async throws {
+        try await withServices { s in
+            let stranger = "From: Người lạ <nguoila@example.com>\r\nTo: webmaster@longan.gov.vn\r\nSubject: =?UTF-8?Q?Tin_t=E1=BB=AB_ng=C6=B0=E1=BB=9Di_l=E1=BA=A1?=\r\nMessage-ID: <\(UUID().uuidString)@example.com>\r\n\r\nNội dung đáng đăng.\r\n"
+            let spam = "From: spam@example.com\r\nSubject: Spam\r\nMessage-ID: <\(UUID().uuidString)@example.com>\r\n\r\nx\r\n"
+            try IntakeMailTests.client.write(toFile: "\(s.work)/client.py", atomically: true, encoding: .utf8)
+            var ids = [String]()
+            for (name, text) in [("stranger.eml", stranger), ("spam.eml", spam)] {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: "\(s.work)/\(name)"))
+                let sent = try s.env.run("/usr/bin/env", ["python3", "\(s.work)/client.py", String(s.intake.lmtpPort), "lmtp", "\(s.work)/\(name)"])
+                ids.append(try #require(sent.output.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }))
+            }
+            try await eventually("both are listed as quarantined") {
+                let held = try s.queue("quarantined").compactMap { $0["id"] as? String }
+                return ids.allSatisfy(held.contains)
+            }
+            let listed = try #require(try s.queue("quarantined").first { $0["id"] as? String == ids[0] })
+            #expect(listed["reason"] as? String == "unknown_sender")
+            #expect(listed["title"] as? String == "Tin từ người lạ")
+            #expect(s.errorCode(try s.api("POST", "/quarantine/\(ids[0])/release", as: "btv.lan", body: "{}")) == "unit_required")
+            let released = try s.api("POST", "/quarantine/\(ids[0])/release", as: "btv.lan", body: #"{"unit": "department-sotuphap"}"#)
+            #expect(released.status == 201, "\(released.text)")
+            let article = try #require(released.json["id"] as? String)
+            let view = try s.api("GET", "/articles/\(article)", as: "btv.lan")
+            #expect((view.json["revision"] as? [String: Any])?["title"] as? String == "Tin từ người lạ")
+            #expect(view.json["state"] as? String == "received")
+            #expect(try s.api("POST", "/quarantine/\(ids[1])/discard", as: "btv.lan", body: #"{"reason": "Thư rác"}"#).status == 204)
+            #expect(s.errorCode(try s.api("POST", "/quarantine/\(ids[1])/discard", as: "btv.lan", body: #"{"reason": "again"}"#)) == "already_decided")
+            #expect(try s.queue("quarantined").allSatisfy { !ids.contains($0["id"] as? String ?? "") })
+        }
+    }
+
+    @Test("The audit log is append-only and hash-chained: portalctl audit verify finds a changed row and a deleted one")
+    func auditChain() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let portalctl = try env.executable("portalctl")
+        let intact = try env.run(portalctl, ["audit", "verify"])
+        #expect(intact.status == 0, "\(intact.output)")
+        #expect(intact.output.contains("intact"))
+        // Services cannot rewrite it: the table refuses updates and deletes.
+        await #expect(throws: StoreError.self) {
+            try await pool.withConnection { try $0.query("UPDATE core.audit_log SET actor = 'x' WHERE id = (SELECT max(id) FROM core.audit_log)") }
+        }
+        // Someone with the power to lift that (a superuser) still leaves a trace.
+        let (id, actor) = try await pool.withConnection { connection -> (Int64, String) in
+            let row = try connection.query("SELECT id, actor FROM core.audit_log ORDER BY id DESC OFFSET 1 LIMIT 1").one()
+            return (try row.decode("id"), try row.decode("actor"))
+        }
+        try await pool.withConnection {
+            try $0.script("ALTER TABLE core.audit_log DISABLE TRIGGER audit_log_append_only")
+            try $0.query("UPDATE core.audit_log SET actor = 'someone else' WHERE id = $1", [id])
+        }
+        let changed = try env.run(portalctl, ["audit", "verify"])
+        #expect(changed.status == 1)
+        #expect(changed.output.contains("row \(id): its content does not match its hash"), "\(changed.output)")
+        let kept = "public.audit_kept_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection {
+            try $0.query("UPDATE core.audit_log SET actor = $2 WHERE id = $1", [id, actor])
+            try $0.script("CREATE TABLE \(kept) AS SELECT * FROM core.audit_log WHERE id = \(id)")
+            try $0.query("DELETE FROM core.audit_log WHERE id = $1", [id])
+        }
+        let deleted = try env.run(portalctl, ["audit", "verify"])
+        #expect(deleted.status == 1)
+        #expect(deleted.output.contains("a row before it was deleted"), "\(deleted.output)")
+        try await pool.withConnection {
+            try $0.script("INSERT INTO core.audit_log SELECT * FROM \(kept); DROP TABLE \(kept)")
+            try $0.script("ALTER TABLE core.audit_log ENABLE TRIGGER audit_log_append_only")
+        }
+        #expect(try env.run(portalctl, ["audit", "verify"]).status == 0)
+    }
+}
