@@ -41,6 +41,9 @@ portal_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 : "${PORTAL_PG_FAST:=0}"
 # Seconds to wait for a broker or database to come up or go down.
 : "${PORTAL_START_TIMEOUT:=60}"
+# The password every seeded demo user gets on a local instance (deploy/run, deploy/test);
+# never used in production, where `portalctl users set-password` sets real ones.
+: "${PORTAL_DEMO_PASSWORD:=longan-demo-2026}"
 
 # A relative state dir would change meaning with the working directory.
 [[ $PORTAL_STATE_DIR == /* ]] || PORTAL_STATE_DIR="$PWD/$PORTAL_STATE_DIR"
@@ -56,7 +59,7 @@ PORTAL_DATA_DIR="$PORTAL_STATE_DIR/data"
 # `deploy/infra env` prints them in this order.
 PORTAL_ENV_VARS=(PORTAL_STATE_DIR PORTAL_PG_PORT PORTAL_AMQP_PORT PORTAL_AMQP_DIST_PORT
     PORTAL_EPMD_PORT PORTAL_RABBIT_NODE PORTAL_PG_FAST
-    PORTAL_DATABASE_URL PORTAL_AMQP_URL PORTAL_DATA_DIR)
+    PORTAL_DATABASE_URL PORTAL_AMQP_URL PORTAL_DATA_DIR PORTAL_DEMO_PASSWORD)
 export "${PORTAL_ENV_VARS[@]}"
 
 _portal_pg_db=portal
@@ -175,6 +178,21 @@ portal_install_packages() {
     if ((EUID == 0)) && ! id -u postgres >/dev/null 2>&1; then
         portal_log "creating the postgres user"
         useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    fi
+}
+
+# What the browser tests need: Chromium and its driver from Debian, Selenium and
+# axe-core (bundled in axe-selenium-python) from PyPI, at pinned versions.
+_portal_test_packages=(chromium chromium-driver)
+portal_install_test_tools() {
+    local saved=("${_portal_packages[@]}")
+    _portal_packages=("${_portal_test_packages[@]}")
+    portal_install_packages || { _portal_packages=("${saved[@]}"); return 1; }
+    _portal_packages=("${saved[@]}")
+    if ! python3 -c 'import selenium, axe_selenium_python' >/dev/null 2>&1; then
+        portal_log "installing selenium and axe-selenium-python"
+        python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore selenium==4.25.0 axe-selenium-python==2.1.6 \
+            || portal_die "pip could not install the browser test tools" || return 1
     fi
 }
 

@@ -21,6 +21,13 @@ struct ApprovalMain {
             delegations: Delegations(database: database),
             quarantine: QuarantineDecisions(database: database)
         ).register(on: server.router)
+        ConsoleRoutes(
+            library: try await ConsoleRoutes.templates(), database: database, queries: EditorialQueries(database: database),
+            edits: ArticleEdits(database: database, outbox: server.outbox),
+            actions: EditorialActions(database: database, outbox: server.outbox, mail: mailOutbox, keys: keys),
+            delegations: Delegations(database: database), quarantine: QuarantineDecisions(database: database),
+            passwords: Passwords(database: database)
+        ).register(on: server.router)
         let relay = MailRelay(
             outbox: mailOutbox, database: database,
             sender: MailSenders.from(relay: environment["PORTAL_MAIL_RELAY"], defaultFolder: "\(server.configuration.dataDirectory)/mail/outgoing"),

@@ -13,6 +13,9 @@ struct SeedCommand: AsyncParsableCommand {
     @Option(help: "Folder of the seed files.")
     var dir: String = ProcessInfo.processInfo.environment["PORTAL_SEEDS_DIR"] ?? "seeds"
 
+    @Option(help: "Give every seeded user who has no password yet this one (demo and test instances only).")
+    var demoPassword: String?
+
     func run() async throws {
         let seeds = try SeedFiles(directory: dir)
         try await ToolContext().run { tool in
@@ -21,6 +24,16 @@ struct SeedCommand: AsyncParsableCommand {
                 try ReferenceDataLoader(seeds: seeds).load(on: connection)
             }
             print(report.summary)
+            if let demoPassword {
+                let passwords = Passwords(database: tool.database)
+                let without = try await tool.database.withConnection { connection in
+                    try connection.query(
+                        "SELECT login FROM core.users u WHERE NOT EXISTS (SELECT 1 FROM core.user_credentials c WHERE c.user_id = u.id) ORDER BY login"
+                    ).rows.map { try $0.decode("login", as: String.self) }
+                }
+                for login in without { try await passwords.set(login: login, password: demoPassword) }
+                print("demo passwords set: \(without.count)")
+            }
         }
     }
 }

@@ -6,7 +6,23 @@ import Store
 
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Users and their roles.", subcommands: [List.self])
+        commandName: "users", abstract: "Users and their roles.", subcommands: [List.self, SetPassword.self])
+
+    struct SetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-password", abstract: "Set a user's password for the web pages (read from standard input, one line).")
+
+        @Option(help: "The user's login.")
+        var user: String
+
+        func run() async throws {
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                throw ValidationError("give the password on standard input, e.g. `printf '%s\\n' \"$PASSWORD\" | portalctl users set-password --user LOGIN`")
+            }
+            try await ToolContext().run { tool in try await Passwords(database: tool.database).set(login: user, password: password) }
+            print("password set for \(user)")
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -80,6 +80,23 @@ public struct ApiTokens: Sendable {
         return user
     }
 
+    /// The active user with `id`, for a web session.
+    public func user(id: UUID) async throws -> AuthenticatedUser? {
+        try await database.withConnection { connection -> AuthenticatedUser? in
+            guard let row = try connection.query(
+                """
+                SELECT u.id, u.login, u.full_name, u.email, u.unit_code, coalesce(string_agg(r.role, ';'), '') AS roles
+                FROM core.users u LEFT JOIN core.user_roles r ON r.user_id = u.id
+                WHERE u.id = $1 AND u.active GROUP BY u.id
+                """, [id]
+            ).rows.first else { return nil }
+            let roles = try row.decode("roles", as: String.self).split(separator: ";").compactMap { Role(rawValue: String($0)) }
+            return AuthenticatedUser(
+                id: try row.decode("id"), login: try row.decode("login"), fullName: try row.decode("full_name"),
+                email: try row.decode("email"), unitCode: try row.decodeIfPresent("unit_code"), roles: Set(roles))
+        }
+    }
+
     public struct UnknownUser: Error, CustomStringConvertible {
         public let login: String
         public var description: String { "no active user with login '\(login)'" }

@@ -118,5 +118,18 @@ public enum CoreMigrations {
                 retired_at timestamptz
             );
             """),
+        Migration(5, "web sessions and passwords", """
+            CREATE TABLE core.sessions (
+                key text PRIMARY KEY,
+                value jsonb NOT NULL,
+                expires_at timestamptz NOT NULL
+            );
+            CREATE INDEX sessions_expiry ON core.sessions (expires_at);
+            CREATE TABLE core.user_credentials (
+                user_id uuid PRIMARY KEY REFERENCES core.users(id),
+                bcrypt_hash text NOT NULL,
+                changed_at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ]
 }

@@ -10,16 +10,18 @@ public protocol PortalRequestContext: AuthRequestContext<AuthenticatedUser> {
     var correlationId: String { get set }
 }
 
-/// The context the services use.
-public struct PortalContext: PortalRequestContext {
+/// The context the services use: a bearer token or a web session identifies the user.
+public struct PortalContext: PortalRequestContext, SessionRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: AuthenticatedUser?
     public var correlationId: String
+    public let sessions: SessionContext<WebSession>
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
         correlationId = ""
+        sessions = .init()
     }
 }
 

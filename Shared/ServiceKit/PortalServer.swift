@@ -26,6 +26,8 @@ public final class PortalServer {
     public let tokens: ApiTokens
     public let logger: Logger
     public let router: Router<PortalContext>
+    /// Web sessions, in core.sessions.
+    public let sessionStore: PostgresPersistDriver
     private let broker: BrokerConfiguration
 
     public init(configuration: ServiceConfiguration, logger: Logger) throws {
@@ -42,7 +44,19 @@ public final class PortalServer {
         router.middlewares.add(RequestLogMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ErrorMiddleware())
+        sessionStore = PostgresPersistDriver(database: database)
         router.middlewares.add(TokenAuthenticator(tokens: tokens))
+        // Web pages: a session cookie, HttpOnly and SameSite=Strict, kept in core.sessions.
+        router.middlewares.add(SessionMiddleware(
+            storage: sessionStore,
+            configuration: .init(
+                sessionCookieParameters: .init(
+                    name: "portal_session", path: "/", secure: configuration.secureCookies, sameSite: .strict),
+                defaultSessionExpiration: .seconds(8 * 60 * 60))))
+        let users = tokens
+        router.middlewares.add(SessionAuthenticator(context: PortalContext.self) { (session: WebSession, _) in
+            try await users.user(id: session.userId)
+        })
         addOperationalRoutes()
     }
 
@@ -83,6 +97,7 @@ public final class PortalServer {
             MigrationService(scopes: service.migrationScopes, database: database, readiness: readiness, logger: logger),
             relay,
             consumer,
+            sessionStore,
         ] + extra + [application]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },

@@ -36,6 +36,8 @@ public struct ServiceConfiguration: Sendable {
     public var shutdownTimeoutSeconds: Int
     /// `PORTAL_TOKEN_TTL_DAYS`: validity of tokens made by `portalctl token create`.
     public var tokenLifetimeDays: Int
+    /// `PORTAL_SECURE_COOKIES`: mark session cookies Secure (behind TLS in production).
+    public var secureCookies: Bool
 
     public init(service: PortalService, environment: [String: String] = ProcessInfo.processInfo.environment) {
         func value(_ key: String) -> String? {
@@ -61,6 +63,7 @@ public struct ServiceConfiguration: Sendable {
         logLevel = value("PORTAL_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         shutdownTimeoutSeconds = integer("PORTAL_SHUTDOWN_TIMEOUT", 20)
         tokenLifetimeDays = integer("PORTAL_TOKEN_TTL_DAYS", 365)
+        secureCookies = value("PORTAL_SECURE_COOKIES").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
     }
 
     public var broker: BrokerConfiguration {

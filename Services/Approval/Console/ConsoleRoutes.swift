@@ -1,0 +1,524 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import Models
+import Mustache
+import ServiceKit
+import Store
+
+/// The editorial console: server-rendered pages in Vietnamese (English at `?lang=en`), usable
+/// without JavaScript, signed in by session cookie, every form protected by a CSRF token. It calls
+/// the same code as the API, so a page can do exactly what the API allows and says why not.
+struct ConsoleRoutes: Sendable {
+    let library: MustacheLibrary
+    let database: DatabasePool
+    let queries: EditorialQueries
+    let edits: ArticleEdits
+    let actions: EditorialActions
+    let delegations: Delegations
+    let quarantine: QuarantineDecisions
+    let passwords: Passwords
+
+    static func templates() async throws -> MustacheLibrary {
+        guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Console/Templates in the approval bundle"])
+        }
+        return try await MustacheLibrary(directory: folder)
+    }
+
+    func register(on router: Router<PortalContext>) {
+        let console = router.group("/console")
+        console.get("/login") { request, context in loginPage(request, context, error: nil, status: .ok, name: "") }
+        console.post("/login") { request, context in try await login(request, context) }
+        console.post("/logout") { request, context in
+            _ = try await signedIn(request, context, form: try await Form.read(request))
+            context.sessions.clearSession()
+            return Self.redirect("/console/login")
+        }
+        console.get { request, context in try await queuePage(request, context) }
+        console.get("/quarantine") { request, context in try await quarantinePage(request, context, error: nil) }
+        console.post("/quarantine/:id/:decision") { request, context in try await quarantineDecision(request, context) }
+        console.get("/articles/:id") { request, context in try await articlePage(request, context, error: nil, status: .ok) }
+        console.get("/articles/:id/edit") { request, context in try await editPage(request, context, error: nil, status: .ok) }
+        console.post("/articles/:id/edit") { request, context in try await saveEdit(request, context) }
+        console.get("/articles/:id/diff") { request, context in try await diffPage(request, context) }
+        console.get("/articles/:id/audit") { request, context in try await auditPage(request, context) }
+        console.post("/articles/:id/lock") { request, context in
+            let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
+            let id = try Self.id(context)
+            do {
+                _ = try await edits.lock(id, by: user, release: false)
+            } catch let error as APIError {
+                return try await articlePage(request, context, error: error.message, status: error.status)
+            }
+            return Self.redirect("/console/articles/\(id.uuidString.lowercased())")
+        }
+        console.post("/articles/:id/:action") { request, context in try await decide(request, context) }
+        console.get("/delegations") { request, context in try await delegationsPage(request, context, error: nil, status: .ok) }
+        console.post("/delegations") { request, context in try await createDelegation(request, context) }
+        console.post("/delegations/:id/revoke") { request, context in
+            let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
+            do {
+                try await delegations.revoke(try Self.id(context), by: user, correlationId: context.correlationId)
+            } catch let error as APIError {
+                return try await delegationsPage(request, context, error: error.message, status: error.status)
+            }
+            return Self.redirect("/console/delegations")
+        }
+    }
+
+    // MARK: Pages
+
+    func loginPage(_ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status, name: String) -> Response {
+        // Before a session exists, the form's token is checked against a cookie (double submit).
+        let token = WebSession.randomToken()
+        var response = render("login", ["title": text(request, context)["loginHeading"] ?? "", "loginCsrf": token, "loginName": name,
+                                        "error": error as Any], request, context, user: nil, status: status)
+        response.setCookie(Cookie(name: "portal_login_csrf", value: token, maxAge: 1800, path: "/console/login", httpOnly: true))
+        return response
+    }
+
+    func login(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        let t = text(request, context)
+        guard let cookie = request.cookies["portal_login_csrf"]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
+            return loginPage(request, context, error: t["forbidden"], status: .forbidden, name: form["login"] ?? "")
+        }
+        let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard let id = try await passwords.verify(login: login, password: form["password"] ?? ""),
+              let user = try await ApiTokens(database: database).user(id: id) else {
+            return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login)
+        }
+        guard Access.isEditor(user) || Access.isBoard(user) else {
+            return loginPage(request, context, error: "The console is for editors and members of the Board.", status: .forbidden, name: login)
+        }
+        context.sessions.setSession(WebSession(userId: user.id, language: language(request, context)), expiresIn: .seconds(8 * 60 * 60))
+        return Self.redirect("/console")
+    }
+
+    func queuePage(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let defaultState = Access.isBoard(user) && !Access.isEditor(user) ? ArticleState.pendingApproval : .received
+        let state = request.uri.queryParameters.get("state").flatMap { ArticleState(rawValue: String($0)) } ?? defaultState
+        let english = language(request, context) == "en"
+        let items = try await queries.queue(for: user, state: state.rawValue, unit: nil, assignedToMe: false)
+        let states: [[String: Any]] = [ArticleState.received, .inEditing, .pendingApproval, .approved, .published, .returned, .rejected, .takenDown]
+            .map { ["code": $0.rawValue, "label": Labels.state($0, english: english), "current": $0 == state] }
+        return render("queue", [
+            "title": text(request, context)["queue"] ?? "", "states": states, "stateHeading": Labels.state(state, english: english),
+            "noItems": items.isEmpty,
+            "items": items.map { item -> [String: Any] in
+                ["id": item.id, "title": item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
+                 "stateLabel": Labels.state(ArticleState(rawValue: item.state) ?? .received, english: english),
+                 "receivedAtISO": Timestamp.format(item.receivedAt), "receivedAtLocal": Labels.local(item.receivedAt),
+                 "restricted": item.restricted, "lockedBy": item.lockedBy as Any, "why": item.why as Any]
+            },
+        ], request, context, user: (user, session))
+    }
+
+    func articlePage(_ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let view: ArticleView
+        do {
+            view = try await queries.view(try Self.id(context), for: user, correlationId: context.correlationId)
+        } catch let problem as APIError {
+            return message(problem.message, request, context, user: (user, session), status: problem.status)
+        }
+        let english = language(request, context) == "en"
+        let t = text(request, context)
+        let allowed = Set(view.allowedActions)
+        let screens = Labels.prescreen(view.prescreen, english: english)
+        let unitName = try await database.withConnection {
+            try $0.query("SELECT name, name_en FROM core.units WHERE code = $1", [view.unit]).rows.first
+                .map { english ? (try $0.decodeIfPresent("name_en", as: String.self) ?? $0.decode("name")) : try $0.decode("name", as: String.self) }
+        } ?? view.unit
+        let classification = view.revision.classification
+        let numbers = view.revisions.map(\.number)
+        return render("article", [
+            "title": view.revision.title, "id": view.id, "stateLabel": Labels.state(ArticleState(rawValue: view.state) ?? .received, english: english),
+            "unitName": unitName, "kindLabel": Labels.kind(view.kind, english: english),
+            "receivedAtISO": Timestamp.format(view.receivedAt), "receivedAtLocal": Labels.local(view.receivedAt),
+            "lockedBy": view.lockedBy as Any, "lockedUntilLocal": view.lockedUntil.map(Labels.local) as Any, "why": view.why as Any,
+            "screens": screens.isEmpty ? false : ["lines": screens] as Any,
+            "revision": view.revision, "attachments": view.revision.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size, "altText": $0.altText as Any] },
+            "hasAttachments": !view.revision.attachments.isEmpty,
+            "genreLabel": classification.genre ?? "—",
+            "coefficient": classification.coefficientHundredths.map { String(format: "%.2f", Double($0) / 100) } ?? "—",
+            "authorsText": classification.authors.map { "\($0.name)\($0.share.map { " (\($0)%)" } ?? "")" }.joined(separator: "; "),
+            "sitesText": classification.targetSites.joined(separator: ", "),
+            "can": ["edit": allowed.contains("edit"), "submit": allowed.contains("submit-for-approval"), "approve": allowed.contains("approve"),
+                    "reject": allowed.contains("reject"), "return": allowed.contains("return"), "takeDown": allowed.contains("take-down")],
+            "reasons": RefusalReason.allCases.map { ["code": $0.rawValue, "label": english ? $0.english : $0.vietnamese] },
+            "approval": view.approval.map { ["approver": $0.approver ?? "", "rule": $0.rule ?? "", "contentSHA256": $0.contentSHA256,
+                                              "signature": $0.signature, "keyId": $0.keyId] } as Any,
+            "revisions": view.revisions.map { revision -> [String: Any] in
+                let previous = numbers.last { $0 < revision.number }
+                return ["number": revision.number, "createdBy": revision.createdBy, "createdAtLocal": Labels.local(revision.createdAt),
+                        "changeNote": revision.changeNote ?? "", "previous": previous as Any, "id": view.id]
+            },
+            "decisions": view.decisions.map { decision -> [String: Any] in
+                ["whenLocal": Labels.local(decision.createdAt), "actorName": decision.actorName ?? "",
+                 "fromLabel": Labels.state(ArticleState(rawValue: decision.fromState) ?? .received, english: english),
+                 "toLabel": Labels.state(ArticleState(rawValue: decision.toState) ?? .received, english: english),
+                 "rule": decision.rule as Any, "refusalReasonLabel": decision.refusalReasonLabel as Any, "note": decision.note ?? ""]
+            },
+            "error": error as Any, "notice": request.uri.queryParameters.get("done") != nil ? t["done"] as Any : false,
+        ], request, context, user: (user, session), status: status)
+    }
+
+    func editPage(_ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let view: ArticleView
+        do {
+            view = try await queries.view(try Self.id(context), for: user, correlationId: context.correlationId)
+        } catch let problem as APIError {
+            return message(problem.message, request, context, user: (user, session), status: problem.status)
+        }
+        let english = language(request, context) == "en"
+        let classification = view.revision.classification
+        let genreRows = try await database.withConnection { connection in
+            try connection.query(
+                """
+                SELECT genre, name_vi, name_en, max_coefficient::text AS max FROM core.royalty_genres
+                WHERE effective_to IS NULL OR effective_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date ORDER BY name_vi
+                """
+            ).rows.map { row in
+                (try row.decode("genre", as: String.self), try row.decode(english ? "name_en" : "name_vi", as: String.self),
+                 try row.decode("max", as: String.self))
+            }
+        }
+        let genres = genreRows.map { code, label, maximum -> [String: Any] in
+            ["code": code, "label": label, "maximum": maximum, "selected": code == classification.genre]
+        }
+        return render("edit", [
+            "title": view.revision.title, "id": view.id, "revision": view.revision,
+            "formats": ["markdown", "html", "text"].map { ["code": $0, "label": $0, "selected": $0 == view.revision.bodyFormat] },
+            "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english), "selected": $0.rawValue == view.revision.kind] },
+            "genres": genres,
+            "coefficient": classification.coefficientHundredths.map { String(format: "%.2f", Double($0) / 100) } ?? "",
+            "authorsLines": classification.authors.map { "\($0.name)\($0.share.map { "; \($0)" } ?? "")" }.joined(separator: "\n"),
+            "sitesText": classification.targetSites.joined(separator: ", "), "categoriesText": classification.categories.joined(separator: ", "),
+            "alsoOnOwnSite": classification.alsoOnOwnSite, "error": error as Any,
+        ], request, context, user: (user, session), status: status)
+    }
+
+    func saveEdit(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        let (user, _) = try await signedIn(request, context, form: form)
+        let id = try Self.id(context)
+        let authors = (form["authors"] ?? "").split(whereSeparator: \.isNewline).compactMap { line -> AuthorShare? in
+            let parts = line.split(separator: ";", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let name = parts.first, !name.isEmpty else { return nil }
+            return AuthorShare(name: name, share: parts.count > 1 ? Int(parts[1].replacingOccurrences(of: "%", with: "")) : nil)
+        }
+        func list(_ key: String) -> [String] {
+            (form[key] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let changes = ArticleChanges(
+            title: form["title"], summary: form["summary"], body: form["body"], bodyFormat: form["bodyFormat"],
+            classification: .init(
+                kind: form["kind"], genre: form["genre"].flatMap { $0.isEmpty ? nil : $0 },
+                coefficient: form["coefficient"].flatMap { Double($0.replacingOccurrences(of: ",", with: ".")) },
+                surcharges: nil, authors: authors.isEmpty ? nil : authors, fields: nil, categories: list("categories"),
+                targetSites: list("targetSites").isEmpty ? nil : list("targetSites"), alsoOnOwnSite: form["alsoOnOwnSite"] == "true"),
+            changeNote: form["changeNote"].flatMap { $0.isEmpty ? nil : $0 })
+        do {
+            _ = try await edits.edit(id, from: Int(form["revision"] ?? "") ?? -1, changes: changes, by: user, correlationId: context.correlationId)
+        } catch let error as APIError {
+            return try await editPage(request, context, error: error.message, status: error.status)
+        }
+        return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=1")
+    }
+
+    func decide(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        let (user, _) = try await signedIn(request, context, form: form)
+        let id = try Self.id(context)
+        let decision: DecisionRequest
+        switch context.parameters.get("action") ?? "" {
+        case "submit-for-approval": decision = .submitForApproval
+        case "approve": decision = .approve(revision: Int(form["revision"] ?? "") ?? -1)
+        case "reject": decision = .reject(reason: form["reason"] ?? "", note: form["note"] ?? "")
+        case "return": decision = .returnForRevision(note: form["note"] ?? "")
+        case "take-down": decision = .takeDown(reason: form["reason"] ?? "", publicExplanation: form["publicExplanation"] ?? "")
+        default: throw HTTPError(.notFound)
+        }
+        do {
+            try await actions.perform(decision, on: id, by: user, correlationId: context.correlationId)
+        } catch let error as APIError {
+            return try await articlePage(request, context, error: error.message, status: error.status)
+        }
+        return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=1")
+    }
+
+    func diffPage(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let query = request.uri.queryParameters
+        let id = try Self.id(context)
+        let diff: RevisionDiff
+        do {
+            diff = try await queries.diff(id, from: Int(query.get("from") ?? "") ?? 0, to: Int(query.get("to") ?? "") ?? 0, for: user)
+        } catch let problem as APIError {
+            return message(problem.message, request, context, user: (user, session), status: problem.status)
+        }
+        func rows(_ lines: [RevisionDiff.Line]) -> [[String: Any]] {
+            lines.map { ["text": $0.text, "marker": $0.op == "=" ? "" : ($0.op == "+" ? "+" : "−"), "css": $0.op == "+" ? "diff-add" : ($0.op == "-" ? "diff-del" : "")] }
+        }
+        return render("diff", ["title": text(request, context)["diffHeading"] ?? "", "id": id.uuidString.lowercased(), "from": diff.from, "to": diff.to,
+                               "classificationChanged": diff.classificationChanged, "body": rows(diff.body), "titleRows": rows(diff.title)],
+                      request, context, user: (user, session))
+    }
+
+    func auditPage(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let id = try Self.id(context)
+        do {
+            _ = try await queries.view(id, for: user, correlationId: context.correlationId)
+        } catch let problem as APIError {
+            return message(problem.message, request, context, user: (user, session), status: problem.status)
+        }
+        let entries = try await database.withConnection { connection in
+            try connection.query(
+                "SELECT id, at, actor, action, detail::text AS detail FROM core.audit_log WHERE subject = $1 ORDER BY id", [id.uuidString.lowercased()]
+            ).rows.map { row in
+                (try row.decode("id", as: Int64.self), try row.decode("at", as: Date.self), try row.decode("actor", as: String.self),
+                 try row.decode("action", as: String.self), try row.decode("detail", as: String.self))
+            }
+        }
+        let rows = entries.map { id, at, actor, action, detail -> [String: Any] in
+            ["id": id, "whenLocal": Labels.local(at), "actor": actor, "action": action, "detail": detail]
+        }
+        return render("audit", ["title": text(request, context)["auditHeading"] ?? "", "id": id.uuidString.lowercased(), "rows": rows],
+                      request, context, user: (user, session))
+    }
+
+    func quarantinePage(_ request: Request, _ context: PortalContext, error: String?) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let items = try await queries.quarantine(unit: nil)
+        let units = try await database.withConnection { connection in
+            try connection.query("SELECT code, name FROM core.units ORDER BY name").rows
+                .map { ["code": try $0.decode("code", as: String.self), "name": try $0.decode("name", as: String.self)] }
+        }
+        return render("quarantine", [
+            "title": text(request, context)["quarantineHeading"] ?? "", "noItems": items.isEmpty, "units": units,
+            "items": items.map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": $0.reason ?? "",
+                                  "receivedAtLocal": Labels.local($0.receivedAt), "unitName": $0.unitName.isEmpty ? false : $0.unitName as Any] },
+            "error": error as Any,
+        ], request, context, user: (user, session))
+    }
+
+    func quarantineDecision(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        let (user, _) = try await signedIn(request, context, form: form)
+        let id = try Self.id(context)
+        do {
+            switch context.parameters.get("decision") ?? "" {
+            case "release":
+                let article = try await quarantine.release(id, .init(unit: form["unit"].flatMap { $0.isEmpty ? nil : $0 }), by: user, correlationId: context.correlationId)
+                return Self.redirect("/console/articles/\(article.uuidString.lowercased())")
+            case "discard":
+                try await quarantine.discard(id, .init(reason: form["reason"] ?? ""), by: user, correlationId: context.correlationId)
+                return Self.redirect("/console/quarantine")
+            default:
+                throw HTTPError(.notFound)
+            }
+        } catch let error as APIError {
+            var response = try await quarantinePage(request, context, error: error.message)
+            response.status = error.status
+            return response
+        }
+    }
+
+    func delegationsPage(_ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let english = language(request, context) == "en"
+        let t = text(request, context)
+        let items = try await delegations.list(for: user)
+        let isHead = try await database.withConnection { try BoardState.load(on: $0).isHead(user.id, on: LocalDate.of(Date())) } && user.has(.boardHead)
+        let deputies = try await database.withConnection { connection in
+            try connection.query(
+                "SELECT u.login, u.full_name FROM core.users u JOIN core.board_members b ON b.user_id = u.id AND b.position = 'deputy' WHERE u.active ORDER BY u.full_name"
+            ).rows.map { ["login": try $0.decode("login", as: String.self), "name": try $0.decode("full_name", as: String.self)] }
+        }
+        return render("delegations", [
+            "title": t["delegationsHeading"] ?? "", "noItems": items.isEmpty, "isHead": isHead, "deputies": deputies,
+            "today": LocalDate.of(Date()).description,
+            "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english)] },
+            "items": items.map { ["id": $0.id, "delegateName": $0.delegateName, "validFrom": $0.validFrom, "validTo": $0.validTo,
+                                  "kindsText": $0.kinds.map { $0.map { Labels.kind($0, english: english) }.joined(separator: ", ") } ?? (english ? "all" : "tất cả"),
+                                  "statusLabel": ($0.active ? t["active"] : t["inactive"]) ?? "", "active": $0.active, "isHead": isHead] },
+            "error": error as Any,
+        ], request, context, user: (user, session), status: status)
+    }
+
+    func createDelegation(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        let (user, _) = try await signedIn(request, context, form: form)
+        let kinds = form.all("kinds[]")
+        do {
+            _ = try await delegations.create(
+                DelegationRequest(delegate: form["delegate"] ?? "", kinds: kinds.isEmpty ? nil : kinds, validFrom: form["validFrom"] ?? "",
+                                  validTo: form["validTo"] ?? ""), by: user, correlationId: context.correlationId)
+        } catch let error as APIError {
+            return try await delegationsPage(request, context, error: error.message, status: error.status)
+        }
+        return Self.redirect("/console/delegations")
+    }
+
+    // MARK: Plumbing
+
+    /// The signed-in editor or Board member; a POST must carry the session's CSRF token.
+    func signedIn(_ request: Request, _ context: PortalContext, form: Form?) async throws -> (AuthenticatedUser, WebSession) {
+        guard let session = context.sessions.session, let user = context.identity else { throw Redirect(to: "/console/login") }
+        if let form, form["_csrf"] != session.csrf {
+            throw HTTPError(.forbidden, message: "The form has expired or did not come from this site; reload the page and try again.")
+        }
+        if let wanted = request.uri.queryParameters.get("lang"), ["vi", "en"].contains(wanted), wanted != session.language {
+            var changed = session
+            changed.language = wanted
+            context.sessions.setSession(changed)
+        }
+        return (user, session)
+    }
+
+    func language(_ request: Request, _ context: PortalContext) -> String {
+        if let wanted = request.uri.queryParameters.get("lang"), ["vi", "en"].contains(wanted) { return wanted }
+        return context.sessions.session?.language ?? "vi"
+    }
+
+    func text(_ request: Request, _ context: PortalContext) -> [String: String] {
+        ConsoleText.table(language(request, context))
+    }
+
+    func render(
+        _ template: String, _ data: [String: Any], _ request: Request, _ context: PortalContext,
+        user: (AuthenticatedUser, WebSession)?, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var values = Self.withoutNils(data) as? [String: Any] ?? [:]
+        let t = text(request, context)
+        values["t"] = t
+        if let (user, session) = user { values["user"] = ["fullName": user.fullName, "csrf": session.csrf] }
+        values["csrf"] = user?.1.csrf ?? ""
+        values["otherLanguageLink"] = "\(request.uri.path)?lang=\(t["otherLang"] ?? "en")"
+        let html = library.render(values, withTemplate: template) ?? "<!DOCTYPE html><title>Error</title><p>Template \(template) is missing.</p>"
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Removes nil optionals, which Mustache would print as "nil" and treat as present.
+    static func withoutNils(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return withoutNils(wrapped)
+        }
+        if let dictionary = value as? [String: Any] {
+            return dictionary.compactMapValues { withoutNils($0) }
+        }
+        if let array = value as? [[String: Any]] {
+            return array.map { $0.compactMapValues { withoutNils($0) } }
+        }
+        return value
+    }
+
+    func message(_ text: String, _ request: Request, _ context: PortalContext, user: (AuthenticatedUser, WebSession), status: HTTPResponse.Status) -> Response {
+        render("message", ["title": text, "heading": text, "backLink": "/console"], request, context, user: user, status: status)
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    static func id(_ context: PortalContext) throws -> UUID {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
+        return id
+    }
+}
+
+/// A redirect to the login page, thrown from deep in a handler.
+struct Redirect: HTTPResponseError {
+    let to: String
+    var status: HTTPResponse.Status { .seeOther }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .seeOther, headers: [.location: to])
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body.
+struct Form: Sendable {
+    let pairs: [(String, String)]
+
+    static func read(_ request: Request) async throws -> Form {
+        let buffer = try await request.body.collect(upTo: 2 * 1024 * 1024)
+        let text = String(decoding: buffer.readableBytesView, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
+        var components = URLComponents()
+        components.percentEncodedQuery = text
+        return Form(pairs: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+    }
+
+    subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+}
+
+/// Labels people read: states, kinds, dates in Asia/Ho_Chi_Minh, pre-screen findings.
+enum Labels {
+    static func state(_ state: ArticleState, english: Bool) -> String {
+        guard english else { return state.vietnamese }
+        switch state {
+        case .received: return "Received"
+        case .inEditing: return "In editing"
+        case .pendingApproval: return "Pending approval"
+        case .approved: return "Approved"
+        case .published: return "Published"
+        case .returned: return "Returned"
+        case .rejected: return "Rejected"
+        case .takenDown: return "Taken down"
+        case .withdrawn: return "Withdrawn"
+        }
+    }
+
+    static func kind(_ code: String, english: Bool) -> String {
+        guard let kind = ContentKind(rawValue: code) else { return code }
+        return english ? code.replacingOccurrences(of: "_", with: " ").capitalized : kind.vietnamese
+    }
+
+    static func local(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.calendar = PortalCalendar.gregorian
+        formatter.timeZone = PortalCalendar.timeZone
+        formatter.dateFormat = "dd/MM/yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func prescreen(_ value: JSONValue, english: Bool) -> [String] {
+        guard case .object(let fields) = value else { return [] }
+        func strings(_ key: String) -> [String] {
+            guard case .array(let items)? = fields[key] else { return [] }
+            return items.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
+        }
+        var lines = [String]()
+        let stamps = strings("secrecyStamps")
+        if !stamps.isEmpty { lines.append((english ? "Secrecy stamp found: " : "Có dấu độ mật: ") + stamps.joined(separator: ", ")) }
+        if case .array(let duplicates)? = fields["nearDuplicates"] {
+            for case .object(let item) in duplicates {
+                if case .string(let title)? = item["title"], case .number(let similarity)? = item["similarity"] {
+                    lines.append((english ? "Similar to published item: " : "Gần trùng với tin đã đăng: ") + "\(title) (\(Int(similarity * 100))%)")
+                }
+            }
+        }
+        let alt = strings("missingAltText")
+        if !alt.isEmpty { lines.append((english ? "Images without alt text: " : "Ảnh chưa có mô tả: ") + alt.joined(separator: ", ")) }
+        let metadata = strings("missingMetadata")
+        if !metadata.isEmpty { lines.append((english ? "Missing metadata (R-2.1): " : "Thiếu siêu dữ liệu (R-2.1): ") + metadata.joined(separator: ", ")) }
+        return lines
+    }
+}

@@ -1,0 +1,162 @@
+"""The editorial console in headless Chromium, driven by Selenium, checked by axe-core.
+
+Walks the flow an editor and an approver follow and, on every page, fails on any serious or
+critical accessibility violation, on errors in the browser console, and on a page without a
+language. Run by Tests/IntegrationTests/ConsoleBrowserTests.swift against the running service.
+Environment: BASE (approval's URL), PASSWORD (the demo users' password), MAIL_ITEM (an item that
+arrived by mail, in state received, with title MAIL_TITLE), OTHER_ITEM (an item pending approval
+that no Deputy may approve without a delegation).
+"""
+import os
+import sys
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE = os.environ["BASE"]
+PASSWORD = os.environ["PASSWORD"]
+MAIL_ITEM = os.environ["MAIL_ITEM"]
+MAIL_TITLE = os.environ["MAIL_TITLE"]
+OTHER_ITEM = os.environ["OTHER_ITEM"]
+
+options = Options()
+options.binary_location = "/usr/bin/chromium"
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024"):
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.implicitly_wait(2)
+failures = []
+checked = []
+
+
+def check(page):
+    """axe-core on the page as it stands, the console log, the page's language."""
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    for violation in results["violations"]:
+        if violation.get("impact") in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            failures.append(f"{page}: axe {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    for entry in driver.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            failures.append(f"{page}: console error: {entry['message']}")
+    if not driver.find_element(By.TAG_NAME, "html").get_attribute("lang"):
+        failures.append(f"{page}: <html> has no lang")
+    checked.append(page)
+
+
+def wait_for(condition, message, seconds=10):
+    """Form posts return before the next page has loaded: wait for what the user waits for."""
+    try:
+        WebDriverWait(driver, seconds).until(lambda d: condition(d))
+    except Exception:
+        expect(False, message)
+
+
+def expect(condition, message):
+    if not condition:
+        failures.append(message)
+        raise SystemExit(report())
+
+
+def login(user):
+    driver.delete_all_cookies()
+    driver.get(BASE + "/console/login")
+    check("login")
+    driver.find_element(By.ID, "login").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda d: "/console/login" not in d.current_url, f"{user} did not reach the queue after signing in")
+
+
+def logout():
+    driver.find_element(By.CSS_SELECTOR, "header form button[type=submit]").click()
+    wait_for(lambda d: "/console/login" in d.current_url, "signing out did not return to the login page")
+
+
+def report():
+    if failures:
+        print("console check FAILED")
+        for failure in failures:
+            print(" -", failure)
+        return 1
+    print(f"console check passed: {len(checked)} pages checked: {', '.join(checked)}")
+    return 0
+
+
+try:
+    # An editor finds the mailed item, edits and classifies it, and sends it for approval.
+    login("btv.lan")
+    check("queue (editor)")
+    expect(MAIL_TITLE in driver.page_source, "the mailed item is not in the editor's queue")
+    # Earlier runs may have left items with the same title: follow this item's own link.
+    link = driver.find_element(By.CSS_SELECTOR, f'a[href="/console/articles/{MAIL_ITEM}"]')
+    expect(link.text == MAIL_TITLE, f"the queue shows the item as {link.text!r}")
+    link.click()
+    check("item (received)")
+    expect("Ảnh hội nghị.png" in driver.page_source, "the photo is not listed on the item page")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Biên tập, phân loại").click()
+    check("edit form")
+    Select(driver.find_element(By.ID, "genre")).select_by_value("news")
+    coefficient = driver.find_element(By.ID, "coefficient")
+    coefficient.clear()
+    coefficient.send_keys("8.5")
+    authors = driver.find_element(By.ID, "authors")
+    authors.clear()
+    authors.send_keys("Nguyễn Văn An; 100")
+    sites = driver.find_element(By.ID, "targetSites")
+    sites.clear()
+    sites.send_keys("longan.gov.vn")
+    driver.find_element(By.ID, "changeNote").send_keys("Phân loại tin")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for(lambda d: "Đã thực hiện." in d.page_source, "saving the edit did not confirm")
+    check("item (edited)")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Xem thay đổi").click()
+    check("diff")
+    driver.back()
+    driver.find_element(By.XPATH, "//button[normalize-space()='Trình duyệt']").click()
+    wait_for(lambda d: "Chờ duyệt" in d.page_source, "the item is not pending approval after sending it")
+    logout()
+
+    # The Board member leading the department approves; the signature is shown.
+    login("gd.tuphap")
+    check("queue (approver)")
+    driver.get(f"{BASE}/console/articles/{MAIL_ITEM}")
+    expect("Thành viên Ban Biên tập phụ trách đơn vị" in driver.page_source, "the approver is not told why the item came to them")
+    driver.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Duyệt đăng')]").click()
+    wait_for(lambda d: "Đã duyệt" in d.page_source and "Chữ ký" in d.page_source, "approval did not show the approved state and signature")
+    check("item (approved)")
+    logout()
+
+    # A Deputy Head without a delegation is offered no approval.
+    login("photruongban.hcc")
+    driver.get(f"{BASE}/console/articles/{OTHER_ITEM}")
+    expect("Duyệt đăng" not in driver.page_source, "a Deputy Head without delegation is offered the approve button")
+    check("item (deputy without delegation)")
+    logout()
+
+    # The Head's pages, and English.
+    login("truongban")
+    driver.get(BASE + "/console/delegations")
+    expect("Ủy quyền mới" in driver.page_source, "the Head is not offered the delegation form")
+    check("delegations (head)")
+    driver.get(BASE + "/console/quarantine")
+    check("quarantine")
+    driver.get(BASE + "/console?lang=en")
+    expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "?lang=en did not give an English page")
+    expect("Editing and approval queue" in driver.page_source, "the English queue heading is missing")
+    check("queue (English)")
+except SystemExit:
+    raise
+except Exception as error:  # a missing element is a failure with its message, not a crash
+    failures.append(f"{type(error).__name__}: {error} (at {driver.current_url})")
+finally:
+    driver.quit()
+
+sys.exit(report())
