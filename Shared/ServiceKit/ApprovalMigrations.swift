@@ -106,5 +106,9 @@ public enum ApprovalMigrations {
             );
             \(MailOutbox.migration(schema: "editorial"))
             """),
+        Migration(3, "when an item reached the queue", """
+            -- Set by the database when the row is written, for the queue's latency (bench approval).
+            ALTER TABLE editorial.articles ADD COLUMN queued_at timestamptz NOT NULL DEFAULT clock_timestamp();
+            """),
     ]
 }
