@@ -74,7 +74,18 @@ struct ApprovalRoutes {
         let user = try Access.requireConsole(context.identity)
         let query = request.uri.queryParameters
         let assigned = query.get("assignedToMe").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
-        return Listing(items: try await queries.queue(for: user, state: query.get("state"), unit: query.get("unit"), assignedToMe: assigned))
+        let limit = query.get("limit").map { Int($0) } ?? 200
+        let offset = query.get("offset").map { Int($0) } ?? 0
+        guard let limit, (1...500).contains(limit), let offset, offset >= 0 else {
+            throw APIError.badRequest("invalid_page", "limit must be 1 to 500 and offset 0 or more.")
+        }
+        let order = query.get("order") ?? "oldest"
+        guard ["oldest", "newest"].contains(order) else {
+            throw APIError.badRequest("invalid_order", "order must be oldest (the default) or newest.")
+        }
+        return Listing(items: try await queries.queue(
+            for: user, state: query.get("state"), unit: query.get("unit"), assignedToMe: assigned, newestFirst: order == "newest",
+            limit: limit, offset: offset))
     }
 
     func view(_ context: PortalContext) async throws -> Response {

@@ -67,8 +67,12 @@ struct ArticleView: Codable, Sendable {
 struct EditorialQueries: Sendable {
     let database: DatabasePool
 
-    func queue(for user: AuthenticatedUser, state: String?, unit: String?, assignedToMe: Bool) async throws -> [QueueItem] {
-        if state == "quarantined" { return try await quarantine(unit: unit) }
+    /// One page of the queue, oldest first (the order work is done in) unless `newestFirst`.
+    func queue(
+        for user: AuthenticatedUser, state: String?, unit: String?, assignedToMe: Bool, newestFirst: Bool = false, limit: Int = 200,
+        offset: Int = 0
+    ) async throws -> [QueueItem] {
+        if state == "quarantined" { return try await quarantine(unit: unit, limit: limit, offset: offset) }
         if let state, ArticleState(rawValue: state) == nil {
             throw APIError.badRequest("invalid_state", "Unknown state '\(state)'; use quarantined or one of: \(ArticleState.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -85,9 +89,9 @@ struct EditorialQueries: Sendable {
                 LEFT JOIN core.users ua ON ua.id = a.assigned_to
                 LEFT JOIN core.users ul ON ul.id = a.locked_by AND a.lock_expires_at > now()
                 WHERE ($1::text IS NULL OR a.state = $1) AND ($2::text IS NULL OR a.unit_code = $2) AND ($3 OR NOT a.restricted)
-                ORDER BY a.received_at
-                LIMIT 500
-                """, [state, unit, Access.isBoard(user)]
+                ORDER BY a.received_at \(newestFirst ? "DESC" : "ASC"), a.id
+                LIMIT $4 OFFSET $5
+                """, [state, unit, Access.isBoard(user), limit, offset]
             ).rows
             var items = [QueueItem]()
             for row in rows {
@@ -114,15 +118,15 @@ struct EditorialQueries: Sendable {
         }
     }
 
-    func quarantine(unit: String?) async throws -> [QueueItem] {
+    func quarantine(unit: String?, limit: Int = 200, offset: Int = 0) async throws -> [QueueItem] {
         try await database.withConnection { connection in
             try connection.query(
                 """
                 SELECT q.id, q.subject, q.reason, q.from_address, q.unit_code, coalesce(un.name, '') AS unit_name, q.received_at
                 FROM editorial.quarantine q LEFT JOIN core.units un ON un.code = q.unit_code
                 WHERE q.status = 'held' AND ($1::text IS NULL OR q.unit_code = $1)
-                ORDER BY q.received_at DESC LIMIT 500
-                """, [unit]
+                ORDER BY q.received_at DESC, q.id LIMIT $2 OFFSET $3
+                """, [unit, limit, offset]
             ).rows.map { row in
                 QueueItem(
                     id: try row.decode("id", as: UUID.self).uuidString.lowercased(), title: try row.decode("subject"), state: "quarantined",

@@ -1,14 +1,19 @@
 import Foundation
+import Logging
+import ServiceLifecycle
 import Store
 
-/// The append-only audit log in `core.audit_log`, whose rows form a hash chain: each row
-/// carries the SHA-256 of the row before it and its own, computed by PostgreSQL from the
-/// row's columns. A changed row no longer matches its hash; a deleted row breaks the link of
-/// the next one. `portalctl audit verify` checks both.
+/// The append-only audit log in `core.audit_log`, whose rows form a hash chain: each sealed row
+/// carries its place in the chain, the SHA-256 of the row before it and its own, computed by
+/// PostgreSQL from the row's columns. A changed row no longer matches its hash; a deleted row
+/// leaves a gap and breaks the link of the next one. `portalctl audit verify` checks both.
+///
+/// Writers only insert; they never wait for one another. A sealer (`AuditSealer`, one at a time
+/// across all instances) chains the rows whose transactions have all finished, in order, a
+/// fraction of a second later. A trigger refuses every UPDATE and DELETE but the sealing itself.
 public enum AuditLog {
-    /// Serialises appends so that the chain has one order. Taken as late as possible in a
-    /// transaction (append last), it is held only until the commit.
-    static let lockKey: Int64 = 0x4C41_4155_4449_5401
+    /// Held by the one sealer at work, for the length of its transaction.
+    static let sealerLockKey: Int64 = 0x4C41_4155_4449_5402
 
     /// The text a row's hash covers: the previous hash and every column, in a fixed order.
     /// `verify` recomputes it with the same expression over the stored columns.
@@ -26,23 +31,23 @@ public enum AuditLog {
         return "encode(sha256(convert_to(\(text), 'UTF8')), 'hex')"
     }
 
-    /// Appends one row in the caller's transaction. Call it last, just before the commit.
+    /// Appends one row in the caller's transaction; it is sealed into the chain after the commit.
     public static func append(
         service: String, actor: String, action: String, subject: String, correlationId: String?,
         detail: [String: String] = [:], on connection: Connection
     ) throws {
         let detailJSON = String(decoding: try JSONEncoder().encode(detail), as: UTF8.self)
-        try connection.query("SELECT pg_advisory_xact_lock($1)", [lockKey])
-        let hash = hashExpression(
-            prev: "p.h", service: "$1::text", actor: "$2::text", action: "$3::text", subject: "$4::text",
-            correlation: "$5::text", detail: "$6::jsonb", at: "t.now")
         try connection.query(
             """
-            INSERT INTO core.audit_log (at, service, actor, action, subject, correlation_id, detail, prev_sha256, row_sha256)
-            SELECT t.now, $1, $2, $3, $4, $5, $6::jsonb, p.h, \(hash)
-            FROM (SELECT clock_timestamp() AS now) t,
-                 (SELECT (SELECT row_sha256 FROM core.audit_log ORDER BY id DESC LIMIT 1) AS h) p
+            INSERT INTO core.audit_log (at, service, actor, action, subject, correlation_id, detail)
+            VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6::jsonb)
             """, [service, actor, action, subject, correlationId, detailJSON])
+    }
+
+    /// Chains up to `limit` rows now; returns how many. Safe to call from any instance at any time.
+    @discardableResult
+    public static func seal(limit: Int = 5_000, on connection: Connection) throws -> Int {
+        try connection.query("SELECT core.audit_seal($1) AS sealed", [limit]).one().decode("sealed")
     }
 
     /// A row whose hash or link does not hold.
@@ -52,36 +57,46 @@ public enum AuditLog {
         public var description: String { "row \(id): \(problem)" }
     }
 
-    /// Every row checked in order; returns the rows checked and the breaks found.
-    public static func verify(on connection: Connection) throws -> (checked: Int, breaks: [Break]) {
+    public struct Verification: Sendable {
+        public var checked: Int
+        public var breaks: [Break]
+        /// Rows written but not yet sealed (normal for a moment after a write).
+        public var pending: Int
+    }
+
+    /// Every sealed row checked in chain order.
+    public static func verify(on connection: Connection) throws -> Verification {
         let recomputed = hashExpression(
             prev: "prev_sha256", service: "service", actor: "actor", action: "action", subject: "subject",
             correlation: "correlation_id", detail: "detail", at: "at")
         let rows = try connection.query(
             """
-            SELECT id, prev_sha256, row_sha256, \(recomputed) AS expected,
-                   lag(row_sha256) OVER (ORDER BY id) AS previous, lag(id) OVER (ORDER BY id) AS previous_id
-            FROM core.audit_log ORDER BY id
+            SELECT id, chain_seq, prev_sha256, row_sha256, \(recomputed) AS expected,
+                   lag(row_sha256) OVER (ORDER BY chain_seq) AS previous, lag(chain_seq) OVER (ORDER BY chain_seq) AS previous_seq
+            FROM core.audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq
             """
         ).rows
         var breaks = [Break]()
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             let id: Int64 = try row.decode("id")
+            let sequence: Int64 = try row.decode("chain_seq")
             let stored: String? = try row.decodeIfPresent("row_sha256")
             let expected: String = try row.decode("expected")
             let link: String? = try row.decodeIfPresent("prev_sha256")
             let previous: String? = try row.decodeIfPresent("previous")
             if stored != expected { breaks.append(Break(id: id, problem: "its content does not match its hash (changed)")) }
-            if link != previous {
-                let before: Int64? = try row.decodeIfPresent("previous_id")
-                breaks.append(Break(id: id, problem: before.map { "does not follow row \($0) (a row before it was deleted or changed)" }
-                    ?? "is first but points to a previous row (rows before it were deleted)"))
+            let previousSequence: Int64? = try row.decodeIfPresent("previous_seq")
+            if sequence != (previousSequence ?? 0) + 1 {
+                breaks.append(Break(id: id, problem: "chain position \(sequence) follows \(previousSequence ?? 0) (a row before it was deleted)"))
+            } else if link != previous {
+                breaks.append(Break(id: id, problem: index == 0 ? "is first but points to a previous row" : "does not follow the row before it (that row was changed)"))
             }
         }
-        return (rows.count, breaks)
+        let pending: Int = try connection.query("SELECT count(*) AS n FROM core.audit_log WHERE chain_seq IS NULL").one().decode("n")
+        return Verification(checked: rows.count, breaks: breaks, pending: pending)
     }
 
-    /// Chains the rows written before the chain existed, in order (core migration 4).
+    /// Core migration 4: the hash columns, with the rows written so far chained in order.
     static var migration: String {
         let hash = hashExpression(
             prev: "previous", service: "r.service", actor: "r.actor", action: "r.action", subject: "r.subject",
@@ -96,11 +111,81 @@ public enum AuditLog {
                     RETURNING row_sha256 INTO previous;
                 END LOOP;
             END $$;
-            -- Append-only: no service may rewrite or remove what it wrote.
             CREATE FUNCTION core.audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$
             BEGIN RAISE EXCEPTION 'core.audit_log is append-only'; END $f$;
             CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON core.audit_log
                 FOR EACH ROW EXECUTE FUNCTION core.audit_log_is_append_only();
             """
+    }
+
+    /// Core migration 6: writers stop serialising; a sealer chains committed rows in order.
+    static var sealerMigration: String {
+        let hash = hashExpression(
+            prev: "previous", service: "r.service", actor: "r.actor", action: "r.action", subject: "r.subject",
+            correlation: "r.correlation_id", detail: "r.detail", at: "r.at")
+        return """
+            ALTER TABLE core.audit_log DISABLE TRIGGER audit_log_append_only;
+            ALTER TABLE core.audit_log ADD COLUMN chain_seq bigint UNIQUE,
+                ADD COLUMN xact bigint NOT NULL DEFAULT (pg_current_xact_id()::text)::bigint;
+            -- Rows already chained keep their order.
+            UPDATE core.audit_log a SET chain_seq = o.n, xact = 0
+            FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM core.audit_log WHERE row_sha256 IS NOT NULL) o WHERE a.id = o.id;
+            ALTER TABLE core.audit_log ENABLE TRIGGER audit_log_append_only;
+            CREATE INDEX audit_log_unsealed ON core.audit_log (id) WHERE chain_seq IS NULL;
+
+            -- The only change a row may undergo: being sealed once. Nothing is ever deleted.
+            CREATE OR REPLACE FUNCTION core.audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+                IF TG_OP = 'UPDATE' AND OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL
+                   AND (OLD.id, OLD.at, OLD.service, OLD.actor, OLD.action, OLD.subject, OLD.correlation_id, OLD.detail, OLD.xact)
+                       IS NOT DISTINCT FROM
+                       (NEW.id, NEW.at, NEW.service, NEW.actor, NEW.action, NEW.subject, NEW.correlation_id, NEW.detail, NEW.xact)
+                THEN RETURN NEW; END IF;
+                RAISE EXCEPTION 'core.audit_log is append-only';
+            END $f$;
+
+            -- Chains rows whose transactions, and every transaction before them, have ended, so
+            -- that no row can later appear before one already sealed. One sealer at a time.
+            CREATE FUNCTION core.audit_seal(max_rows integer) RETURNS integer LANGUAGE plpgsql AS $f$
+            DECLARE
+                horizon bigint := (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint;
+                r record; previous text; position bigint; sealed integer := 0;
+            BEGIN
+                IF NOT pg_try_advisory_xact_lock(\(sealerLockKey)) THEN RETURN 0; END IF;
+                SELECT row_sha256, chain_seq INTO previous, position FROM core.audit_log
+                    WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
+                FOR r IN SELECT * FROM core.audit_log WHERE chain_seq IS NULL AND xact < horizon ORDER BY id LIMIT max_rows LOOP
+                    position := coalesce(position, 0) + 1;
+                    UPDATE core.audit_log SET chain_seq = position, prev_sha256 = previous, row_sha256 = \(hash)
+                    WHERE id = r.id RETURNING row_sha256 INTO previous;
+                    sealed := sealed + 1;
+                END LOOP;
+                RETURN sealed;
+            END $f$;
+            """
+    }
+}
+
+/// Seals the audit log continuously; every service runs one, and at most one works at a time.
+public struct AuditSealer: Service {
+    let database: DatabasePool
+    let readiness: Readiness
+    let logger: Logger
+
+    public init(database: DatabasePool, readiness: Readiness, logger: Logger) {
+        self.database = database
+        self.readiness = readiness
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await readiness.waitUntilMigrated()
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let sealed = (try? await database.withTransaction { try AuditLog.seal(on: $0) }) ?? 0
+                // A full batch means more are waiting: go on at once.
+                if sealed < 5_000 { try await Task.sleep(for: .milliseconds(200)) }
+            }
+        }
     }
 }

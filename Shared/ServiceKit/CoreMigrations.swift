@@ -131,5 +131,6 @@ public enum CoreMigrations {
                 changed_at timestamptz NOT NULL DEFAULT now()
             );
             """),
+        Migration(6, "audit log sealed after commit, without serialising writers", AuditLog.sealerMigration),
     ]
 }

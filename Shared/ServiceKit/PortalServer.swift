@@ -98,6 +98,7 @@ public final class PortalServer {
             relay,
             consumer,
             sessionStore,
+            AuditSealer(database: database, readiness: readiness, logger: logger),
         ] + extra + [application]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },

@@ -30,6 +30,8 @@ for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "-
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 driver.implicitly_wait(2)
+# axe-core walks the whole page; long lists take a while on two cores.
+driver.set_script_timeout(120)
 failures = []
 checked = []
 
@@ -94,6 +96,8 @@ try:
     # An editor finds the mailed item, edits and classifies it, and sends it for approval.
     login("btv.lan")
     check("queue (editor)")
+    driver.find_element(By.LINK_TEXT, "Xem mới nhất trước").click()
+    wait_for(lambda d: "order=newest" in d.current_url, "the queue did not switch to newest first")
     expect(MAIL_TITLE in driver.page_source, "the mailed item is not in the editor's queue")
     # Earlier runs may have left items with the same title: follow this item's own link.
     link = driver.find_element(By.CSS_SELECTOR, f'a[href="/console/articles/{MAIL_ITEM}"]')
@@ -155,7 +159,7 @@ try:
 except SystemExit:
     raise
 except Exception as error:  # a missing element is a failure with its message, not a crash
-    failures.append(f"{type(error).__name__}: {error} (at {driver.current_url})")
+    failures.append(f"{type(error).__name__}: {error} (at {driver.current_url}, after {checked[-1] if checked else 'nothing'})")
 finally:
     driver.quit()
 

@@ -93,7 +93,8 @@ struct ConsoleRoutes: Sendable {
         guard Access.isEditor(user) || Access.isBoard(user) else {
             return loginPage(request, context, error: "The console is for editors and members of the Board.", status: .forbidden, name: login)
         }
-        context.sessions.setSession(WebSession(userId: user.id, language: language(request, context)), expiresIn: .seconds(8 * 60 * 60))
+        // A new session id at every sign-in, so that an id planted before it is worthless.
+        context.sessions.createSession(WebSession(userId: user.id, language: language(request, context)), expiresIn: .seconds(8 * 60 * 60))
         return Self.redirect("/console")
     }
 
@@ -102,13 +103,23 @@ struct ConsoleRoutes: Sendable {
         let defaultState = Access.isBoard(user) && !Access.isEditor(user) ? ArticleState.pendingApproval : .received
         let state = request.uri.queryParameters.get("state").flatMap { ArticleState(rawValue: String($0)) } ?? defaultState
         let english = language(request, context) == "en"
-        let items = try await queries.queue(for: user, state: state.rawValue, unit: nil, assignedToMe: false)
+        let newest = request.uri.queryParameters.get("order") == "newest"
+        let page = max(1, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1)
+        let pageSize = 50
+        let items = try await queries.queue(
+            for: user, state: state.rawValue, unit: nil, assignedToMe: false, newestFirst: newest, limit: pageSize + 1,
+            offset: (page - 1) * pageSize)
         let states: [[String: Any]] = [ArticleState.received, .inEditing, .pendingApproval, .approved, .published, .returned, .rejected, .takenDown]
             .map { ["code": $0.rawValue, "label": Labels.state($0, english: english), "current": $0 == state] }
+        let base = "/console?state=\(state.rawValue)&order=\(newest ? "newest" : "oldest")"
         return render("queue", [
             "title": text(request, context)["queue"] ?? "", "states": states, "stateHeading": Labels.state(state, english: english),
             "noItems": items.isEmpty,
-            "items": items.map { item -> [String: Any] in
+            "orderLink": "/console?state=\(state.rawValue)&order=\(newest ? "oldest" : "newest")",
+            "orderLabel": text(request, context)[newest ? "oldestFirst" : "newestFirst"] ?? "",
+            "previousPage": page > 1 ? "\(base)&page=\(page - 1)" : nil,
+            "nextPage": items.count > pageSize ? "\(base)&page=\(page + 1)" : nil,
+            "items": items.prefix(pageSize).map { item -> [String: Any] in
                 ["id": item.id, "title": item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
                  "stateLabel": Labels.state(ArticleState(rawValue: item.state) ?? .received, english: english),
                  "receivedAtISO": Timestamp.format(item.receivedAt), "receivedAtLocal": Labels.local(item.receivedAt),
@@ -295,14 +306,18 @@ struct ConsoleRoutes: Sendable {
 
     func quarantinePage(_ request: Request, _ context: PortalContext, error: String?) async throws -> Response {
         let (user, session) = try await signedIn(request, context, form: nil)
-        let items = try await queries.quarantine(unit: nil)
+        let page = max(1, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1)
+        let pageSize = 20
+        let items = try await queries.quarantine(unit: nil, limit: pageSize + 1, offset: (page - 1) * pageSize)
         let units = try await database.withConnection { connection in
             try connection.query("SELECT code, name FROM core.units ORDER BY name").rows
                 .map { ["code": try $0.decode("code", as: String.self), "name": try $0.decode("name", as: String.self)] }
         }
         return render("quarantine", [
             "title": text(request, context)["quarantineHeading"] ?? "", "noItems": items.isEmpty, "units": units,
-            "items": items.map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": $0.reason ?? "",
+            "previousPage": page > 1 ? "/console/quarantine?page=\(page - 1)" : nil,
+            "nextPage": items.count > pageSize ? "/console/quarantine?page=\(page + 1)" : nil,
+            "items": items.prefix(pageSize).map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": $0.reason ?? "",
                                   "receivedAtLocal": Labels.local($0.receivedAt), "unitName": $0.unitName.isEmpty ? false : $0.unitName as Any] },
             "error": error as Any,
         ], request, context, user: (user, session))
@@ -377,7 +392,7 @@ struct ConsoleRoutes: Sendable {
         if let wanted = request.uri.queryParameters.get("lang"), ["vi", "en"].contains(wanted), wanted != session.language {
             var changed = session
             changed.language = wanted
-            context.sessions.setSession(changed)
+            _ = context.sessions.updateSession(changed)
         }
         return (user, session)
     }

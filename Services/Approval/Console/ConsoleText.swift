@@ -39,6 +39,8 @@ enum ConsoleText {
         "footer": "Cổng Thông tin điện tử tỉnh Long An — Ban Biên tập. Quy chế ban hành kèm Quyết định 5422/QĐ-UBND.",
         "forbidden": "Không có quyền thực hiện", "notFound": "Không tìm thấy", "done": "Đã thực hiện.",
         "loginFailed": "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "newestFirst": "Xem mới nhất trước", "oldestFirst": "Xem cũ nhất trước", "pages": "Trang", "previousPage": "Trang trước",
+        "nextPage": "Trang sau",
     ]
 
     static let english: [String: String] = [
@@ -74,5 +76,7 @@ enum ConsoleText {
         "action": "Action", "active": "In force", "inactive": "Not in force",
         "footer": "Long An provincial e-portal — Editorial Board. Regulation issued with Decision 5422/QĐ-UBND.",
         "forbidden": "Not allowed", "notFound": "Not found", "done": "Done.", "loginFailed": "Wrong login or password.",
+        "newestFirst": "Newest first", "oldestFirst": "Oldest first", "pages": "Pages", "previousPage": "Previous page",
+        "nextPage": "Next page",
     ]
 }
