@@ -148,9 +148,10 @@ struct ApprovalRoutes {
             throw APIError.notFound(
                 "unknown_action", "No action '\(other)'; use submit-for-approval, approve, reject, return, take-down, withdraw or resubmit.")
         }
-        try await actions.perform(decision, on: id, by: user, correlationId: context.correlationId)
-        if Access.isEditor(user) || Access.isBoard(user) { return try await view(context) }
-        return Response(status: .noContent)
+        guard let view = try await actions.perform(decision, on: id, by: user, correlationId: context.correlationId) else {
+            return Response(status: .noContent)
+        }
+        return try Self.json(view, headers: [.eTag: "\"\(view.revision.number)\""])
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

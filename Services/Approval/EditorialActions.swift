@@ -36,9 +36,11 @@ struct EditorialActions: Sendable {
     let mail: MailOutbox
     let keys: SigningKeys
 
-    func perform(_ request: DecisionRequest, on id: UUID, by user: AuthenticatedUser, correlationId: String) async throws {
+    /// Decides, and returns the item as the decider now sees it (read in the same transaction).
+    @discardableResult
+    func perform(_ request: DecisionRequest, on id: UUID, by user: AuthenticatedUser, correlationId: String) async throws -> ArticleView? {
         let outbox = self.outbox, mail = self.mail, keys = self.keys
-        try await database.withTransaction { connection in
+        return try await database.withTransaction { connection -> ArticleView? in
             guard let article = try ArticleRecords.article(id, forUpdate: true, on: connection) else { throw Access.notFound(id) }
             try Access.ensureCanSee(article, user)
             guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
@@ -111,6 +113,9 @@ struct EditorialActions: Sendable {
                 try transition.move(.resubmit)
             }
             try transition.commit(on: connection, outbox: outbox)
+            // The unit's users no longer see an item they withdrew through the editorial view.
+            return Access.isEditor(user) || Access.isBoard(user)
+                ? try EditorialQueries.view(id, for: user, correlationId: correlationId, on: connection) : nil
         }
     }
 

@@ -139,45 +139,50 @@ struct EditorialQueries: Sendable {
 
     func view(_ id: UUID, for user: AuthenticatedUser, correlationId: String) async throws -> ArticleView {
         try await database.withTransaction { connection in
-            guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
-            try Access.ensureCanSee(article, user)
-            guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
-            let summaries = try connection.query(
-                "SELECT number, created_by_label, created_at, change_note, content_sha256 FROM editorial.revisions WHERE article_id = $1 ORDER BY number",
-                [id]
-            ).rows.map { row in
-                ArticleView.RevisionSummary(
-                    number: try row.decode("number"), createdBy: try row.decode("created_by_label"), createdAt: try row.decode("created_at"),
-                    changeNote: try row.decodeIfPresent("change_note"), contentSHA256: try row.decode("content_sha256"))
-            }
-            let decisions = try ArticleRecords.decisions(id, on: connection)
-            let approval = decisions.last { $0.action == "approve" }.flatMap { decision -> ArticleView.Approval? in
-                guard let hash = decision.contentSHA256, let signature = decision.signature, let key = decision.keyId else { return nil }
-                return ArticleView.Approval(
-                    revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
-                    rule: decision.rule, delegationId: decision.delegationId)
-            }
-            let board = try BoardState.load(on: connection)
-            let subject = ApprovalSubject(
-                submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
-                authors: try ArticleRecords.contributors(id, on: connection))
-            let authority = try? board.authority(of: user.id, for: subject, on: LocalDate.of(Date())).get()
-            let logins = try Self.logins([article.assignedTo, article.activeLock()].compactMap { $0 }, on: connection)
-            if article.restricted {
-                // Every look at a restricted item is on the record.
-                try AuditLog.append(
-                    service: "approval", actor: user.login, action: "article.viewed_restricted", subject: id.uuidString.lowercased(),
-                    correlationId: correlationId, on: connection)
-            }
-            return ArticleView(
-                id: id.uuidString.lowercased(), state: article.state.rawValue, stateLabel: article.state.vietnamese, unit: article.unitCode,
-                kind: revision.kind, restricted: article.restricted, receivedAt: article.receivedAt,
-                assignedTo: article.assignedTo.flatMap { logins[$0] }, lockedBy: article.activeLock().flatMap { logins[$0] },
-                lockedUntil: article.activeLock() == nil ? nil : article.lockExpiresAt, revision: revision, revisions: summaries,
-                decisions: decisions, prescreen: article.prescreen, approval: approval, publishedUrl: article.publishedUrl,
-                allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
-                why: article.state == .pendingApproval ? authority?.explanation : nil)
+            try Self.view(id, for: user, correlationId: correlationId, on: connection)
         }
+    }
+
+    /// The item as `user` may see it, read in the caller's transaction.
+    static func view(_ id: UUID, for user: AuthenticatedUser, correlationId: String, on connection: Connection) throws -> ArticleView {
+        guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
+        try Access.ensureCanSee(article, user)
+        guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
+        let summaries = try connection.query(
+            "SELECT number, created_by_label, created_at, change_note, content_sha256 FROM editorial.revisions WHERE article_id = $1 ORDER BY number",
+            [id]
+        ).rows.map { row in
+            ArticleView.RevisionSummary(
+                number: try row.decode("number"), createdBy: try row.decode("created_by_label"), createdAt: try row.decode("created_at"),
+                changeNote: try row.decodeIfPresent("change_note"), contentSHA256: try row.decode("content_sha256"))
+        }
+        let decisions = try ArticleRecords.decisions(id, on: connection)
+        let approval = decisions.last { $0.action == "approve" }.flatMap { decision -> ArticleView.Approval? in
+            guard let hash = decision.contentSHA256, let signature = decision.signature, let key = decision.keyId else { return nil }
+            return ArticleView.Approval(
+                revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
+                rule: decision.rule, delegationId: decision.delegationId)
+        }
+        let board = try BoardState.load(on: connection)
+        let subject = ApprovalSubject(
+            submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
+            authors: try ArticleRecords.contributors(id, on: connection))
+        let authority = try? board.authority(of: user.id, for: subject, on: LocalDate.of(Date())).get()
+        let logins = try Self.logins([article.assignedTo, article.activeLock()].compactMap { $0 }, on: connection)
+        if article.restricted {
+            // Every look at a restricted item is on the record.
+            try AuditLog.append(
+                service: "approval", actor: user.login, action: "article.viewed_restricted", subject: id.uuidString.lowercased(),
+                correlationId: correlationId, on: connection)
+        }
+        return ArticleView(
+            id: id.uuidString.lowercased(), state: article.state.rawValue, stateLabel: article.state.vietnamese, unit: article.unitCode,
+            kind: revision.kind, restricted: article.restricted, receivedAt: article.receivedAt,
+            assignedTo: article.assignedTo.flatMap { logins[$0] }, lockedBy: article.activeLock().flatMap { logins[$0] },
+            lockedUntil: article.activeLock() == nil ? nil : article.lockExpiresAt, revision: revision, revisions: summaries,
+            decisions: decisions, prescreen: article.prescreen, approval: approval, publishedUrl: article.publishedUrl,
+            allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
+            why: article.state == .pendingApproval ? authority?.explanation : nil)
     }
 
     static func logins(_ ids: [UUID], on connection: Connection) throws -> [UUID: String] {

@@ -20,6 +20,15 @@ struct SigningKeys: Sendable {
 
     private var sealingKey: SymmetricKey { SymmetricKey(data: sealingKeyBytes) }
 
+    struct Opened: Sendable {
+        let id: String
+        let raw: [UInt8]
+    }
+
+    /// Keys already opened, so that a run of approvals does not read and unseal the key each time.
+    /// A retired key stops being used within this lifetime (docs/operations.md).
+    private let opened = ExpiringCache<UUID, Opened>(lifetime: .seconds(300))
+
     /// `APPROVAL_KEY_SECRET`, or in development a secret kept in `<data dir>/secrets/`, made once.
     static func secret(environment: [String: String], dataDirectory: String, logger: Logger) throws -> String {
         if let secret = environment["APPROVAL_KEY_SECRET"], !secret.isEmpty { return secret }
@@ -39,6 +48,15 @@ struct SigningKeys: Sendable {
 
     /// The approver's key and its id, made and registered on first use, in the caller's transaction.
     func key(for user: UUID, on connection: Connection) throws -> (id: String, key: Curve25519.Signing.PrivateKey) {
+        if let cached = opened.value(for: user) {
+            return (cached.id, try Curve25519.Signing.PrivateKey(rawRepresentation: cached.raw))
+        }
+        let found = try stored(for: user, on: connection)
+        opened.store(Opened(id: found.id, raw: Array(found.key.rawRepresentation)), for: user)
+        return found
+    }
+
+    private func stored(for user: UUID, on connection: Connection) throws -> (id: String, key: Curve25519.Signing.PrivateKey) {
         if let row = try connection.query(
             "SELECT id, sealed_private_key FROM editorial.signing_keys WHERE user_id = $1", [user]
         ).rows.first {
@@ -58,8 +76,13 @@ struct SigningKeys: Sendable {
         guard let sealed = try AES.GCM.seal(key.rawRepresentation, using: sealingKey).combined else {
             throw CryptoKitError.incorrectParameterSize
         }
-        try connection.query(
-            "INSERT INTO editorial.signing_keys (id, user_id, sealed_private_key) VALUES ($1, $2, $3)", [id, user, ByteA(Array(sealed))])
+        // Two first approvals at once: the second waits for the first's commit and uses its key.
+        let inserted = try connection.query(
+            """
+            INSERT INTO editorial.signing_keys (id, user_id, sealed_private_key) VALUES ($1, $2, $3)
+            ON CONFLICT (user_id) DO NOTHING RETURNING id
+            """, [id, user, ByteA(Array(sealed))]).rows.count
+        guard inserted == 1 else { return try stored(for: user, on: connection) }
         try connection.query(
             "INSERT INTO core.signing_keys (id, user_id, public_key) VALUES ($1, $2, $3)", [id, user, ByteA(Array(key.publicKey.rawRepresentation))])
         return (id, key)
