@@ -200,7 +200,18 @@ enum ArticleRecords {
         }
     }
 
-    /// Who wrote any revision of the item (its submitter included): none of them may approve it.
+    /// Who wrote any revision of the item, its submitter and the current revision's authors: none
+    /// of them may approve it. For callers that already hold the article and its current revision.
+    static func contributors(_ article: ArticleRecord, current: RevisionRecord, on connection: Connection) throws -> Set<UUID> {
+        var people = Set(try connection.query(
+            "SELECT DISTINCT created_by FROM editorial.revisions WHERE article_id = $1 AND created_by IS NOT NULL", [article.id]
+        ).rows.map { try $0.decode("created_by", as: UUID.self) })
+        if let submitter = article.submittedBy { people.insert(submitter) }
+        people.formUnion(current.classification.authors.compactMap(\.userId))
+        return people
+    }
+
+    /// The same, reading the article and its current revision first.
     static func contributors(_ articleId: UUID, on connection: Connection) throws -> Set<UUID> {
         var people = Set(try connection.query(
             "SELECT DISTINCT created_by FROM editorial.revisions WHERE article_id = $1 AND created_by IS NOT NULL", [articleId]

@@ -48,7 +48,7 @@ struct EditorialActions: Sendable {
             let board = try BoardState.load(on: connection)
             let subject = ApprovalSubject(
                 submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
-                authors: try ArticleRecords.contributors(id, on: connection))
+                authors: try ArticleRecords.contributors(article, current: revision, on: connection))
             var transition = Transition(article: article, revision: revision, actor: user, correlationId: correlationId)
 
             switch request {
@@ -115,7 +115,8 @@ struct EditorialActions: Sendable {
             try transition.commit(on: connection, outbox: outbox)
             // The unit's users no longer see an item they withdrew through the editorial view.
             return Access.isEditor(user) || Access.isBoard(user)
-                ? try EditorialQueries.view(id, for: user, correlationId: correlationId, on: connection) : nil
+                ? try EditorialQueries.view(
+                    id, for: user, correlationId: correlationId, board: board, contributors: subject.authors, on: connection) : nil
         }
     }
 

@@ -144,7 +144,11 @@ struct EditorialQueries: Sendable {
     }
 
     /// The item as `user` may see it, read in the caller's transaction.
-    static func view(_ id: UUID, for user: AuthenticatedUser, correlationId: String, on connection: Connection) throws -> ArticleView {
+    /// `board` and `contributors`, when the caller has just read them in this transaction, are not read again.
+    static func view(
+        _ id: UUID, for user: AuthenticatedUser, correlationId: String, board known: BoardState? = nil, contributors: Set<UUID>? = nil,
+        on connection: Connection
+    ) throws -> ArticleView {
         guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
         try Access.ensureCanSee(article, user)
         guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
@@ -163,10 +167,10 @@ struct EditorialQueries: Sendable {
                 revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
                 rule: decision.rule, delegationId: decision.delegationId)
         }
-        let board = try BoardState.load(on: connection)
+        let board = try known ?? BoardState.load(on: connection)
         let subject = ApprovalSubject(
             submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
-            authors: try ArticleRecords.contributors(id, on: connection))
+            authors: try contributors ?? ArticleRecords.contributors(article, current: revision, on: connection))
         let authority = try? board.authority(of: user.id, for: subject, on: LocalDate.of(Date())).get()
         let logins = try Self.logins([article.assignedTo, article.activeLock()].compactMap { $0 }, on: connection)
         if article.restricted {
