@@ -41,6 +41,9 @@ struct ArticleView: Codable, Sendable {
         var approver: String?
         var rule: String?
         var delegationId: String?
+        /// The approved revision, read again now, still hashes to what was signed, and the signature
+        /// verifies with the approver's public key in `core.signing_keys`.
+        var verified: Bool
     }
 
     var id: String
@@ -161,11 +164,13 @@ struct EditorialQueries: Sendable {
                 changeNote: try row.decodeIfPresent("change_note"), contentSHA256: try row.decode("content_sha256"))
         }
         let decisions = try ArticleRecords.decisions(id, on: connection)
-        let approval = decisions.last { $0.action == "approve" }.flatMap { decision -> ArticleView.Approval? in
-            guard let hash = decision.contentSHA256, let signature = decision.signature, let key = decision.keyId else { return nil }
-            return ArticleView.Approval(
+        var approval: ArticleView.Approval?
+        if let decision = decisions.last(where: { $0.action == "approve" }), let hash = decision.contentSHA256,
+           let signature = decision.signature, let key = decision.keyId {
+            approval = ArticleView.Approval(
                 revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
-                rule: decision.rule, delegationId: decision.delegationId)
+                rule: decision.rule, delegationId: decision.delegationId,
+                verified: try Self.verifies(id, unit: article.unitCode, revision: decision.revision, hash: hash, signature: signature, keyId: key, on: connection))
         }
         let board = try known ?? BoardState.load(on: connection)
         let subject = ApprovalSubject(
@@ -187,6 +192,21 @@ struct EditorialQueries: Sendable {
             decisions: decisions, prescreen: article.prescreen, approval: approval, publishedUrl: article.publishedUrl,
             allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
             why: article.state == .pendingApproval ? authority?.explanation : nil)
+    }
+
+    /// Recomputes the approved revision's hash from the stored rows and checks the signature.
+    static func verifies(
+        _ id: UUID, unit: String, revision number: Int, hash: String, signature: String, keyId: String, on connection: Connection
+    ) throws -> Bool {
+        guard let revision = try ArticleRecords.revision(id, number, on: connection),
+              let publicKey = try connection.query("SELECT public_key FROM core.signing_keys WHERE id = $1", [keyId]).rows.first?
+                .decode("public_key", as: ByteA.self).bytes
+        else { return false }
+        let content = ArticleRecords.canonical(articleId: id, unit: unit, revision: revision)
+        let event = ArticleApproved(
+            articleId: id, submissionId: nil, content: content, contentSHA256: hash, signature: signature, keyId: keyId,
+            approverId: UUID(), rule: .boardHead, delegationId: nil)
+        return (try? ApprovalSignature.verify(event, publicKey: publicKey)) != nil
     }
 
     static func logins(_ ids: [UUID], on connection: Connection) throws -> [UUID: String] {

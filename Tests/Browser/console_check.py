@@ -134,7 +134,8 @@ try:
     driver.get(f"{BASE}/console/articles/{MAIL_ITEM}")
     expect("Thành viên Ban Biên tập phụ trách đơn vị" in driver.page_source, "the approver is not told why the item came to them")
     driver.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Duyệt đăng')]").click()
-    wait_for(lambda d: "Đã duyệt" in d.page_source and "Chữ ký" in d.page_source, "approval did not show the approved state and signature")
+    wait_for(lambda d: "Đã duyệt" in d.page_source and "Hợp lệ: nội dung đúng như khi duyệt" in d.page_source,
+             "approval did not show the approved state and a signature that verifies")
     check("item (approved)")
     logout()
 

@@ -138,6 +138,7 @@ struct EditorialFlowTests {
             #expect(approved.json["state"] as? String == "approved")
             let approval = try #require(approved.json["approval"] as? [String: Any])
             #expect(approval["rule"] as? String == "R-1.1")
+            #expect(approval["verified"] as? Bool == true, "the service re-checks the signature against the stored revision")
 
             // The article.approved event carries content, hash and signature; the key is the approver's.
             let envelopeText = try await s.pool.withConnection {
@@ -329,5 +330,58 @@ struct EditorialFlowTests {
             try $0.script("ALTER TABLE core.audit_log ENABLE TRIGGER audit_log_append_only")
         }
         #expect(try env.run(portalctl, ["audit", "verify"]).status == 0)
+    }
+
+    @Test("Pre-screens inform: a secrecy stamp makes an item the Board's alone, a near-duplicate of published content is shown with its similarity")
+    func prescreens() async throws {
+        try await withServices { s in
+            let paragraph = """
+                Sáng ngày 28 tháng 11, Ủy ban nhân dân huyện Bến Lức tổ chức lễ khánh thành cầu Bến Lức mới bắc qua sông Vàm Cỏ Đông, \
+                góp phần kết nối giao thông giữa các xã phía bắc và trung tâm huyện, phục vụ nhu cầu đi lại của người dân.
+                """
+            func submit(_ title: String, _ body: String) async throws -> String {
+                let json = IntakeAPITests().submission(title: title, body: body).replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "benluc.longan.gov.vn")
+                let response = httpRequest(
+                    "POST", s.intake.url("/api/v1/submissions"),
+                    headers: ["Authorization": "Bearer \(try s.token("ctv.benluc"))", "Content-Type": "application/json"], body: json)
+                let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(response.body.utf8))["id"])
+                try await eventually("\(id) reaches the approval service") { try s.api("GET", "/articles/\(id)", as: "truongban").status == 200 }
+                return id
+            }
+            // A published item.
+            let original = try await submit("Khánh thành cầu Bến Lức \(UUID().uuidString.prefix(4))", paragraph)
+            try s.classifyAndSubmit(original)
+            #expect(try s.api("POST", "/articles/\(original)/approve", as: "truongban", body: #"{"revision": 2}"#).status == 200)
+            let link = try await s.env.link("prescreen", topology: ServiceConfiguration(service: .approval).topology)
+            try await link.publish([try OutgoingMessage(event: EventEnvelope(
+                type: EventType.articlePublished, correlationId: "it", producer: "publishing",
+                payload: EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(
+                    ArticleStatusPayload(articleId: UUID(uuidString: original)!, submissionId: nil, state: .published)))))])
+            await link.close()
+            try await eventually("published") { try s.api("GET", "/articles/\(original)", as: "btv.lan").json["state"] as? String == "published" }
+
+            // Nearly the same text again, without diacritics in places: flagged, with the match, not refused.
+            let copy = try await submit("Cầu Bến Lức mới", paragraph.replacingOccurrences(of: "Sáng ngày 28", with: "Sang ngay 28"))
+            let screened = try #require(try s.api("GET", "/articles/\(copy)", as: "btv.lan").json["prescreen"] as? [String: Any])
+            let duplicates = screened["nearDuplicates"] as? [[String: Any]] ?? []
+            let match = try #require(duplicates.first { ($0["articleId"] as? String)?.lowercased() == original })
+            #expect((match["similarity"] as? Double ?? 0) >= 0.8, "\(match)")
+            #expect(try s.api("GET", "/articles/\(copy)", as: "btv.lan").json["state"] as? String == "received", "a pre-screen never decides")
+
+            // A secrecy stamp: the Board sees the item, editors do not, and every look is recorded.
+            let secret = try await submit("Báo cáo \(UUID().uuidString.prefix(4))", "TỐI MẬT\n\nNội dung báo cáo tình hình.")
+            let asEditor = try s.api("GET", "/articles/\(secret)", as: "btv.lan")
+            #expect(asEditor.status == 404, "an editor must not learn that a stamped item exists")
+            #expect(try !s.queue("received").contains { $0["id"] as? String == secret })
+            let asHead = try s.api("GET", "/articles/\(secret)", as: "truongban")
+            #expect(asHead.json["restricted"] as? Bool == true)
+            #expect((asHead.json["prescreen"] as? [String: Any])?["secrecyStamps"] as? [String] == ["TỐI MẬT"])
+            try await eventually("the Head's look is in the audit log") {
+                try await s.pool.withConnection {
+                    try $0.query("SELECT count(*) AS n FROM core.audit_log WHERE subject = $1 AND action = 'article.viewed_restricted' AND actor = 'truongban'",
+                                 [secret]).one().decode("n", as: Int.self)
+                } >= 1
+            }
+        }
     }
 }

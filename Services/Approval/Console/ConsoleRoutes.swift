@@ -162,7 +162,8 @@ struct ConsoleRoutes: Sendable {
                     "reject": allowed.contains("reject"), "return": allowed.contains("return"), "takeDown": allowed.contains("take-down")],
             "reasons": RefusalReason.allCases.map { ["code": $0.rawValue, "label": english ? $0.english : $0.vietnamese] },
             "approval": view.approval.map { ["approver": $0.approver ?? "", "rule": $0.rule ?? "", "contentSHA256": $0.contentSHA256,
-                                              "signature": $0.signature, "keyId": $0.keyId] } as Any,
+                                              "signature": $0.signature, "keyId": $0.keyId,
+                                              "verification": $0.verified ? (t["signatureValid"] ?? "") : (t["signatureInvalid"] ?? "")] } as Any,
             "revisions": view.revisions.map { revision -> [String: Any] in
                 let previous = numbers.last { $0 < revision.number }
                 return ["number": revision.number, "createdBy": revision.createdBy, "createdAtLocal": Labels.local(revision.createdAt),

@@ -39,6 +39,8 @@ enum ConsoleText {
         "footer": "Cổng Thông tin điện tử tỉnh Long An — Ban Biên tập. Quy chế ban hành kèm Quyết định 5422/QĐ-UBND.",
         "forbidden": "Không có quyền thực hiện", "notFound": "Không tìm thấy", "done": "Đã thực hiện.",
         "loginFailed": "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "verification": "Kiểm tra chữ ký", "signatureValid": "Hợp lệ: nội dung đúng như khi duyệt",
+        "signatureInvalid": "KHÔNG hợp lệ: nội dung đã khác với khi duyệt",
         "newestFirst": "Xem mới nhất trước", "oldestFirst": "Xem cũ nhất trước", "pages": "Trang", "previousPage": "Trang trước",
         "nextPage": "Trang sau",
     ]
@@ -76,6 +78,8 @@ enum ConsoleText {
         "action": "Action", "active": "In force", "inactive": "Not in force",
         "footer": "Long An provincial e-portal — Editorial Board. Regulation issued with Decision 5422/QĐ-UBND.",
         "forbidden": "Not allowed", "notFound": "Not found", "done": "Done.", "loginFailed": "Wrong login or password.",
+        "verification": "Signature check", "signatureValid": "Valid: the content is as approved",
+        "signatureInvalid": "NOT valid: the content differs from what was approved",
         "newestFirst": "Newest first", "oldestFirst": "Oldest first", "pages": "Pages", "previousPage": "Previous page",
         "nextPage": "Next page",
     ]
