@@ -47,9 +47,14 @@ struct ArticleEdits: Sendable {
             if let holder = article.activeLock(), holder != user.id {
                 throw APIError(.locked, code: "locked_by_another_editor", message: "Another editor holds the editing lock until \(Timestamp.format(article.lockExpiresAt ?? Date())).")
             }
-            guard [.received, .inEditing].contains(article.state) else {
+            guard [.received, .inEditing, .returned, .published].contains(article.state) else {
                 throw APIError.conflict(
                     "not_editable", "An item that is \(article.state.vietnamese) (\(article.state.rawValue)) cannot be edited; it must be returned first.")
+            }
+            let note = changes.changeNote?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if article.state == .published, note.isEmpty {
+                throw APIError(.unprocessableContent, code: "change_note_required",
+                               message: "A correction of a published item needs a change note, which the public will read beside the page.")
             }
             guard expected == article.currentRevision else {
                 throw APIError(.preconditionFailed, code: "stale_revision",
@@ -62,17 +67,21 @@ struct ArticleEdits: Sendable {
             revision.createdBy = user.id
             revision.createdByLabel = user.login
             revision.createdAt = Date()
+            // While a version is live, every new revision is a correction of it.
+            revision.correctionOf = article.publishedRevision
             try ArticleRecords.insertRevision(revision, articleId: id, unit: article.unitCode, on: connection)
             var state = article.state
-            if state == .received {
-                // The first edit takes the item up: the submitter sees it is being edited.
-                state = .inEditing
+            if state != .inEditing {
+                // The first edit takes the item up (or starts a correction): the submitter sees it is being edited.
+                let action: ArticleAction = state == .published ? .startCorrection : .startEditing
+                state = try ArticleWorkflow.next(from: state, on: action)
                 try connection.query(
                     """
-                    INSERT INTO editorial.decisions (id, article_id, revision, action, from_state, to_state, actor)
-                    VALUES ($1, $2, $3, 'start_editing', 'received', 'in_editing', $4)
-                    """, [UUID(), id, revision.number, user.id])
-                let payload = ArticleStatusPayload(articleId: id, submissionId: article.submissionId, state: .inEditing)
+                    INSERT INTO editorial.decisions (id, article_id, revision, action, from_state, to_state, actor, note)
+                    VALUES ($1, $2, $3, $4, $5, 'in_editing', $6, $7)
+                    """, [UUID(), id, revision.number, action.code, article.state.rawValue, user.id, action == .startCorrection ? note : nil])
+                let payload = ArticleStatusPayload(
+                    articleId: id, submissionId: article.submissionId, state: .inEditing, note: action == .startCorrection ? note : nil)
                 try outbox.enqueue(EventEnvelope(
                     type: EventType.articleEditingStarted, correlationId: correlationId, producer: "approval",
                     payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(payload))), on: connection)

@@ -48,6 +48,8 @@ struct RevisionRecord: Codable, Sendable {
     var classification: Classification
     var details: JSONValue
     var changeNote: String?
+    /// For a correction: the published revision it corrects.
+    var correctionOf: Int? = nil
     var createdBy: UUID?
     var createdByLabel: String
     var createdAt: Date
@@ -131,12 +133,12 @@ enum ArticleRecords {
         try connection.query(
             """
             INSERT INTO editorial.revisions (article_id, number, kind, language, title, summary, body_format, body, body_html,
-                attachments, classification, details, change_note, created_by, created_by_label, content_sha256)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15, $16)
+                attachments, classification, details, change_note, created_by, created_by_label, content_sha256, correction_of)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17)
             """,
             [articleId, revision.number, revision.kind, revision.language, revision.title, revision.summary, revision.bodyFormat,
              revision.body, revision.bodyHTML, try jsonText(revision.attachments), try jsonText(revision.classification),
-             try jsonText(revision.details), revision.changeNote, revision.createdBy, revision.createdByLabel, hash])
+             try jsonText(revision.details), revision.changeNote, revision.createdBy, revision.createdByLabel, hash, revision.correctionOf])
         return hash
     }
 
@@ -144,7 +146,8 @@ enum ArticleRecords {
         CanonicalRevision(
             articleId: articleId, revision: revision.number, unitCode: unit, kind: revision.kind, language: revision.language,
             title: revision.title, summary: revision.summary, bodyHTML: revision.bodyHTML, attachments: revision.attachments,
-            classification: revision.classification, details: revision.details)
+            classification: revision.classification, details: revision.details,
+            correctionNote: revision.correctionOf == nil ? nil : revision.changeNote)
     }
 
     static func contentHash(_ revision: CanonicalRevision) -> String {
@@ -184,7 +187,7 @@ enum ArticleRecords {
             """
             SELECT number, kind, language, title, summary, body_format, body, body_html, attachments::text AS attachments,
                    classification::text AS classification, details::text AS details, change_note, created_by, created_by_label,
-                   created_at, content_sha256
+                   created_at, content_sha256, correction_of
             FROM editorial.revisions WHERE article_id = $1 AND number = $2
             """, [articleId, number]
         ).rows.first.map { row in
@@ -195,6 +198,7 @@ enum ArticleRecords {
                 attachments: try decodeJSON([AttachmentRef].self, try row.decode("attachments")),
                 classification: try decodeJSON(Classification.self, try row.decode("classification")),
                 details: try decodeJSON(JSONValue.self, try row.decode("details")), changeNote: try row.decodeIfPresent("change_note"),
+                correctionOf: try row.decodeIfPresent("correction_of"),
                 createdBy: try row.decodeIfPresent("created_by"), createdByLabel: try row.decode("created_by_label"),
                 createdAt: try row.decode("created_at"), contentSHA256: try row.decode("content_sha256"))
         }

@@ -50,6 +50,8 @@ struct EditorialActions: Sendable {
                 submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
                 authors: try ArticleRecords.contributors(article, current: revision, on: connection))
             var transition = Transition(article: article, revision: revision, actor: user, correlationId: correlationId)
+            // A version is live and this is a correction of it (R-1.4 and the refusal rules change accordingly).
+            transition.correcting = article.publishedRevision != nil && article.state != .published
 
             switch request {
             case .submitForApproval:
@@ -83,7 +85,8 @@ struct EditorialActions: Sendable {
                 try transition.move(.reject(reason))
                 transition.note = note
                 transition.refusal = reason
-                if let address = try Self.submitterAddress(article, on: connection) {
+                // A refused correction leaves the published version; the editor, not the unit, is told (in the item).
+                if !transition.correcting, let address = try Self.submitterAddress(article, on: connection) {
                     try mail.enqueue(Notices.rejected(to: address, title: revision.title, reason: reason, note: note, articleId: id), on: connection)
                 }
             case .returnForRevision(let note):
@@ -178,6 +181,7 @@ struct Transition {
     var signature: (sha256: String, signature: String, keyId: String)?
     var approved: ArticleApproved?
     var extra: [String: JSONValue] = [:]
+    var correcting = false
 
     init(article: ArticleRecord, revision: RevisionRecord, actor: AuthenticatedUser, correlationId: String) {
         self.article = article
@@ -190,7 +194,7 @@ struct Transition {
 
     mutating func move(_ action: ArticleAction) throws {
         do {
-            let next = try ArticleWorkflow.next(from: state, on: action)
+            let next = try ArticleWorkflow.next(from: state, on: action, correcting: correcting)
             steps.append((action, state, next))
         } catch let error as InvalidTransition {
             throw APIError.conflict("invalid_transition", "Cannot \(error.action.replacingOccurrences(of: "_", with: " ")) an item that is \(ArticleState(rawValue: error.from.rawValue)?.vietnamese ?? error.from.rawValue) (\(error.from.rawValue)).")
@@ -208,6 +212,7 @@ struct Transition {
         case .publish: EventType.articlePublished
         case .takeDown: EventType.articleTakenDown
         case .withdraw: EventType.articleWithdrawn
+        case .startCorrection: EventType.articleEditingStarted
         }
     }
 

@@ -62,6 +62,8 @@ struct ArticleView: Codable, Sendable {
     var prescreen: JSONValue
     var approval: Approval?
     var publishedUrl: String?
+    /// The revision the public reads, while a correction may be under way.
+    var publishedRevision: Int?
     /// What the caller may do now.
     var allowedActions: [String]
     var why: String?
@@ -190,6 +192,7 @@ struct EditorialQueries: Sendable {
             assignedTo: article.assignedTo.flatMap { logins[$0] }, lockedBy: article.activeLock().flatMap { logins[$0] },
             lockedUntil: article.activeLock() == nil ? nil : article.lockExpiresAt, revision: revision, revisions: summaries,
             decisions: decisions, prescreen: article.prescreen, approval: approval, publishedUrl: article.publishedUrl,
+            publishedRevision: article.publishedRevision,
             allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
             why: article.state == .pendingApproval ? authority?.explanation : nil)
     }
@@ -227,6 +230,7 @@ struct EditorialQueries: Sendable {
         case .pendingApproval:
             if authority != nil { actions += ["approve", "reject", "return"] }
         case .published:
+            if Access.isEditor(user) { actions.append("edit") }
             if user.has(.boardHead), board.isHead(user.id, on: LocalDate.of(Date())) { actions.append("take-down") }
         case .returned:
             if Access.isEditor(user) { actions.append("edit") }

@@ -49,6 +49,9 @@ public enum ArticleAction: Sendable, Equatable {
     case takeDown
     /// Rút lại: the submitting unit, before approval.
     case withdraw
+    /// Đính chính: an editor starts a correction of a published item; the published version stays
+    /// live until the correction is approved.
+    case startCorrection
 
     public var code: String {
         switch self {
@@ -61,6 +64,7 @@ public enum ArticleAction: Sendable, Equatable {
         case .publish: "publish"
         case .takeDown: "take_down"
         case .withdraw: "withdraw"
+        case .startCorrection: "start_correction"
         }
     }
 }
@@ -81,8 +85,20 @@ public struct InvalidTransition: Error, Equatable, CustomStringConvertible {
 /// The editorial state machine as a pure function; the approval service enforces it, and who
 /// may act is decided apart (approval rules ).
 public enum ArticleWorkflow {
-    public static func next(from state: ArticleState, on action: ArticleAction) throws -> ArticleState {
+    /// - Parameter correcting: a version of the item is live (a correction is under way): a
+    ///   refused correction leaves the item published, it cannot be withdrawn, and the Head may
+    ///   still take the live version down.
+    public static func next(from state: ArticleState, on action: ArticleAction, correcting: Bool = false) throws -> ArticleState {
+        if correcting {
+            switch (state, action) {
+            case (.pendingApproval, .reject): return .published
+            case (.inEditing, .takeDown), (.pendingApproval, .takeDown), (.returned, .takeDown), (.approved, .takeDown): return .takenDown
+            case (_, .withdraw), (_, .resubmit): throw InvalidTransition(from: state, action: action.code)
+            default: break
+            }
+        }
         switch (state, action) {
+        case (.published, .startCorrection): return .inEditing
         case (.received, .startEditing), (.returned, .startEditing): return .inEditing
         case (.inEditing, .submitForApproval): return .pendingApproval
         case (.pendingApproval, .approve): return .approved
@@ -100,11 +116,11 @@ public enum ArticleWorkflow {
     }
 
     /// The actions `state` allows, for menus and API hints.
-    public static func allowedActions(from state: ArticleState) -> [ArticleAction] {
+    public static func allowedActions(from state: ArticleState, correcting: Bool = false) -> [ArticleAction] {
         let candidates: [ArticleAction] = [
             .startEditing, .submitForApproval, .approve, .reject(.outsideRemit), .returnForRevision, .resubmit, .publish,
-            .takeDown, .withdraw,
+            .takeDown, .withdraw, .startCorrection,
         ]
-        return candidates.filter { (try? next(from: state, on: $0)) != nil }
+        return candidates.filter { (try? next(from: state, on: $0, correcting: correcting)) != nil }
     }
 }

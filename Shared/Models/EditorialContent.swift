@@ -128,10 +128,12 @@ public struct CanonicalRevision: Codable, Sendable, Equatable {
     public var attachments: [AttachmentRef]
     public var classification: Classification
     public var details: JSONValue
+    /// For a correction of a published item: the note the public reads beside the corrected page.
+    public var correctionNote: String?
 
     public init(
         articleId: UUID, revision: Int, unitCode: String, kind: String, language: String, title: String, summary: String?,
-        bodyHTML: String, attachments: [AttachmentRef], classification: Classification, details: JSONValue
+        bodyHTML: String, attachments: [AttachmentRef], classification: Classification, details: JSONValue, correctionNote: String? = nil
     ) {
         self.articleId = articleId
         self.revision = revision
@@ -144,6 +146,7 @@ public struct CanonicalRevision: Codable, Sendable, Equatable {
         self.attachments = attachments
         self.classification = classification
         self.details = details
+        self.correctionNote = correctionNote
     }
 
     /// JSON with sorted keys and no optional whitespace: the same content always gives the same bytes.

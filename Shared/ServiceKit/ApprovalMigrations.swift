@@ -110,5 +110,9 @@ public enum ApprovalMigrations {
             -- Set by the database when the row is written, for the queue's latency (bench approval).
             ALTER TABLE editorial.articles ADD COLUMN queued_at timestamptz NOT NULL DEFAULT clock_timestamp();
             """),
+        Migration(4, "corrections of published items", """
+            -- The published revision a revision corrects; its change note is then part of what is approved.
+            ALTER TABLE editorial.revisions ADD COLUMN correction_of integer;
+            """),
     ]
 }

@@ -384,4 +384,62 @@ struct EditorialFlowTests {
             }
         }
     }
+
+    @Test("A correction of a published item is a new revision with a change note, approved again; the live version stays until then, and a refused correction leaves it")
+    func corrections() async throws {
+        try await withServices { s in
+            let body = IntakeAPITests().submission(title: "Lịch tiếp công dân \(UUID().uuidString.prefix(4))")
+                .replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "benluc.longan.gov.vn")
+            let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
+                                      headers: ["Authorization": "Bearer \(try s.token("ctv.benluc"))", "Content-Type": "application/json"], body: body)
+            let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
+            try await eventually("queued") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
+            try s.classifyAndSubmit(id)
+            #expect(try s.api("POST", "/articles/\(id)/approve", as: "truongban", body: #"{"revision": 2}"#).status == 200)
+            func publish() async throws {
+                let link = try await s.env.link("correction", topology: ServiceConfiguration(service: .approval).topology)
+                try await link.publish([try OutgoingMessage(event: EventEnvelope(
+                    type: EventType.articlePublished, correlationId: "it", producer: "publishing",
+                    payload: EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(
+                        ArticleStatusPayload(articleId: UUID(uuidString: id)!, submissionId: nil, state: .published)))))])
+                await link.close()
+            }
+            try await publish()
+            try await eventually("published") { try s.api("GET", "/articles/\(id)", as: "btv.lan").json["state"] as? String == "published" }
+
+            // A correction needs a note the public will read.
+            let silent = try s.api("PUT", "/articles/\(id)", as: "btv.lan", body: #"{"summary": "Sửa giờ tiếp"}"#, headers: ["If-Match": "\"2\""])
+            #expect(s.errorCode(silent) == "change_note_required")
+            let started = try s.api(
+                "PUT", "/articles/\(id)", as: "btv.lan", body: #"{"summary": "Tiếp công dân từ 7 giờ 30", "changeNote": "Đính chính giờ tiếp công dân"}"#,
+                headers: ["If-Match": "\"2\""])
+            #expect(started.json["state"] as? String == "in_editing", "\(started.text)")
+            #expect(started.json["publishedRevision"] as? Int == 2, "the published version stays live")
+            #expect(try s.api("POST", "/articles/\(id)/withdraw", as: "ctv.benluc", body: "{}").status == 409, "a live item cannot be withdrawn")
+            #expect(try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}").json["state"] as? String == "pending_approval")
+            let approved = try s.api("POST", "/articles/\(id)/approve", as: "truongban", body: #"{"revision": 3}"#)
+            #expect(approved.json["state"] as? String == "approved", "\(approved.text)")
+            #expect((approved.json["approval"] as? [String: Any])?["verified"] as? Bool == true)
+            let envelopes = try await s.pool.withConnection {
+                try $0.query("SELECT envelope FROM editorial.outbox WHERE routing_key = 'article.approved' AND envelope ILIKE $1 ORDER BY seq",
+                             ["%\(id)%"]).rows.map { try $0.decode("envelope", as: String.self) }
+            }
+            let correction = try EventEnvelope.decode(from: Array(try #require(envelopes.last).utf8)).decode(ArticleApproved.self)
+            #expect(correction.content.revision == 3)
+            #expect(correction.content.correctionNote == "Đính chính giờ tiếp công dân", "the note is signed with the content")
+            try await publish()
+            try await eventually("the correction is live") {
+                let view = try s.api("GET", "/articles/\(id)", as: "btv.lan").json
+                return view["state"] as? String == "published" && view["publishedRevision"] as? Int == 3
+            }
+
+            // A refused correction: the item stays published, at the revision the public reads.
+            _ = try s.api("PUT", "/articles/\(id)", as: "btv.lan", body: #"{"summary": "Sai", "changeNote": "Sửa nhầm"}"#, headers: ["If-Match": "\"3\""])
+            _ = try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}")
+            let refused = try s.api(
+                "POST", "/articles/\(id)/reject", as: "truongban", body: #"{"reason": "untrue_low_quality_or_duplicate", "note": "Không đúng"}"#)
+            #expect(refused.json["state"] as? String == "published", "\(refused.text)")
+            #expect(refused.json["publishedRevision"] as? Int == 3)
+        }
+    }
 }

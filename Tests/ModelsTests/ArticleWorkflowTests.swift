@@ -44,6 +44,19 @@ struct ArticleWorkflowTests {
         }
     }
 
+    // A correction of a published item goes through approval again; the live version stays until then.
+    @Test func correctionsAreApprovedAgainAndNeverUnpublish() throws {
+        var state = try ArticleWorkflow.next(from: .published, on: .startCorrection)
+        #expect(state == .inEditing)
+        state = try ArticleWorkflow.next(from: state, on: .submitForApproval, correcting: true)
+        #expect(try ArticleWorkflow.next(from: state, on: .approve, correcting: true) == .approved)
+        #expect(try ArticleWorkflow.next(from: state, on: .reject(.untrueLowQualityOrDuplicate), correcting: true) == .published,
+                "a refused correction leaves the published version as it was")
+        #expect(try ArticleWorkflow.next(from: state, on: .takeDown, correcting: true) == .takenDown, "R-1.4 still applies")
+        #expect(throws: InvalidTransition.self) { try ArticleWorkflow.next(from: state, on: .withdraw, correcting: true) }
+        #expect(throws: InvalidTransition.self) { try ArticleWorkflow.next(from: .inEditing, on: .startCorrection) }
+    }
+
     @Test func nothingSkipsApproval() {
         #expect(throws: InvalidTransition.self) { try ArticleWorkflow.next(from: .inEditing, on: .publish) }
         #expect(throws: InvalidTransition.self) { try ArticleWorkflow.next(from: .received, on: .approve) }

@@ -151,6 +151,7 @@ struct ConsoleRoutes: Sendable {
             "unitName": unitName, "kindLabel": Labels.kind(view.kind, english: english),
             "receivedAtISO": Timestamp.format(view.receivedAt), "receivedAtLocal": Labels.local(view.receivedAt),
             "lockedBy": view.lockedBy as Any, "lockedUntilLocal": view.lockedUntil.map(Labels.local) as Any, "why": view.why as Any,
+            "publishedRevision": view.publishedRevision as Any,
             "screens": screens.isEmpty ? false : ["lines": screens] as Any,
             "revision": view.revision, "attachments": view.revision.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size, "altText": $0.altText as Any] },
             "hasAttachments": !view.revision.attachments.isEmpty,
