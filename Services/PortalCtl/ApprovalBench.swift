@@ -72,10 +72,10 @@ struct ApprovalBench: AsyncParsableCommand {
             if latencies.count >= submissions { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        latencies.sort()
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        let queued = Samples(latencies: latencies, failed: submissions - latencies.count)
+        func percentile(_ p: Double) -> Double { queued.percentile(p) }
         print(String(format: "submission to queue: %d of %d queued; p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                     latencies.count, submissions, percentile(0.5) * 1000, percentile(0.99) * 1000, (latencies.last ?? 0) * 1000))
+                     latencies.count, submissions, percentile(0.5) * 1000, percentile(0.99) * 1000, (latencies.max() ?? 0) * 1000))
         await tool.database.close()
     }
 
@@ -90,41 +90,17 @@ struct ApprovalBench: AsyncParsableCommand {
     func measure(ids: [UUID], token: String) async throws -> Outcome {
         guard let endpoint = URLComponents(string: approvalURL), let host = endpoint.host else { throw ValidationError("--approval-url") }
         let port = endpoint.port ?? 80
-        let queue = WorkQueue(ids)
+        let counter = Counter(limit: ids.count)
+        let headers = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Host", host)]
         let started = ContinuousClock.now
-        let results = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    try await HTTPBenchClient.withConnection(host: host, port: port) { client in
-                        var latencies = [Double](), failed = 0
-                        while let id = queue.next() {
-                            let sent = ContinuousClock.now
-                            let status = try await client.post("/api/v1/articles/\(id.uuidString.lowercased())/approve", body: Array(#"{"revision": 1}"#.utf8), headers: [
-                                ("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Host", host),
-                            ])
-                            let elapsed = ContinuousClock.now - sent
-                            if status == 200 {
-                                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                            } else {
-                                failed += 1
-                            }
-                        }
-                        return (latencies, failed)
-                    }
-                }
+        let samples = try await LoadRun.run(host: host, port: port, concurrency: concurrency, success: 200) {
+            counter.next().map {
+                BenchRequest(path: "/api/v1/articles/\(ids[$0].uuidString.lowercased())/approve", body: Array(#"{"revision": 1}"#.utf8), headers: headers)
             }
-            var all = ([Double](), 0)
-            for try await (latencies, failed) in group {
-                all.0 += latencies
-                all.1 += failed
-            }
-            return all
         }
-        let elapsed = ContinuousClock.now - started
-        let sorted = results.0.sorted()
-        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return Outcome(ok: sorted.count, failed: results.1, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                       p50: percentile(0.5), p99: percentile(0.99))
+        return Outcome(
+            ok: samples.latencies.count, failed: samples.failed, seconds: (ContinuousClock.now - started).seconds,
+            p50: samples.percentile(0.5), p99: samples.percentile(0.99))
     }
 
     /// Items of a district, classified and pending approval, with one revision, written in bulk.
@@ -152,19 +128,5 @@ struct ApprovalBench: AsyncParsableCommand {
             }
         }
         return ids
-    }
-}
-
-/// Hands out work items to concurrent workers.
-final class WorkQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [UUID]
-
-    init(_ items: [UUID]) { self.items = items.reversed() }
-
-    func next() -> UUID? {
-        lock.lock()
-        defer { lock.unlock() }
-        return items.popLast()
     }
 }

@@ -40,13 +40,9 @@ struct IntakeBench: AsyncParsableCommand {
         var failed: Int
         var seconds: Double
         var durableSeconds: Double
-        var latencies: [Double]
+        var samples: Samples
 
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let sorted = latencies.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-        }
+        func percentile(_ p: Double) -> Double { samples.percentile(p) }
     }
 
     func run() async throws {
@@ -90,39 +86,14 @@ struct IntakeBench: AsyncParsableCommand {
     ) async throws -> Result {
         let started = ContinuousClock.now
         let deadline: ContinuousClock.Instant? = if case .seconds(let s) = limit { started + .seconds(s) } else { nil }
-        let budget = Budget(limit: { if case .requests(let n) = limit { n } else { Int.max } }())
+        let counter = Counter(limit: { if case .requests(let n) = limit { n } else { Int.max } }())
         let run = UUID().uuidString.prefix(8)
-        let outcomes = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
-            for worker in 0..<concurrency {
-                group.addTask {
-                    try await HTTPBenchClient.withConnection(host: host, port: port) { client in
-                        var latencies = [Double]()
-                        var failed = 0
-                        var sequence = 0
-                        while budget.take(), deadline.map({ ContinuousClock.now < $0 }) ?? true {
-                            sequence += 1
-                            let body = Self.submission(title: "Bench \(run) \(worker)-\(sequence): Hội nghị tổng kết", attachment: attachment)
-                            let sent = ContinuousClock.now
-                            let status = try await client.post("/api/v1/submissions", body: body, headers: [
-                                ("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Host", "\(host):\(port)"),
-                            ])
-                            let elapsed = ContinuousClock.now - sent
-                            if status == 202 {
-                                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                            } else {
-                                failed += 1
-                            }
-                        }
-                        return (latencies, failed)
-                    }
-                }
-            }
-            var all = ([Double](), 0)
-            for try await (latencies, failed) in group {
-                all.0 += latencies
-                all.1 += failed
-            }
-            return all
+        let headers = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Host", "\(host):\(port)")]
+        let samples = try await LoadRun.run(host: host, port: port, concurrency: concurrency, success: 202) {
+            guard deadline.map({ ContinuousClock.now < $0 }) ?? true, let index = counter.next() else { return nil }
+            return BenchRequest(
+                path: "/api/v1/submissions", body: Self.submission(title: "Bench \(run) \(index): Hội nghị tổng kết", attachment: attachment),
+                headers: headers)
         }
         let accepted = ContinuousClock.now - started
         // Durable: every event of the run confirmed by the broker (the relay marks it published).
@@ -132,10 +103,9 @@ struct IntakeBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(5))
         }
         let durable = ContinuousClock.now - started
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         return Result(
-            label: label, concurrency: concurrency, accepted: outcomes.0.count, failed: outcomes.1, seconds: seconds(accepted),
-            durableSeconds: seconds(durable), latencies: outcomes.0)
+            label: label, concurrency: concurrency, accepted: samples.latencies.count, failed: samples.failed, seconds: accepted.seconds,
+            durableSeconds: durable.seconds, samples: samples)
     }
 
     static func submission(title: String, attachment: [UInt8]?) -> [UInt8] {
@@ -151,20 +121,77 @@ struct IntakeBench: AsyncParsableCommand {
     }
 }
 
-/// Shares a request count among workers.
-final class Budget: @unchecked Sendable {
+/// Hands out 0, 1, 2, … up to a limit to concurrent workers.
+final class Counter: @unchecked Sendable {
     private let lock = NSLock()
-    private var left: Int
+    private var issued = 0
+    private let limit: Int
 
-    init(limit: Int) { left = limit }
+    init(limit: Int) { self.limit = limit }
 
-    func take() -> Bool {
+    func next() -> Int? {
         lock.lock()
         defer { lock.unlock() }
-        guard left > 0 else { return false }
-        left -= 1
-        return true
+        guard issued < limit else { return nil }
+        issued += 1
+        return issued - 1
     }
+}
+
+/// One request of a load run.
+struct BenchRequest: Sendable {
+    var path: String
+    var body: [UInt8]
+    var headers: [(String, String)]
+}
+
+/// Latencies of the requests that succeeded, and how many did not.
+struct Samples: Sendable {
+    var latencies: [Double]
+    var failed: Int
+
+    func percentile(_ p: Double) -> Double {
+        let sorted = latencies.sorted()
+        return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+}
+
+/// `concurrency` keep-alive connections, each sending what `next` gives until it gives nothing,
+/// timing every request.
+enum LoadRun {
+    static func run(
+        host: String, port: Int, concurrency: Int, success: Int, next: @escaping @Sendable () -> BenchRequest?
+    ) async throws -> Samples {
+        try await withThrowingTaskGroup(of: Samples.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    try await HTTPBenchClient.withConnection(host: host, port: port) { client in
+                        var samples = Samples(latencies: [], failed: 0)
+                        while let request = next() {
+                            let sent = ContinuousClock.now
+                            let status = try await client.post(request.path, body: request.body, headers: request.headers)
+                            if status == success {
+                                samples.latencies.append((ContinuousClock.now - sent).seconds)
+                            } else {
+                                samples.failed += 1
+                            }
+                        }
+                        return samples
+                    }
+                }
+            }
+            var all = Samples(latencies: [], failed: 0)
+            for try await samples in group {
+                all.latencies += samples.latencies
+                all.failed += samples.failed
+            }
+            return all
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Keep-alive HTTP/1.1 connections that send a request and wait for its response.
