@@ -142,7 +142,13 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Services/Approval", resources: [.copy("Console/Templates")], swiftSettings: swiftSettings),
-        .executableTarget(name: "Publishing", dependencies: ["ServiceKit"], path: "Services/Publishing", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Publishing",
+            dependencies: [
+                "ServiceKit", "ContentSafety", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Services/Publishing", resources: [.copy("Templates")], swiftSettings: swiftSettings),
         .executableTarget(name: "Feedback", dependencies: ["ServiceKit"], path: "Services/Feedback", swiftSettings: swiftSettings),
         .executableTarget(name: "Finance", dependencies: ["ServiceKit"], path: "Services/Finance", swiftSettings: swiftSettings),
         .executableTarget(

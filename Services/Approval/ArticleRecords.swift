@@ -1,3 +1,4 @@
+import ContentSafety
 import Crypto
 import Foundation
 import Models
@@ -271,7 +272,7 @@ enum ArticleRecords {
             """, [articleId]
         ).rows {
             let other = [try row.decode("title", as: String.self), try row.decodeIfPresent("summary", as: String.self) ?? "",
-                         try row.decode("body_format", as: String.self) == "html" ? stripTags(try row.decode("body_html")) : try row.decode("body")]
+                         try row.decode("body_format", as: String.self) == "html" ? HTMLSanitizer.plainText(try row.decode("body_html")) : try row.decode("body")]
             let similarity = PreScreen.similarity(mine, PreScreen.shingles(other.joined(separator: "\n")))
             if similarity >= 0.5 {
                 duplicates.append(.object([
@@ -294,18 +295,6 @@ enum ArticleRecords {
     }
 
     static func plainText(_ revision: RevisionRecord) -> String {
-        revision.bodyFormat == "html" ? stripTags(revision.bodyHTML) : revision.body
-    }
-
-    /// Text between tags, for comparing and scanning only (never for display).
-    static func stripTags(_ html: String) -> String {
-        var text = ""
-        var inTag = false
-        for character in html {
-            if character == "<" { inTag = true; text.append(" "); continue }
-            if character == ">" { inTag = false; continue }
-            if !inTag { text.append(character) }
-        }
-        return text
+        revision.bodyFormat == "html" ? HTMLSanitizer.plainText(revision.bodyHTML) : revision.body
     }
 }

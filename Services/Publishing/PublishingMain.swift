@@ -1,12 +1,15 @@
+import Foundation
 import ServiceKit
 
-/// The publishing service: see README.md for what it does and the issues that extend it.
+/// The publishing service: approved information on the portal and its component sites, as
+/// static files, verified against the approval's signature (Art. 3, 4, 12, 19, 20).
 @main
 struct PublishingMain {
     static func main() async throws {
         let server = try PortalServer.bootstrap(.publishing)
-        try await server.run { envelope, context in
-            context.logger.debug("event recorded", metadata: ["event.type": .string(envelope.type)])
-        }
+        let files = SiteFiles(dataDirectory: server.configuration.dataDirectory)
+        let feed = PublishingFeed(renderer: PageRenderer(library: try await PageRenderer.templates()), files: files)
+        SiteServer(files: files).register(on: server.router)
+        try await server.run(eventHandler: feed.handle)
     }
 }

@@ -30,6 +30,18 @@ public enum HTMLSanitizer {
     static let voidElements: Set<String> = ["br", "hr", "img"]
 
     public static func sanitize(_ html: String) -> String {
+        walk(html, fallback: escape(html)) { write($0, into: &$1) }
+    }
+
+    /// The text of an HTML fragment, words separated by single spaces: for descriptions,
+    /// comparisons and scans, never to be put back into a page unescaped.
+    public static func plainText(_ html: String) -> String {
+        walk(html, fallback: html) { node, output in text(of: node, into: &output) }
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Parses `html` with libxml2's HTML parser and visits the top-level nodes.
+    private static func walk(_ html: String, fallback: String, _ visit: (xmlNodePtr, inout String) -> Void) -> String {
         var input = Array(html.utf8)
         guard !input.isEmpty else { return "" }
         let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue)
@@ -38,16 +50,34 @@ public enum HTMLSanitizer {
                 htmlReadMemory($0, Int32(buffer.count), nil, "UTF-8", options)
             }
         }
-        guard let document else { return escape(html) }
+        guard let document else { return fallback }
         defer { xmlFreeDoc(document) }
         var output = ""
         var child = xmlDocGetRootElement(document)
         // The parser wraps fragments in html/body; walk from the root down.
         while let node = child {
-            write(node, into: &output)
+            visit(node, &output)
             child = node.pointee.next
         }
         return output
+    }
+
+    private static func text(of node: xmlNodePtr, into output: inout String) {
+        switch node.pointee.type {
+        case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+            output += content(of: node)
+        case XML_ELEMENT_NODE:
+            if droppedWithContent.contains(String(cString: node.pointee.name).lowercased()) { return }
+            output += " "
+            var child = node.pointee.children
+            while let current = child {
+                text(of: current, into: &output)
+                child = current.pointee.next
+            }
+            output += " "
+        default:
+            return
+        }
     }
 
     private static func write(_ node: xmlNodePtr, into output: inout String) {

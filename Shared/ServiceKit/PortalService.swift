@@ -58,6 +58,7 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
         switch self {
         case .intake: return [messaging] + IntakeMigrations.all
         case .approval: return [messaging] + ApprovalMigrations.all
+        case .publishing: return [messaging] + PublishingMigrations.all
         default: return [messaging]
         }
     }

@@ -1,0 +1,125 @@
+import ContentSafety
+import Foundation
+import Models
+import Mustache
+
+/// Renders the pages of a site from Mustache templates: Vietnamese text, Dublin Core metadata
+/// with the six mandatory elements never empty (R-2.1), source and author (R-1.5), print and save
+/// (R-3.3), and the footer of R-3.7.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    static func templates() async throws -> MustacheLibrary {
+        guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates in the publishing bundle"])
+        }
+        return try await MustacheLibrary(directory: folder)
+    }
+
+    static let publisher = "Cổng Thông tin điện tử tỉnh Long An"
+
+    static let text: [String: String] = [
+        "skip": "Bỏ qua, đến nội dung chính", "menu": "Trình đơn", "home": "Trang chủ", "source": "Nguồn", "author": "Tác giả",
+        "correction": "Đính chính", "files": "Tệp đính kèm", "sourceLine": "Nguồn tin", "print": "In bài viết",
+        "save": "Lưu bài viết", "printVersion": "bản in", "latest": "Tin mới", "noArticles": "Chưa có tin, bài.",
+        "privacy": "Chính sách bảo vệ dữ liệu cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
+        "footerOwner": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Long An.",
+        "footerResponsible": "Chịu trách nhiệm chính: Chánh Văn phòng Ủy ban nhân dân tỉnh.",
+        "footerAddress": "Địa chỉ: số 61 Nguyễn Huệ, Phường 1, thành phố Tân An, tỉnh Long An.",
+        "footerContact": "Điện thoại: (0272) 3 552 466 · Thư điện tử: webmaster@longan.gov.vn",
+    ]
+
+    struct Image: Sendable {
+        var src: String
+        var alt: String
+    }
+
+    struct File: Sendable {
+        var src: String
+        var filename: String
+    }
+
+    /// The article page and its print version for `site`.
+    func article(
+        _ content: CanonicalRevision, site: SiteRegistry.Site, unitName: String, path: String, publishedAt: Date, images: [Image], files: [File]
+    ) -> (page: String, print: String) {
+        let authors = content.classification.authors.map(\.name).joined(separator: "; ")
+        let description = content.summary ?? String(HTMLSanitizer.plainText(content.bodyHTML).prefix(200))
+        let date = Self.isoDate(publishedAt)
+        var values: [String: Any] = [
+            "lang": content.language, "pageTitle": content.title, "title": content.title, "site": Self.site(site),
+            "dc": [
+                "title": content.title, "creator": authors.isEmpty ? unitName : authors, "date": date,
+                "description": description.isEmpty ? content.title : description, "publisher": Self.publisher,
+                "identifier": "https://\(site.domain)\(path)", "source": unitName,
+                "subject": (content.classification.categories + content.classification.fields).joined(separator: "; "),
+            ],
+            "t": Self.text, "publishedLocal": Self.localDate(publishedAt), "source": unitName,
+            "authors": authors.isEmpty ? unitName : authors, "bodyHTML": content.bodyHTML,
+            "images": images.map { ["src": $0.src, "alt": $0.alt] }, "files": files.map { ["src": $0.src, "filename": $0.filename] },
+            "hasFiles": !files.isEmpty, "path": path, "printPath": path.replacingOccurrences(of: ".html", with: ".in.html"),
+        ]
+        if let summary = content.summary { values["summary"] = summary }
+        if let note = content.correctionNote { values["correctionNote"] = note }
+        return (render("article", values), render("print", values))
+    }
+
+    struct Listed: Sendable {
+        var title: String
+        var path: String
+        var summary: String?
+        var publishedAt: Date
+    }
+
+    func home(site: SiteRegistry.Site, articles: [Listed]) -> String {
+        render("home", [
+            "lang": "vi", "pageTitle": "Trang chủ", "site": Self.site(site), "t": Self.text, "noArticles": articles.isEmpty,
+            "dc": Self.siteMetadata(site, path: "/", description: "Tin tức, văn bản và thông tin của \(site.name)"),
+            "articles": articles.map { item -> [String: Any] in
+                var values: [String: Any] = ["title": item.title, "path": item.path, "date": Self.isoDate(item.publishedAt),
+                                             "dateLocal": Self.localDate(item.publishedAt)]
+                if let summary = item.summary { values["summary"] = summary }
+                return values
+            },
+        ])
+    }
+
+    func gone(site: SiteRegistry.Site, title: String, explanation: String, path: String) -> String {
+        render("gone", [
+            "lang": "vi", "pageTitle": Self.text["goneHeading"] ?? "", "site": Self.site(site), "t": Self.text, "explanation": explanation,
+            "dc": Self.siteMetadata(site, path: path, description: explanation),
+        ])
+    }
+
+    func render(_ template: String, _ values: [String: Any]) -> String {
+        library.render(values, withTemplate: template) ?? ""
+    }
+
+    static func site(_ site: SiteRegistry.Site) -> [String: Any] { ["name": site.name, "domain": site.domain] }
+
+    static func siteMetadata(_ site: SiteRegistry.Site, path: String, description: String) -> [String: Any] {
+        ["title": site.name, "creator": site.name, "date": isoDate(Date()), "description": description, "publisher": publisher,
+         "identifier": "https://\(site.domain)\(path)", "source": site.name]
+    }
+
+    static func isoDate(_ date: Date) -> String { LocalDate.of(date).description }
+
+    static func localDate(_ date: Date) -> String {
+        let day = LocalDate.of(date)
+        return String(format: "%02d/%02d/%04d", day.day, day.month, day.year)
+    }
+}
+
+extension PageRenderer {
+    /// The privacy notice linked from every home page (R-5.1).
+    func privacy(site: SiteRegistry.Site) -> String {
+        render("gone", [
+            "lang": "vi", "pageTitle": "Chính sách bảo vệ dữ liệu cá nhân", "site": Self.site(site), "t": Self.text.merging(["goneHeading": "Chính sách bảo vệ dữ liệu cá nhân"]) { $1 },
+            "explanation": """
+                Cổng Thông tin điện tử tỉnh Long An chỉ thu thập dữ liệu cá nhân khi người dân gửi câu hỏi, góp ý và đã đồng ý \
+                ở một bước riêng; dữ liệu chỉ dùng để trả lời và không công bố kèm câu trả lời.
+                """,
+            "dc": Self.siteMetadata(site, path: "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", description: "Chính sách bảo vệ dữ liệu cá nhân"),
+        ])
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Models
+import ServiceKit
+
+/// Serves the published files: by `Host` (the portal's domain and its component sites) and at
+/// `/sites/<domain>/…` for development. ETag and Last-Modified with conditional requests; a page
+/// that was taken down answers 410 with its explanation.
+struct SiteServer: Sendable {
+    let files: SiteFiles
+
+    func register(on router: Router<PortalContext>) {
+        router.get("/sites/:domain/**") { request, context in
+            let domain = context.parameters.get("domain") ?? ""
+            let rest = context.parameters.getCatchAll().joined(separator: "/")
+            return serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request)
+        }
+        router.get("/sites/:domain") { request, context in
+            serve(domain: context.parameters.get("domain") ?? "", path: "", request: request)
+        }
+        router.middlewares.add(HostSites(server: self))
+    }
+
+    func serve(domain: String, path: String, request: Request) -> Response {
+        guard let file = files.read(domain: domain.lowercased(), path: path) else {
+            return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "Không tìm thấy trang / Page not found\n")))
+        }
+        var headers: HTTPFields = [
+            .contentType: Self.contentType(path.hasSuffix("/") || path.isEmpty ? "index.html" : path),
+            .eTag: file.etag, .lastModified: Self.httpDate(file.modified), .cacheControl: "public, max-age=60",
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        ]
+        if file.gone {
+            return Response(status: .gone, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        }
+        if request.headers[.ifNoneMatch] == file.etag {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+    }
+
+    static func contentType(_ path: String) -> String {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "html": "text/html; charset=utf-8"
+        case "xml": "application/xml; charset=utf-8"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "webp": "image/webp"
+        case "pdf": "application/pdf"
+        case "txt": "text/plain; charset=utf-8"
+        default: "application/octet-stream"
+        }
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
+
+/// Requests whose `Host` is the portal or one of its sites get the site's files; the service's
+/// own paths (API, health, metrics) stay the service's.
+struct HostSites: RouterMiddleware {
+    typealias Context = PortalContext
+    let server: SiteServer
+
+    func handle(_ request: Request, context: PortalContext, next: (Request, PortalContext) async throws -> Response) async throws -> Response {
+        let host = (request.head.authority ?? "").split(separator: ":").first.map { String($0).lowercased() } ?? ""
+        guard host == SiteDomain.portal || host.hasSuffix("." + SiteDomain.portal), request.method == .get || request.method == .head else {
+            return try await next(request, context)
+        }
+        return server.serve(domain: host, path: String(request.uri.path.dropFirst()), request: request)
+    }
+}

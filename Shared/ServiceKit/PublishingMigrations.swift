@@ -1,0 +1,36 @@
+import Store
+
+/// The `publishing` schema: the site registry and what is published where.
+public enum PublishingMigrations {
+    public static let all: [Migration] = [
+        Migration(2, "sites and published articles", """
+            -- The portal and the component sites (Art. 3), one row per domain. Rows derived from
+            -- core.units are added, never overwritten: an operator's change stays.
+            CREATE TABLE publishing.sites (
+                domain text PRIMARY KEY,
+                unit_code text REFERENCES core.units(code),
+                name text NOT NULL,
+                name_en text,
+                kind text NOT NULL,
+                status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'redirect', 'closed')),
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE publishing.articles (
+                id uuid PRIMARY KEY,
+                revision integer NOT NULL,
+                -- The approved canonical revision exactly as signed, with its hash, signature and key.
+                content jsonb NOT NULL,
+                content_sha256 text NOT NULL,
+                signature text NOT NULL,
+                key_id text NOT NULL,
+                domains text[] NOT NULL,
+                path text NOT NULL,
+                state text NOT NULL CHECK (state IN ('published', 'taken_down')),
+                public_explanation text,
+                published_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX articles_domains ON publishing.articles USING gin (domains);
+            """),
+    ]
+}

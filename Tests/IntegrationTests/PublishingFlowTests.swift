@@ -1,0 +1,114 @@
+import Foundation
+import MessageBus
+import Models
+import ServiceKit
+import Store
+import Testing
+
+/// From approval to the page on the portal and on the unit's site, through the running intake,
+/// approval and publishing processes.
+@Suite("Publishing: approved items on the portal and component sites", .serialized)
+struct PublishingFlowTests {
+    static let publishingPort = 18_213
+
+    @Test("An approved item appears on the portal and its unit's site within a second, with Dublin Core metadata; a tampered approval is refused; a takedown answers 410 everywhere")
+    func approvedToPage() async throws {
+        try await EditorialFlowTests().withServices { s in
+            let publishing = try ServiceProcess(
+                "publishing", port: Self.publishingPort, environment: ["PORTAL_DATA_DIR": "\(s.work)/data"], in: s.env)
+            do {
+                try await publishing.waitUntilReady()
+                try await run(s, publishing)
+            } catch {
+                _ = try? await publishing.terminate()
+                throw error
+            }
+            #expect(try await publishing.terminate() == 0)
+        }
+    }
+
+    func page(_ publishing: ServiceProcess, _ domain: String, _ path: String, viaHost: Bool = false) -> (status: Int?, body: String, headers: [String: String]) {
+        viaHost
+            ? httpRequest("GET", publishing.url(path), headers: ["Host": domain])
+            : httpRequest("GET", publishing.url("/sites/\(domain)\(path)"))
+    }
+
+    func run(_ s: EditorialFlowTests.Services, _ publishing: ServiceProcess) async throws {
+        let title = "Sở Tư pháp phổ biến pháp luật tại Bến Lức \(UUID().uuidString.prefix(4))"
+        let body = IntakeAPITests().submission(title: title, body: "Ngày 30/11, Sở Tư pháp tổ chức **phổ biến pháp luật** cho người dân.")
+            .replacingOccurrences(of: #""dataBase64": "iVBORw0KGgo=""#, with: #""dataBase64": "iVBORw0KGgo=", "altText": "Quang cảnh buổi phổ biến""#)
+        let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
+                                  headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
+        let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
+        try await eventually("queued") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
+        let edited = try s.api(
+            "PUT", "/articles/\(id)", as: "btv.lan",
+            body: #"{"summary": "Phổ biến pháp luật cho người dân huyện Bến Lức", "classification": {"genre": "news", "coefficient": 8, "authors": [{"name": "Nguyễn Văn An", "share": 100}], "targetSites": ["longan.gov.vn"], "alsoOnOwnSite": true, "categories": ["Pháp luật"]}, "changeNote": "Phân loại"}"#,
+            headers: ["If-Match": "\"1\""])
+        #expect(edited.status == 200, "\(edited.text)")
+        #expect(try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}").status == 200)
+        let approvedAt = Date()
+        #expect(try s.api("POST", "/articles/\(id)/approve", as: "gd.tuphap", body: #"{"revision": 2}"#).status == 200)
+
+        // On the portal and on Sở Tư pháp's own site (R-4.7), within a second.
+        let path = "/bai-viet/\(id).html"
+        try await eventually("the page is on the portal", within: 10, every: .milliseconds(20)) { page(publishing, "longan.gov.vn", path).status == 200 }
+        let elapsed = Date().timeIntervalSince(approvedAt)
+        #expect(elapsed < 1.0, "approval to page took \(elapsed) s")
+        let portal = page(publishing, "longan.gov.vn", path)
+        let own = page(publishing, "sotuphap.longan.gov.vn", path, viaHost: true)
+        #expect(own.status == 200, "served by Host header on the unit's domain")
+        for html in [portal.body, own.body] {
+            #expect(html.contains(#"<html lang="vi">"#))
+            #expect(html.contains(#"<link rel="schema.DC" href="http://purl.org/dc/elements/1.1/">"#))
+            for element in ["title", "creator", "date", "description", "publisher", "identifier"] {
+                // R-2.1: the six mandatory elements, never empty.
+                #expect(html.range(of: #"<meta name="DC.\#(element)" content="[^"]+">"#, options: .regularExpression) != nil, "DC.\(element)")
+            }
+            #expect(html.contains("<h1>\(title)</h1>"))
+            #expect(html.contains("Nguồn: Sở Tư pháp") && html.contains("Tác giả: Nguyễn Văn An"), "R-1.5: source and author")
+            #expect(html.contains("In bài viết") && html.contains("download"), "R-3.3: print and save")
+            #expect(html.contains(#"alt="Quang cảnh buổi phổ biến""#), "R-3.8: the photo's alt text")
+            #expect(html.contains("<strong>phổ biến pháp luật</strong>"))
+        }
+        #expect(page(publishing, "longan.gov.vn", "/").body.contains(title), "the home page lists it")
+        let etag = try #require(portal.headers["etag"])
+        #expect(httpRequest("GET", publishing.url("/sites/longan.gov.vn\(path)"), headers: ["If-None-Match": etag]).status == 304)
+        try await eventually("approval hears it was published") {
+            try s.api("GET", "/articles/\(id)", as: "btv.lan").json["state"] as? String == "published"
+        }
+
+        // An approval whose content differs from what was signed is refused and dead-lettered.
+        let envelopeText = try await s.pool.withConnection {
+            try $0.query("SELECT envelope FROM editorial.outbox WHERE routing_key = 'article.approved' AND envelope ILIKE $1", ["%\(id)%"])
+                .one().decode("envelope", as: String.self)
+        }
+        var forged = try EventEnvelope.decode(from: Array(envelopeText.utf8)).decode(ArticleApproved.self)
+        forged.content.title = "Tin giả mạo"
+        let link = try await s.env.link("forger", topology: ServiceConfiguration(service: .publishing).topology)
+        let forgedEnvelope = try EventEnvelope(forged, correlationId: "it-forged", producer: "approval")
+        try await link.publish([try OutgoingMessage(event: forgedEnvelope)])
+        await link.close()
+        try await eventually("the forged approval is dead-lettered with the reason") {
+            let listed = try s.env.run(try s.env.executable("portalctl"), ["dead-letters", "list", "--queue", "publishing.events", "--json"])
+            return listed.output.contains(forgedEnvelope.id.uuidString) && listed.output.contains("content differs from what was approved")
+        }
+        #expect(!page(publishing, "longan.gov.vn", path).body.contains("Tin giả mạo"), "the page is unchanged")
+
+        // The Head takes it down: 410 with the explanation on every site, gone from the home page.
+        let explanation = "Thông tin đã được gỡ bỏ theo quyết định của Trưởng Ban Biên tập ngày 30/11/2026."
+        let down = try s.api("POST", "/articles/\(id)/take-down", as: "truongban",
+                             body: #"{"reason": "Thông tin đã cũ", "publicExplanation": "\#(explanation)"}"#)
+        #expect(down.json["state"] as? String == "taken_down", "\(down.text)")
+        try await eventually("410 on the portal") { page(publishing, "longan.gov.vn", path).status == 410 }
+        let gone = page(publishing, "sotuphap.longan.gov.vn", path, viaHost: true)
+        #expect(gone.status == 410)
+        #expect(gone.body.contains("ngày 30/11/2026"))
+        #expect(!page(publishing, "longan.gov.vn", "/").body.contains(title))
+        let archived = try await s.pool.withConnection {
+            try $0.query("SELECT state, content->>'title' AS title FROM publishing.articles WHERE id = $1", [UUID(uuidString: id)!]).one()
+        }
+        #expect(try archived.decode("state", as: String.self) == "taken_down")
+        #expect(try archived.decode("title", as: String.self) == title, "the text stays archived")
+    }
+}
