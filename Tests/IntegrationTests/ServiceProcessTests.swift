@@ -139,7 +139,8 @@ struct ServiceProcessTests {
 
         // The service's consumer and relay work on new connections: an event for it is handled.
         let pool = try await env.database()
-        let event = EventEnvelope(type: EventType.articleApproved, correlationId: "it", producer: "approval", payload: .object([:]))
+        // An event publishing consumes and has nothing to do for yet, so that only the path is tested.
+        let event = EventEnvelope(type: EventType.answerPublished, correlationId: "it", producer: "feedback", payload: .object([:]))
         let link = try await env.link("test", topology: ServiceConfiguration(service: .publishing).topology)
         try await link.publish([try OutgoingMessage(event: event)])
         try await eventually("publishing records the event in its inbox", within: 30) {
