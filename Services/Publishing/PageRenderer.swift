@@ -23,6 +23,7 @@ struct PageRenderer: Sendable {
         "correction": "Đính chính", "files": "Tệp đính kèm", "sourceLine": "Nguồn tin", "print": "In bài viết",
         "save": "Lưu bài viết", "printVersion": "bản in", "latest": "Tin mới", "noArticles": "Chưa có tin, bài.",
         "privacy": "Chính sách bảo vệ dữ liệu cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
+        "sitemap": "Sơ đồ trang", "allArticles": "Tất cả tin, bài",
         "footerOwner": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Long An.",
         "footerResponsible": "Chịu trách nhiệm chính: Chánh Văn phòng Ủy ban nhân dân tỉnh.",
         "footerAddress": "Địa chỉ: số 61 Nguyễn Huệ, Phường 1, thành phố Tân An, tỉnh Long An.",
@@ -82,6 +83,32 @@ struct PageRenderer: Sendable {
                 return values
             },
         ])
+    }
+
+    /// The sitemap for people and as XML, and the RSS 2.0 and Atom feeds of the site.
+    func indexes(site: SiteRegistry.Site, articles: [Listed]) -> (sitemap: String, sitemapXML: String, rss: String, atom: String) {
+        let items = articles.map { item -> [String: Any] in
+            var values: [String: Any] = [
+                "title": item.title, "path": item.path, "date": Self.isoDate(item.publishedAt), "dateLocal": Self.localDate(item.publishedAt),
+                "rfc822": Self.rfc822(item.publishedAt), "iso": Timestamp.format(item.publishedAt),
+            ]
+            if let summary = item.summary { values["summary"] = summary }
+            return values
+        }
+        let values: [String: Any] = [
+            "lang": "vi", "pageTitle": Self.text["sitemap"] ?? "", "site": Self.site(site), "t": Self.text, "articles": items,
+            "updated": Timestamp.format(articles.first?.publishedAt ?? Date(timeIntervalSince1970: 0)),
+            "dc": Self.siteMetadata(site, path: "/so-do-trang.html", description: "Sơ đồ trang của \(site.name)"),
+        ]
+        return (render("sitemap", values), render("sitemap-xml", values), render("rss", values), render("atom", values))
+    }
+
+    static func rfc822(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = PortalCalendar.timeZone
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: date)
     }
 
     func gone(site: SiteRegistry.Site, title: String, explanation: String, path: String) -> String {

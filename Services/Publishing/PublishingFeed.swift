@@ -126,19 +126,26 @@ struct PublishingFeed: Sendable {
         }
     }
 
-    /// The site's home page: the latest published items, and the privacy notice it links to.
+    /// The pages that list a site's items: the home page (the latest twenty), the sitemap for
+    /// people and as XML, the RSS and Atom feeds; and the privacy notice the home page links to.
+    /// Taken-down items are in none of them.
     func renderHome(_ site: SiteRegistry.Site, on connection: Connection) throws {
-        let latest = try connection.query(
+        let published = try connection.query(
             """
             SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at FROM publishing.articles
-            WHERE state = 'published' AND $1 = ANY(domains) ORDER BY published_at DESC, id LIMIT 20
+            WHERE state = 'published' AND $1 = ANY(domains) ORDER BY published_at DESC, id
             """, [site.domain]
         ).rows.map { row in
             PageRenderer.Listed(
                 title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
                 publishedAt: try row.decode("published_at"))
         }
-        try files.write(renderer.home(site: site, articles: latest), domain: site.domain, page: "index.html")
+        try files.write(renderer.home(site: site, articles: Array(published.prefix(20))), domain: site.domain, page: "index.html")
+        let indexes = renderer.indexes(site: site, articles: published)
+        try files.write(indexes.sitemap, domain: site.domain, page: "so-do-trang.html")
+        try files.write(indexes.sitemapXML, domain: site.domain, page: "sitemap.xml")
+        try files.write(indexes.rss, domain: site.domain, page: "rss.xml")
+        try files.write(indexes.atom, domain: site.domain, page: "atom.xml")
         try files.write(renderer.privacy(site: site), domain: site.domain, page: "chinh-sach-bao-ve-du-lieu-ca-nhan.html")
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import MessageBus
 import Models
 import ServiceKit
@@ -72,6 +75,17 @@ struct PublishingFlowTests {
             #expect(html.contains("<strong>phổ biến pháp luật</strong>"))
         }
         #expect(page(publishing, "longan.gov.vn", "/").body.contains(title), "the home page lists it")
+        let sitemapXML = page(publishing, "longan.gov.vn", "/sitemap.xml")
+        #expect(sitemapXML.headers["content-type"]?.hasPrefix("application/xml") == true)
+        #expect(sitemapXML.body.contains("<loc>https://longan.gov.vn\(path)</loc>"), "R-3.7: sitemap.xml")
+        #expect(page(publishing, "longan.gov.vn", "/so-do-trang.html").body.contains(title), "R-3.7: the sitemap page")
+        #expect(page(publishing, "sotuphap.longan.gov.vn", "/rss.xml", viaHost: true).body.contains("<title>\(title)</title>"), "RSS 2.0")
+        #expect(page(publishing, "longan.gov.vn", "/atom.xml").body.contains("<id>https://longan.gov.vn\(path)</id>"), "Atom")
+        for feed in ["/rss.xml", "/atom.xml", "/sitemap.xml"] {
+            // Well-formed XML, as feed readers and search engines require.
+            let parsed = try? XMLDocument(data: Data(page(publishing, "longan.gov.vn", feed).body.utf8))
+            #expect(parsed != nil, "\(feed) is not well-formed XML")
+        }
         let etag = try #require(portal.headers["etag"])
         #expect(httpRequest("GET", publishing.url("/sites/longan.gov.vn\(path)"), headers: ["If-None-Match": etag]).status == 304)
         try await eventually("approval hears it was published") {
@@ -105,6 +119,9 @@ struct PublishingFlowTests {
         #expect(gone.status == 410)
         #expect(gone.body.contains("ngày 30/11/2026"))
         #expect(!page(publishing, "longan.gov.vn", "/").body.contains(title))
+        for listing in ["/sitemap.xml", "/rss.xml", "/atom.xml", "/so-do-trang.html"] {
+            #expect(!page(publishing, "longan.gov.vn", listing).body.contains(path), "a taken-down item leaves \(listing)")
+        }
         let archived = try await s.pool.withConnection {
             try $0.query("SELECT state, content->>'title' AS title FROM publishing.articles WHERE id = $1", [UUID(uuidString: id)!]).one()
         }
