@@ -39,7 +39,10 @@ struct PublishingFlowTests {
     func run(_ s: EditorialFlowTests.Services, _ publishing: ServiceProcess) async throws {
         let title = "Sở Tư pháp phổ biến pháp luật tại Bến Lức \(UUID().uuidString.prefix(4))"
         let body = IntakeAPITests().submission(title: title, body: "Ngày 30/11, Sở Tư pháp tổ chức **phổ biến pháp luật** cho người dân.")
-            .replacingOccurrences(of: #""dataBase64": "iVBORw0KGgo=""#, with: #""dataBase64": "iVBORw0KGgo=", "altText": "Quang cảnh buổi phổ biến""#)
+            // A real 1×1 picture, which the browser must be able to show.
+            .replacingOccurrences(
+                of: #""dataBase64": "iVBORw0KGgo=""#,
+                with: #""dataBase64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "altText": "Quang cảnh buổi phổ biến""#)
         let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
                                   headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
         let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
@@ -88,6 +91,13 @@ struct PublishingFlowTests {
         }
         let etag = try #require(portal.headers["etag"])
         #expect(httpRequest("GET", publishing.url("/sites/longan.gov.vn\(path)"), headers: ["If-None-Match": etag]).status == 304)
+        // The public pages in a real browser, by their own names, with axe-core.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Browser/public_pages_check.py").path
+        let browser = try s.env.run("/usr/bin/env", ["python3", script], environment: [
+            "PORT": String(publishing.port), "ARTICLE": path, "UNIT_DOMAIN": "sotuphap.longan.gov.vn",
+        ])
+        #expect(browser.status == 0 && browser.output.contains("public pages check passed"), "\(browser.output)")
         try await eventually("approval hears it was published") {
             try s.api("GET", "/articles/\(id)", as: "btv.lan").json["state"] as? String == "published"
         }

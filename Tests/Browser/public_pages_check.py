@@ -1,0 +1,83 @@
+"""The public pages of the portal and a component site in headless Chromium, checked by axe-core.
+
+The browser resolves longan.gov.vn and its sites to the publishing service on this machine, so the
+pages are loaded by their own names, as visitors load them. Fails on any serious or critical
+accessibility violation, on console errors, on a page without a language or without the six
+mandatory Dublin Core elements (R-2.1). Environment: PORT (publishing), ARTICLE (a published
+article's path), UNIT_DOMAIN (the unit's site that also shows it).
+"""
+import os
+import sys
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+PORT = os.environ["PORT"]
+ARTICLE = os.environ["ARTICLE"]
+UNIT_DOMAIN = os.environ["UNIT_DOMAIN"]
+
+options = Options()
+options.binary_location = "/usr/bin/chromium"
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024",
+                 f"--host-resolver-rules=MAP longan.gov.vn 127.0.0.1, MAP *.longan.gov.vn 127.0.0.1"):
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_script_timeout(120)
+failures = []
+checked = []
+
+DUBLIN_CORE = ["title", "creator", "date", "description", "publisher", "identifier"]
+
+
+def check(url, name):
+    driver.get(url)
+    axe = Axe(driver)
+    axe.inject()
+    for violation in axe.run()["violations"]:
+        if violation.get("impact") in ("serious", "critical"):
+            failures.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']}")
+    for entry in driver.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            failures.append(f"{name}: console error: {entry['message']}")
+    if not driver.find_element(By.TAG_NAME, "html").get_attribute("lang"):
+        failures.append(f"{name}: <html> has no lang")
+    for element in DUBLIN_CORE:
+        metas = driver.find_elements(By.CSS_SELECTOR, f'meta[name="DC.{element}"]')
+        if not metas or not metas[0].get_attribute("content"):
+            failures.append(f"{name}: DC.{element} missing or empty")
+    checked.append(name)
+
+
+try:
+    portal = f"http://longan.gov.vn:{PORT}"
+    unit = f"http://{UNIT_DOMAIN}:{PORT}"
+    check(portal + "/", "portal home")
+    check(portal + ARTICLE, "article")
+    images = driver.find_elements(By.CSS_SELECTOR, "article img")
+    if any(not image.get_attribute("alt") for image in images):
+        failures.append("article: an image without alt text")
+    if any(image.get_attribute("naturalWidth") == "0" for image in images):
+        failures.append("article: an image did not load")
+    driver.find_element(By.LINK_TEXT, "In bài viết").click()
+    if ".in.html" not in driver.current_url:
+        failures.append(f"the print link did not open the print version: {driver.current_url}")
+    check(portal + ARTICLE.replace(".html", ".in.html"), "print version")
+    check(portal + "/so-do-trang.html", "sitemap page")
+    check(portal + "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", "privacy notice")
+    check(unit + "/", "unit site home")
+    check(unit + ARTICLE, "article on the unit site")
+except Exception as error:
+    failures.append(f"{type(error).__name__}: {error} (at {driver.current_url})")
+finally:
+    driver.quit()
+
+if failures:
+    print("public pages check FAILED")
+    for failure in failures:
+        print(" -", failure)
+    sys.exit(1)
+print(f"public pages check passed: {len(checked)} pages: {', '.join(checked)}")
