@@ -23,7 +23,8 @@ struct PageRenderer: Sendable {
         "correction": "Đính chính", "files": "Tệp đính kèm", "sourceLine": "Nguồn tin", "print": "In bài viết",
         "save": "Lưu bài viết", "printVersion": "bản in", "latest": "Tin mới", "noArticles": "Chưa có tin, bài.",
         "privacy": "Chính sách bảo vệ dữ liệu cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
-        "sitemap": "Sơ đồ trang", "allArticles": "Tất cả tin, bài",
+        "sitemap": "Sơ đồ trang", "allArticles": "Tất cả tin, bài", "search": "Tìm kiếm", "searchLabel": "Từ khóa (có dấu hoặc không dấu)",
+        "searchButton": "Tìm", "results": "Kết quả", "noResults": "Không tìm thấy tin, bài nào.",
         "footerOwner": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Long An.",
         "footerResponsible": "Chịu trách nhiệm chính: Chánh Văn phòng Ủy ban nhân dân tỉnh.",
         "footerAddress": "Địa chỉ: số 61 Nguyễn Huệ, Phường 1, thành phố Tân An, tỉnh Long An.",
@@ -101,6 +102,22 @@ struct PageRenderer: Sendable {
             "dc": Self.siteMetadata(site, path: "/so-do-trang.html", description: "Sơ đồ trang của \(site.name)"),
         ]
         return (render("sitemap", values), render("sitemap-xml", values), render("rss", values), render("atom", values))
+    }
+
+    func search(site: SiteRegistry.Site, question: String?, hits: [Listed]) -> String {
+        var values: [String: Any] = [
+            "lang": "vi", "pageTitle": Self.text["search"] ?? "", "site": Self.site(site), "t": Self.text, "asked": question != nil,
+            "noHits": hits.isEmpty,
+            "hits": hits.map { hit -> [String: Any] in
+                var item: [String: Any] = ["title": hit.title, "path": hit.path, "date": Self.isoDate(hit.publishedAt),
+                                           "dateLocal": Self.localDate(hit.publishedAt)]
+                if let summary = hit.summary { item["summary"] = summary }
+                return item
+            },
+            "dc": Self.siteMetadata(site, path: "/tim-kiem", description: "Tìm kiếm thông tin trên \(site.name)"),
+        ]
+        if let question { values["question"] = question }
+        return render("search", values)
     }
 
     static func rfc822(_ date: Date) -> String {

@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 import Models
 import ServiceKit
@@ -68,6 +69,10 @@ struct PublishingFeed: Sendable {
             [approval.articleId, content.revision, String(decoding: try EventCoding.encoder.encode(content), as: UTF8.self),
              approval.contentSHA256, approval.signature, approval.keyId, SQLArray.literal(sites.map(\.domain)), path]
         ).one().decode("published_at")
+        let searchable = [content.title, content.summary ?? "", HTMLSanitizer.plainText(content.bodyHTML), unitName,
+                          content.classification.categories.joined(separator: " ")].joined(separator: " ")
+        try connection.query(
+            "UPDATE publishing.articles SET search = to_tsvector('simple', unaccent(lower($2))) WHERE id = $1", [approval.articleId, searchable])
 
         var images = [PageRenderer.Image](), attached = [PageRenderer.File]()
         var blobs = [(String, [UInt8])]()

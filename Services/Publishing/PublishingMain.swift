@@ -8,8 +8,9 @@ struct PublishingMain {
     static func main() async throws {
         let server = try PortalServer.bootstrap(.publishing)
         let files = SiteFiles(dataDirectory: server.configuration.dataDirectory)
-        let feed = PublishingFeed(renderer: PageRenderer(library: try await PageRenderer.templates()), files: files)
-        SiteServer(files: files).register(on: server.router)
+        let renderer = PageRenderer(library: try await PageRenderer.templates())
+        let feed = PublishingFeed(renderer: renderer, files: files)
+        SiteServer(files: files, search: SiteSearch(database: server.database, renderer: renderer)).register(on: server.router)
         try await server.run(eventHandler: feed.handle)
     }
 }

@@ -9,6 +9,7 @@ import ServiceKit
 /// that was taken down answers 410 with its explanation.
 struct SiteServer: Sendable {
     let files: SiteFiles
+    let search: SiteSearch
 
     func register(on router: Router<PortalContext>) {
         router.get("/sites/:domain/**") { request, context in
@@ -16,10 +17,23 @@ struct SiteServer: Sendable {
             let rest = context.parameters.getCatchAll().joined(separator: "/")
             return serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request)
         }
+        router.get("/sites/:domain/tim-kiem") { request, context in
+            try await searchPage(domain: context.parameters.get("domain") ?? "", request: request)
+        }
         router.get("/sites/:domain") { request, context in
             serve(domain: context.parameters.get("domain") ?? "", path: "", request: request)
         }
         router.middlewares.add(HostSites(server: self))
+    }
+
+    /// The one page that is not a file: search (R-3.1).
+    func searchPage(domain: String, request: Request) async throws -> Response {
+        guard let html = try await search.page(request.uri.queryParameters.get("q"), domain: domain.lowercased()) else {
+            return Response(status: .notFound)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     func serve(domain: String, path: String, request: Request) -> Response {
@@ -76,6 +90,7 @@ struct HostSites: RouterMiddleware {
         guard host == SiteDomain.portal || host.hasSuffix("." + SiteDomain.portal), request.method == .get || request.method == .head else {
             return try await next(request, context)
         }
+        if request.uri.path == "/tim-kiem" { return try await server.searchPage(domain: host, request: request) }
         return server.serve(domain: host, path: String(request.uri.path.dropFirst()), request: request)
     }
 }

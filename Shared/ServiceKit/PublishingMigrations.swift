@@ -32,5 +32,11 @@ public enum PublishingMigrations {
             );
             CREATE INDEX articles_domains ON publishing.articles USING gin (domains);
             """),
+        Migration(3, "search without diacritics", """
+            -- R-3.1: search over everything published; "ben luc" finds "Bến Lức" (unaccent maps đ to d too).
+            CREATE EXTENSION IF NOT EXISTS unaccent;
+            ALTER TABLE publishing.articles ADD COLUMN search tsvector;
+            CREATE INDEX articles_search ON publishing.articles USING gin (search);
+            """),
     ]
 }

@@ -67,6 +67,12 @@ try:
         failures.append(f"the print link did not open the print version: {driver.current_url}")
     check(portal + ARTICLE.replace(".html", ".in.html"), "print version")
     check(portal + "/so-do-trang.html", "sitemap page")
+    check(portal + "/tim-kiem", "search form")
+    driver.find_element(By.ID, "q").send_keys("pho bien phap luat")
+    driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+    if ARTICLE not in driver.page_source:
+        failures.append("searching without diacritics did not find the article")
+    check(driver.current_url, "search results")
     check(portal + "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", "privacy notice")
     check(unit + "/", "unit site home")
     check(unit + ARTICLE, "article on the unit site")

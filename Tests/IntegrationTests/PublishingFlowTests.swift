@@ -91,6 +91,14 @@ struct PublishingFlowTests {
         }
         let etag = try #require(portal.headers["etag"])
         #expect(httpRequest("GET", publishing.url("/sites/longan.gov.vn\(path)"), headers: ["If-None-Match": etag]).status == 304)
+        // search, with or without diacritics.
+        for question in ["phổ biến pháp luật", "pho bien phap luat", "Sở Tư pháp"] {
+            let found = page(publishing, "longan.gov.vn", "/tim-kiem?q=\(question.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", viaHost: true)
+            #expect(found.status == 200)
+            #expect(found.body.contains(title), "searching '\(question)' finds the item")
+        }
+        #expect(!page(publishing, "longan.gov.vn", "/tim-kiem?q=khongtontai", viaHost: true).body.contains(title))
+
         // The public pages in a real browser, by their own names, with axe-core.
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Browser/public_pages_check.py").path
@@ -129,6 +137,7 @@ struct PublishingFlowTests {
         #expect(gone.status == 410)
         #expect(gone.body.contains("ngày 30/11/2026"))
         #expect(!page(publishing, "longan.gov.vn", "/").body.contains(title))
+        #expect(!page(publishing, "longan.gov.vn", "/tim-kiem?q=pho%20bien", viaHost: true).body.contains(title), "nor is it found")
         for listing in ["/sitemap.xml", "/rss.xml", "/atom.xml", "/so-do-trang.html"] {
             #expect(!page(publishing, "longan.gov.vn", listing).body.contains(path), "a taken-down item leaves \(listing)")
         }
