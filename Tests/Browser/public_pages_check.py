@@ -14,6 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 PORT = os.environ["PORT"]
 ARTICLE = os.environ["ARTICLE"]
@@ -63,14 +64,19 @@ try:
     if any(image.get_attribute("naturalWidth") == "0" for image in images):
         failures.append("article: an image did not load")
     driver.find_element(By.LINK_TEXT, "In bài viết").click()
-    if ".in.html" not in driver.current_url:
+    try:
+        WebDriverWait(driver, 10).until(lambda d: ".in.html" in d.current_url)
+    except Exception:
         failures.append(f"the print link did not open the print version: {driver.current_url}")
     check(portal + ARTICLE.replace(".html", ".in.html"), "print version")
     check(portal + "/so-do-trang.html", "sitemap page")
     check(portal + "/tim-kiem", "search form")
     driver.find_element(By.ID, "q").send_keys("pho bien phap luat")
     driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
-    if ARTICLE not in driver.page_source:
+    try:
+        # The form's GET returns before the results page has loaded: wait as a visitor does.
+        WebDriverWait(driver, 10).until(lambda d: "q=" in d.current_url and ARTICLE in d.page_source)
+    except Exception:
         failures.append("searching without diacritics did not find the article")
     check(driver.current_url, "search results")
     check(portal + "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", "privacy notice")
