@@ -140,6 +140,7 @@ final class Counter: @unchecked Sendable {
 
 /// One request of a load run.
 struct BenchRequest: Sendable {
+    var method: HTTPMethod = .POST
     var path: String
     var body: [UInt8]
     var headers: [(String, String)]
@@ -169,7 +170,7 @@ enum LoadRun {
                         var samples = Samples(latencies: [], failed: 0)
                         while let request = next() {
                             let sent = ContinuousClock.now
-                            let status = try await client.post(request.path, body: request.body, headers: request.headers)
+                            let status = try await client.send(request.method, request.path, body: request.body, headers: request.headers)
                             if status == success {
                                 samples.latencies.append((ContinuousClock.now - sent).seconds)
                             } else {
@@ -224,10 +225,19 @@ enum HTTPBenchClient {
 
         /// Sends a POST and returns the response status.
         func post(_ path: String, body: [UInt8], headers: [(String, String)]) async throws -> Int {
-            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
+            try await send(.POST, path, body: body, headers: headers)
+        }
+
+        /// Sends a request (a body only when there is one) and returns the response status.
+        func send(_ method: HTTPMethod, _ path: String, body: [UInt8], headers: [(String, String)]) async throws -> Int {
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
             for (name, value) in headers { head.headers.add(name: name, value: value) }
-            head.headers.add(name: "Content-Length", value: String(body.count))
-            try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
+            if method == .GET {
+                try await outbound.write(contentsOf: [.head(head), .end(nil)])
+            } else {
+                head.headers.add(name: "Content-Length", value: String(body.count))
+                try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
+            }
             var status = 0
             while let part = try await responses.next() {
                 switch part {

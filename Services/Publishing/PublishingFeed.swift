@@ -97,7 +97,7 @@ struct PublishingFeed: Sendable {
             try files.write(pages.page, domain: site.domain, page: String(path.dropFirst()))
             try files.write(pages.print, domain: site.domain, page: String(path.dropFirst()).replacingOccurrences(of: ".html", with: ".in.html"))
             files.clearGone(domain: site.domain, page: String(path.dropFirst()))
-            try renderHome(site, on: connection)
+            try Self.markStale(site.domain, on: connection)
         }
         let status = ArticleStatusPayload(
             articleId: approval.articleId, submissionId: approval.submissionId, state: .published, url: "https://\(sites[0].domain)\(path)")
@@ -127,8 +127,14 @@ struct PublishingFeed: Sendable {
                 try files.write(gone, domain: site.domain, page: page)
                 try files.markGone(domain: site.domain, page: page)
             }
-            try renderHome(site, on: context.connection)
+            try Self.markStale(site.domain, on: context.connection)
         }
+    }
+
+    /// The site's lists (home, sitemaps, feeds) are redrawn by `SiteIndexes` shortly after, once
+    /// for however many items a burst of approvals brings.
+    static func markStale(_ domain: String, on connection: Connection) throws {
+        try connection.query("INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (domain) DO NOTHING", [domain])
     }
 
     /// The pages that list a site's items: the home page (the latest twenty), the sitemap for

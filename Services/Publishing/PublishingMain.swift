@@ -11,6 +11,7 @@ struct PublishingMain {
         let renderer = PageRenderer(library: try await PageRenderer.templates())
         let feed = PublishingFeed(renderer: renderer, files: files)
         SiteServer(files: files, search: SiteSearch(database: server.database, renderer: renderer)).register(on: server.router)
-        try await server.run(eventHandler: feed.handle)
+        let indexes = SiteIndexes(database: server.database, feed: feed, readiness: server.readiness, logger: server.logger)
+        try await server.run(eventHandler: feed.handle, services: [indexes])
     }
 }

@@ -38,5 +38,13 @@ public enum PublishingMigrations {
             ALTER TABLE publishing.articles ADD COLUMN search tsvector;
             CREATE INDEX articles_search ON publishing.articles USING gin (search);
             """),
+        Migration(4, "sites whose lists wait to be rendered again", """
+            -- A publication marks its sites here in its own transaction; the index renderer redraws
+            -- their home page, sitemaps and feeds once for many publications, and removes the mark.
+            CREATE TABLE publishing.stale_sites (
+                domain text PRIMARY KEY REFERENCES publishing.sites(domain),
+                since timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            """),
     ]
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ServiceKit
+import Store
+
+/// Redraws the lists of the sites that publications marked stale: home page, sitemap page,
+/// `sitemap.xml`, RSS and Atom. One instance at a time works (advisory lock); a site marked again
+/// while it is being drawn is drawn again in the next round, so no publication is ever left out.
+struct SiteIndexes: Service {
+    let database: DatabasePool
+    let feed: PublishingFeed
+    let readiness: Readiness
+    let logger: Logger
+
+    static let lockKey: Int64 = 0x4C41_5055_424C_4901
+
+    func run() async throws {
+        await readiness.waitUntilMigrated()
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let drawn: Int
+                do {
+                    drawn = try await redrawStale()
+                } catch {
+                    logger.warning("site lists not redrawn; will retry", metadata: ["error": .string("\(error)")])
+                    drawn = 0
+                }
+                if drawn == 0 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+        }
+    }
+
+    /// Redraws every stale site once; returns how many.
+    func redrawStale() async throws -> Int {
+        let feed = self.feed
+        return try await database.withTransaction { connection -> Int in
+            guard try connection.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [Self.lockKey]).one().decode("locked", as: Bool.self) else {
+                return 0
+            }
+            // Only the marks seen now are removed: a mark added meanwhile survives for the next round.
+            // The mark's time as the database wrote it, so that the comparison below is exact.
+            let stale = try connection.query("SELECT domain, since::text AS since FROM publishing.stale_sites ORDER BY since LIMIT 50").rows
+                .map { (try $0.decode("domain", as: String.self), try $0.decode("since", as: String.self)) }
+            guard !stale.isEmpty else { return 0 }
+            for site in try SiteRegistry.sites(stale.map(\.0), on: connection) {
+                try feed.renderHome(site, on: connection)
+            }
+            for (domain, since) in stale {
+                try connection.query("DELETE FROM publishing.stale_sites WHERE domain = $1 AND since = $2::timestamptz", [domain, since])
+            }
+            return stale.count
+        }
+    }
+}
