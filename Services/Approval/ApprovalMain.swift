@@ -14,24 +14,18 @@ struct ApprovalMain {
             environment: environment, dataDirectory: server.configuration.dataDirectory, logger: server.logger))
         let mailOutbox = MailOutbox(schema: "editorial", domain: SiteDomain.portal)
         let database = server.database
-        ApprovalRoutes(
-            queries: EditorialQueries(database: database),
-            edits: ArticleEdits(database: database, outbox: server.outbox),
-            actions: EditorialActions(database: database, outbox: server.outbox, mail: mailOutbox, keys: keys),
-            delegations: Delegations(database: database),
-            quarantine: QuarantineDecisions(database: database)
-        ).register(on: server.router)
+        // The API and the console share one set of the pieces that do the work.
+        let queries = EditorialQueries(database: database)
+        let edits = ArticleEdits(database: database, outbox: server.outbox)
+        let actions = EditorialActions(database: database, outbox: server.outbox, mail: mailOutbox, keys: keys)
+        let delegations = Delegations(database: database)
+        let quarantine = QuarantineDecisions(database: database)
+        ApprovalRoutes(queries: queries, edits: edits, actions: actions, delegations: delegations, quarantine: quarantine)
+            .register(on: server.router)
         ConsoleRoutes(
-            library: try await ConsoleRoutes.templates(), database: database, queries: EditorialQueries(database: database),
-            edits: ArticleEdits(database: database, outbox: server.outbox),
-            actions: EditorialActions(database: database, outbox: server.outbox, mail: mailOutbox, keys: keys),
-            delegations: Delegations(database: database), quarantine: QuarantineDecisions(database: database),
-            passwords: Passwords(database: database)
+            library: try await ConsoleRoutes.templates(), database: database, queries: queries, edits: edits, actions: actions,
+            delegations: delegations, quarantine: quarantine, passwords: Passwords(database: database)
         ).register(on: server.router)
-        let relay = MailRelay(
-            outbox: mailOutbox, database: database,
-            sender: MailSenders.from(relay: environment["PORTAL_MAIL_RELAY"], defaultFolder: "\(server.configuration.dataDirectory)/mail/outgoing"),
-            logger: server.logger)
-        try await server.run(eventHandler: EditorialFeed.handle, services: [relay])
+        try await server.run(eventHandler: EditorialFeed.handle, services: [server.mailRelay(for: mailOutbox)])
     }
 }

@@ -25,11 +25,7 @@ struct IntakeMain {
                 limits: .init(maxMessageBytes: settings.maxMessageBytes, maxRecipients: settings.maxRecipients),
                 idleTimeout: .seconds(Int64(settings.idleSeconds)), mailboxes: settings.mailboxes, receiver: receiver, logger: server.logger)
         }
-        let relay = MailRelay(
-            outbox: mailOutbox, database: server.database,
-            sender: MailSenders.from(relay: settings.relay, defaultFolder: "\(server.configuration.dataDirectory)/mail/outgoing"),
-            logger: server.logger)
-        try await server.run(eventHandler: StatusUpdates.handle, services: listeners + [relay])
+        try await server.run(eventHandler: StatusUpdates.handle, services: listeners + [server.mailRelay(for: mailOutbox)])
     }
 }
 
@@ -52,8 +48,6 @@ struct IntakeSettings {
     var mailboxes: Set<String>
     /// `INTAKE_AUTHSERV_ID`: whose `Authentication-Results` are trusted.
     var authservId: String
-    /// `PORTAL_MAIL_RELAY`: `smtp://host:port`, or `folder:PATH`; by default `$PORTAL_DATA_DIR/mail/outgoing`.
-    var relay: String?
 
     init(_ environment: [String: String], dataDirectory: String) {
         func integer(_ key: String, _ fallback: Int) -> Int { environment[key].flatMap(Int.init) ?? fallback }
@@ -67,6 +61,5 @@ struct IntakeSettings {
         mailboxes = Set((environment["INTAKE_MAILBOXES"] ?? "webmaster@\(SiteDomain.portal)")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         authservId = environment["INTAKE_AUTHSERV_ID"] ?? "mx.\(SiteDomain.portal)"
-        relay = environment["PORTAL_MAIL_RELAY"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

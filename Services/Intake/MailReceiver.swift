@@ -131,7 +131,7 @@ enum Acknowledgement {
 
                 Tiêu đề: \(title)
                 Mã theo dõi: \(id)
-                Thời điểm tiếp nhận: \(localTime(Date())) (giờ Việt Nam)
+                Thời điểm tiếp nhận: \(PortalCalendar.dateTime(Date())) (giờ Việt Nam)
                 Tình trạng: Đã tiếp nhận. Ban Biên tập sẽ biên tập và xét duyệt theo Quy chế
                 (Quyết định 5422/QĐ-UBND); quý đơn vị sẽ được báo khi có kết quả.
                 Tra cứu: /api/v1/submissions/\(id)
@@ -161,13 +161,5 @@ enum Acknowledgement {
                 Reference: \(id)
                 """,
             inReplyTo: inReplyTo)
-    }
-
-    static func localTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.calendar = PortalCalendar.gregorian
-        formatter.timeZone = PortalCalendar.timeZone
-        formatter.dateFormat = "dd/MM/yyyy HH:mm"
-        return formatter.string(from: date)
     }
 }

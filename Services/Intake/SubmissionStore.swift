@@ -176,13 +176,7 @@ struct SubmissionStore: Sendable {
         // Units change rarely; a minute's delay before a new unit's site is accepted is fine.
         let known = try await sites.value(for: 0) {
             try await database.withConnection { connection in
-                Set(try connection.query(
-                    """
-                    SELECT CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $1 AS domain
-                    FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
-                    WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
-                    """, [SiteDomain.portal]
-                ).rows.map { try $0.decode("domain", as: String.self) })
+                Set(try connection.query("SELECT domain FROM core.unit_sites").rows.map { try $0.decode("domain", as: String.self) })
             }
         }
         return domains.filter { $0 != SiteDomain.portal && !known.contains($0) }

@@ -56,7 +56,7 @@ struct PageRenderer: Sendable {
                 "identifier": "https://\(site.domain)\(path)", "source": unitName,
                 "subject": (content.classification.categories + content.classification.fields).joined(separator: "; "),
             ],
-            "t": Self.text, "publishedLocal": Self.localDate(publishedAt), "source": unitName,
+            "t": Self.text, "publishedLocal": PortalCalendar.date(publishedAt), "source": unitName,
             "authors": authors.isEmpty ? unitName : authors, "bodyHTML": content.bodyHTML,
             "images": images.map { ["src": $0.src, "alt": $0.alt] }, "files": files.map { ["src": $0.src, "filename": $0.filename] },
             "hasFiles": !files.isEmpty, "path": path, "printPath": path.replacingOccurrences(of: ".html", with: ".in.html"),
@@ -79,7 +79,7 @@ struct PageRenderer: Sendable {
             "dc": Self.siteMetadata(site, path: "/", description: "Tin tức, văn bản và thông tin của \(site.name)"),
             "articles": articles.map { item -> [String: Any] in
                 var values: [String: Any] = ["title": item.title, "path": item.path, "date": Self.isoDate(item.publishedAt),
-                                             "dateLocal": Self.localDate(item.publishedAt)]
+                                             "dateLocal": PortalCalendar.date(item.publishedAt)]
                 if let summary = item.summary { values["summary"] = summary }
                 return values
             },
@@ -90,7 +90,7 @@ struct PageRenderer: Sendable {
     func indexes(site: SiteRegistry.Site, articles: [Listed]) -> (sitemap: String, sitemapXML: String, rss: String, atom: String) {
         let items = articles.map { item -> [String: Any] in
             var values: [String: Any] = [
-                "title": item.title, "path": item.path, "date": Self.isoDate(item.publishedAt), "dateLocal": Self.localDate(item.publishedAt),
+                "title": item.title, "path": item.path, "date": Self.isoDate(item.publishedAt), "dateLocal": PortalCalendar.date(item.publishedAt),
                 "rfc822": Self.rfc822(item.publishedAt), "iso": Timestamp.format(item.publishedAt),
             ]
             if let summary = item.summary { values["summary"] = summary }
@@ -110,7 +110,7 @@ struct PageRenderer: Sendable {
             "noHits": hits.isEmpty,
             "hits": hits.map { hit -> [String: Any] in
                 var item: [String: Any] = ["title": hit.title, "path": hit.path, "date": Self.isoDate(hit.publishedAt),
-                                           "dateLocal": Self.localDate(hit.publishedAt)]
+                                           "dateLocal": PortalCalendar.date(hit.publishedAt)]
                 if let summary = hit.summary { item["summary"] = summary }
                 return item
             },
@@ -120,12 +120,16 @@ struct PageRenderer: Sendable {
         return render("search", values)
     }
 
+    /// RFC 822 dates for RSS, in the province's time zone (which keeps +0700 all year).
     static func rfc822(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = PortalCalendar.timeZone
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
+        let calendar = PortalCalendar.gregorian
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let offset = PortalCalendar.timeZone.secondsFromGMT(for: date) / 60
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d %@%02d%02d", days[(parts.weekday ?? 1) - 1], parts.day ?? 1,
+                      months[(parts.month ?? 1) - 1], parts.year ?? 1970, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0,
+                      offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
     }
 
     func gone(site: SiteRegistry.Site, title: String, explanation: String, path: String) -> String {
@@ -147,11 +151,6 @@ struct PageRenderer: Sendable {
     }
 
     static func isoDate(_ date: Date) -> String { LocalDate.of(date).description }
-
-    static func localDate(_ date: Date) -> String {
-        let day = LocalDate.of(date)
-        return String(format: "%02d/%02d/%04d", day.day, day.month, day.year)
-    }
 }
 
 extension PageRenderer {

@@ -17,12 +17,9 @@ enum SiteRegistry {
         try connection.query(
             """
             INSERT INTO publishing.sites (domain, unit_code, name, name_en, kind)
-            SELECT CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.' || $1,
-                   u.code, u.name, u.name_en, u.kind
-            FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
-            WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
+            SELECT domain, unit_code, name, name_en, kind FROM core.unit_sites
             ON CONFLICT (domain) DO NOTHING
-            """, [SiteDomain.portal])
+            """)
     }
 
     struct Site: Sendable {

@@ -15,13 +15,13 @@ struct SiteServer: Sendable {
         router.get("/sites/:domain/**") { request, context in
             let domain = context.parameters.get("domain") ?? ""
             let rest = context.parameters.getCatchAll().joined(separator: "/")
-            return serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request)
+            return try await serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request, context: context)
         }
         router.get("/sites/:domain/tim-kiem") { request, context in
             try await searchPage(domain: context.parameters.get("domain") ?? "", request: request)
         }
         router.get("/sites/:domain") { request, context in
-            serve(domain: context.parameters.get("domain") ?? "", path: "", request: request)
+            try await serve(domain: context.parameters.get("domain") ?? "", path: "", request: request, context: context)
         }
         router.middlewares.add(HostSites(server: self))
     }
@@ -36,24 +36,26 @@ struct SiteServer: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    func serve(domain: String, path: String, request: Request) -> Response {
+    func serve(domain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
         guard let file = files.read(domain: domain.lowercased(), path: path) else {
             return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: "Không tìm thấy trang / Page not found\n")))
         }
-        var headers: HTTPFields = [
+        let headers: HTTPFields = [
             .contentType: Self.contentType(path.hasSuffix("/") || path.isEmpty ? "index.html" : path),
-            .eTag: file.etag, .lastModified: Self.httpDate(file.modified), .cacheControl: "public, max-age=60",
-            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            .cacheControl: "public, max-age=60", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         ]
+        let body = ResponseBody(byteBuffer: ByteBuffer(bytes: file.bytes))
         if file.gone {
-            return Response(status: .gone, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+            return Response(status: .gone, headers: headers, body: body)
         }
-        if request.headers[.ifNoneMatch] == file.etag {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
+        let page = { Response(status: .ok, headers: headers, body: body) }
+        // Hummingbird's conditional requests: ETag with If-None-Match, Last-Modified with
+        // If-Modified-Since, which counts only without If-None-Match (RFC 9110 §13.1.3).
+        return try await request.ifNoneMatch(eTag: file.etag, context: context) {
+            request.headers[.ifNoneMatch] == nil
+                ? try await request.ifModifiedSince(modificationDate: file.modified, context: context, process: page) : page()
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 
     static func contentType(_ path: String) -> String {
@@ -69,14 +71,6 @@ struct SiteServer: Sendable {
         default: "application/octet-stream"
         }
     }
-
-    static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
-    }
 }
 
 /// Requests whose `Host` is the portal or one of its sites get the site's files; the service's
@@ -91,6 +85,6 @@ struct HostSites: RouterMiddleware {
             return try await next(request, context)
         }
         if request.uri.path == "/tim-kiem" { return try await server.searchPage(domain: host, request: request) }
-        return server.serve(domain: host, path: String(request.uri.path.dropFirst()), request: request)
+        return try await server.serve(domain: host, path: String(request.uri.path.dropFirst()), request: request, context: context)
     }
 }

@@ -19,6 +19,18 @@ public enum Timestamp {
 public enum PortalCalendar {
     public static let timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
 
+    /// "30/11/2026 18:05": how people in the province read a moment (Asia/Ho_Chi_Minh).
+    public static func dateTime(_ date: Date) -> String {
+        let parts = gregorian.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%02d/%02d/%04d %02d:%02d", parts.day ?? 0, parts.month ?? 0, parts.year ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// "30/11/2026".
+    public static func date(_ date: Date) -> String {
+        let day = LocalDate.of(date)
+        return String(format: "%02d/%02d/%04d", day.day, day.month, day.year)
+    }
+
     public static var gregorian: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

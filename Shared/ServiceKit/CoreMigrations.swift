@@ -1,3 +1,4 @@
+import Models
 import Store
 
 /// The `core` schema: reference data every service reads, and the audit log every service appends to.
@@ -132,5 +133,14 @@ public enum CoreMigrations {
             );
             """),
         Migration(6, "audit log sealed after commit, without serialising writers", AuditLog.sealerMigration),
+        Migration(7, "the domains of the units' sites, in one place", """
+            -- R-7.1: `<unit>.longan.gov.vn`, `<commune>.<district>.longan.gov.vn`, for units in force
+            -- that have a label (R-7.2). Intake checks target sites against it; publishing registers sites from it.
+            CREATE VIEW core.unit_sites AS
+            SELECT u.code AS unit_code, u.name, u.name_en, u.kind,
+                   CASE WHEN p.kind = 'district' THEN u.label || '.' || p.label ELSE u.label END || '.\(SiteDomain.portal)' AS domain
+            FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
+            WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date);
+            """),
     ]
 }

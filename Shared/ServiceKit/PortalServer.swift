@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import Logging
+import Mail
 import MessageBus
 import Metrics
 import Models
@@ -58,6 +59,14 @@ public final class PortalServer {
             try await users.user(id: session.userId)
         })
         addOperationalRoutes()
+    }
+
+    /// The relay that sends what `outbox` holds, through `PORTAL_MAIL_RELAY` or into the local Maildir.
+    public func mailRelay(for outbox: MailOutbox) -> MailRelay {
+        MailRelay(
+            outbox: outbox, database: database,
+            sender: MailSenders.from(relay: configuration.mailRelay, defaultFolder: "\(configuration.dataDirectory)/mail/outgoing"),
+            logger: logger)
     }
 
     /// Sets up logging and metrics for the process once, then builds the server from the environment.

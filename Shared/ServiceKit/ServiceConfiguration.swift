@@ -38,6 +38,8 @@ public struct ServiceConfiguration: Sendable {
     public var tokenLifetimeDays: Int
     /// `PORTAL_SECURE_COOKIES`: mark session cookies Secure (behind TLS in production).
     public var secureCookies: Bool
+    /// `PORTAL_MAIL_RELAY`: `smtp://host:port`, or `folder:PATH`; by default `$PORTAL_DATA_DIR/mail/outgoing`.
+    public var mailRelay: String?
 
     public init(service: PortalService, environment: [String: String] = ProcessInfo.processInfo.environment) {
         func value(_ key: String) -> String? {
@@ -64,6 +66,7 @@ public struct ServiceConfiguration: Sendable {
         shutdownTimeoutSeconds = integer("PORTAL_SHUTDOWN_TIMEOUT", 20)
         tokenLifetimeDays = integer("PORTAL_TOKEN_TTL_DAYS", 365)
         secureCookies = value("PORTAL_SECURE_COOKIES").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        mailRelay = value("PORTAL_MAIL_RELAY")
     }
 
     public var broker: BrokerConfiguration {

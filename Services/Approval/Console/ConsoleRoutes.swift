@@ -122,7 +122,7 @@ struct ConsoleRoutes: Sendable {
             "items": items.prefix(pageSize).map { item -> [String: Any] in
                 ["id": item.id, "title": item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
                  "stateLabel": Labels.state(ArticleState(rawValue: item.state) ?? .received, english: english),
-                 "receivedAtISO": Timestamp.format(item.receivedAt), "receivedAtLocal": Labels.local(item.receivedAt),
+                 "receivedAtISO": Timestamp.format(item.receivedAt), "receivedAtLocal": PortalCalendar.dateTime(item.receivedAt),
                  "restricted": item.restricted, "lockedBy": item.lockedBy as Any, "why": item.why as Any]
             },
         ], request, context, user: (user, session))
@@ -149,8 +149,8 @@ struct ConsoleRoutes: Sendable {
         return render("article", [
             "title": view.revision.title, "id": view.id, "stateLabel": Labels.state(ArticleState(rawValue: view.state) ?? .received, english: english),
             "unitName": unitName, "kindLabel": Labels.kind(view.kind, english: english),
-            "receivedAtISO": Timestamp.format(view.receivedAt), "receivedAtLocal": Labels.local(view.receivedAt),
-            "lockedBy": view.lockedBy as Any, "lockedUntilLocal": view.lockedUntil.map(Labels.local) as Any, "why": view.why as Any,
+            "receivedAtISO": Timestamp.format(view.receivedAt), "receivedAtLocal": PortalCalendar.dateTime(view.receivedAt),
+            "lockedBy": view.lockedBy as Any, "lockedUntilLocal": view.lockedUntil.map(PortalCalendar.dateTime) as Any, "why": view.why as Any,
             "publishedRevision": view.publishedRevision as Any,
             "screens": screens.isEmpty ? false : ["lines": screens] as Any,
             "revision": view.revision, "attachments": view.revision.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size, "altText": $0.altText as Any] },
@@ -167,11 +167,11 @@ struct ConsoleRoutes: Sendable {
                                               "verification": $0.verified ? (t["signatureValid"] ?? "") : (t["signatureInvalid"] ?? "")] } as Any,
             "revisions": view.revisions.map { revision -> [String: Any] in
                 let previous = numbers.last { $0 < revision.number }
-                return ["number": revision.number, "createdBy": revision.createdBy, "createdAtLocal": Labels.local(revision.createdAt),
+                return ["number": revision.number, "createdBy": revision.createdBy, "createdAtLocal": PortalCalendar.dateTime(revision.createdAt),
                         "changeNote": revision.changeNote ?? "", "previous": previous as Any, "id": view.id]
             },
             "decisions": view.decisions.map { decision -> [String: Any] in
-                ["whenLocal": Labels.local(decision.createdAt), "actorName": decision.actorName ?? "",
+                ["whenLocal": PortalCalendar.dateTime(decision.createdAt), "actorName": decision.actorName ?? "",
                  "fromLabel": Labels.state(ArticleState(rawValue: decision.fromState) ?? .received, english: english),
                  "toLabel": Labels.state(ArticleState(rawValue: decision.toState) ?? .received, english: english),
                  "rule": decision.rule as Any, "refusalReasonLabel": decision.refusalReasonLabel as Any, "note": decision.note ?? ""]
@@ -300,7 +300,7 @@ struct ConsoleRoutes: Sendable {
             }
         }
         let rows = entries.map { id, at, actor, action, detail -> [String: Any] in
-            ["id": id, "whenLocal": Labels.local(at), "actor": actor, "action": action, "detail": detail]
+            ["id": id, "whenLocal": PortalCalendar.dateTime(at), "actor": actor, "action": action, "detail": detail]
         }
         return render("audit", ["title": text(request, context)["auditHeading"] ?? "", "id": id.uuidString.lowercased(), "rows": rows],
                       request, context, user: (user, session))
@@ -320,7 +320,7 @@ struct ConsoleRoutes: Sendable {
             "previousPage": page > 1 ? "/console/quarantine?page=\(page - 1)" : nil,
             "nextPage": items.count > pageSize ? "/console/quarantine?page=\(page + 1)" : nil,
             "items": items.prefix(pageSize).map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": $0.reason ?? "",
-                                  "receivedAtLocal": Labels.local($0.receivedAt), "unitName": $0.unitName.isEmpty ? false : $0.unitName as Any] },
+                                  "receivedAtLocal": PortalCalendar.dateTime($0.receivedAt), "unitName": $0.unitName.isEmpty ? false : $0.unitName as Any] },
             "error": error as Any,
         ], request, context, user: (user, session))
     }
@@ -486,7 +486,7 @@ struct Form: Sendable {
     func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
 }
 
-/// Labels people read: states, kinds, dates in Asia/Ho_Chi_Minh, pre-screen findings.
+/// Labels people read: states, kinds, pre-screen findings.
 enum Labels {
     static func state(_ state: ArticleState, english: Bool) -> String {
         guard english else { return state.vietnamese }
@@ -506,14 +506,6 @@ enum Labels {
     static func kind(_ code: String, english: Bool) -> String {
         guard let kind = ContentKind(rawValue: code) else { return code }
         return english ? code.replacingOccurrences(of: "_", with: " ").capitalized : kind.vietnamese
-    }
-
-    static func local(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.calendar = PortalCalendar.gregorian
-        formatter.timeZone = PortalCalendar.timeZone
-        formatter.dateFormat = "dd/MM/yyyy HH:mm"
-        return formatter.string(from: date)
     }
 
     static func prescreen(_ value: JSONValue, english: Bool) -> [String] {
