@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // C libraries, reached through pkg-config.
@@ -142,19 +143,26 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Services/Approval", resources: [.copy("Console/Templates")], swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "Publishing",
+        // Publishing's rendering, files and site registry: the service runs it on events, and
+        // `portalctl publish rebuild` runs the same code over everything published.
+        .target(
+            name: "PublishingCore",
             dependencies: [
                 "ServiceKit", "ContentSafety", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Services/Publishing", resources: [.copy("Templates")], swiftSettings: swiftSettings),
+            path: "Services/Publishing/Core", resources: [.copy("Templates")], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Publishing", dependencies: ["PublishingCore", "ServiceKit"], path: "Services/Publishing/Service",
+            swiftSettings: swiftSettings),
         .executableTarget(name: "Feedback", dependencies: ["ServiceKit"], path: "Services/Feedback", swiftSettings: swiftSettings),
         .executableTarget(name: "Finance", dependencies: ["ServiceKit"], path: "Services/Finance", swiftSettings: swiftSettings),
         .executableTarget(
             name: "PortalCtl",
             dependencies: [
-                "ServiceKit", "Mail",
+                "ServiceKit", "Mail", "PublishingCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

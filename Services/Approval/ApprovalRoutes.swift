@@ -172,12 +172,12 @@ struct ApprovalRoutes {
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: PortalContext, allowEmpty: Bool = false) async throws -> T? {
         let buffer = try await request.body.collect(upTo: 5 * 1024 * 1024)
         if allowEmpty, buffer.readableBytes == 0 { return nil }
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        return try EventCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: PortalContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: 5 * 1024 * 1024)
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        return try EventCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
     }
 }
 

@@ -18,6 +18,9 @@ struct ArticleChanges: Codable, Sendable {
         var categories: [String]?
         var targetSites: [String]?
         var alsoOnOwnSite: Bool?
+        /// Publication at this moment, not before (ISO 8601); `clearPublishAt` removes it.
+        var publishAt: Date?
+        var clearPublishAt: Bool?
     }
 
     var title: String?
@@ -188,6 +191,11 @@ struct ArticleEdits: Sendable {
             classification.targetSites = domains
         }
         if let own = changes.alsoOnOwnSite { classification.alsoOnOwnSite = own }
+        if changes.clearPublishAt == true { classification.publishAt = nil }
+        if let moment = changes.publishAt {
+            // Whole seconds: the signed JSON carries the date in ISO 8601 without fractions.
+            classification.publishAt = Date(timeIntervalSince1970: moment.timeIntervalSince1970.rounded(.down))
+        }
         revision.classification = classification
     }
 

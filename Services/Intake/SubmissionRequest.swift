@@ -25,6 +25,8 @@ struct SubmissionRequest: Codable {
         var issueDate: String
         var effectiveDate: String
         var summary: String
+        /// Hình thức (Quyết định, Nghị quyết…); publishing reads it from the number when absent.
+        var form: String?
     }
 
     /// Dự thảo: the public comment period.

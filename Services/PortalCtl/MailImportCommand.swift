@@ -241,7 +241,7 @@ final class LMTPClient {
 
 /// A progress bar on standard error: redrawn in place on a terminal, a line per tenth otherwise.
 final class ProgressBar {
-    let total: Int
+    var total: Int
     let label: String
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastTenth = -1
@@ -262,6 +262,12 @@ final class ProgressBar {
             lastTenth = Int(fraction * 10)
             FileHandle.standardError.write(Data("\(done)/\(total) \(label)\n".utf8))
         }
+    }
+
+    /// For work whose size is known only once it starts.
+    func update(_ done: Int, of total: Int) {
+        self.total = max(1, total)
+        update(done)
     }
 
     func finish() {

@@ -12,8 +12,10 @@ public struct ArticleStatusPayload: Codable, Sendable, Equatable {
     public var note: String?
     /// For `rejected`: exactly one of the five reasons.
     public var refusalReason: RefusalReason?
-    /// For `published`: the page's address.
+    /// For `published`: the page's address on the first of its sites.
     public var url: String?
+    /// For `published`: the page's address on every site that shows it.
+    public var urls: [String]?
 
     public init(
         articleId: UUID, submissionId: UUID?, state: ArticleState, note: String? = nil, refusalReason: RefusalReason? = nil,

@@ -42,11 +42,15 @@ public struct Classification: Codable, Sendable, Equatable {
     public var targetSites: [String]
     /// the unit also publishes it on its own site, and pays for it.
     public var alsoOnOwnSite: Bool
+    /// An embargo: not on any site before this moment. Part of what the approver signs.
+    public var publishAt: Date?
 
     public init(
         genre: String? = nil, coefficientHundredths: Int? = nil, surcharges: [String] = [], authors: [AuthorShare] = [],
-        fields: [String] = [], categories: [String] = [], targetSites: [String] = [], alsoOnOwnSite: Bool = false
+        fields: [String] = [], categories: [String] = [], targetSites: [String] = [], alsoOnOwnSite: Bool = false,
+        publishAt: Date? = nil
     ) {
+        self.publishAt = publishAt
         self.genre = genre
         self.coefficientHundredths = coefficientHundredths
         self.surcharges = surcharges

@@ -53,6 +53,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 
+    /// "30/11/2026", as dates are written in Vietnamese.
+    public var vietnamese: String { String(format: "%02d/%02d/%04d", day, month, year) }
+
     public var description: String {
         let (y, m, d) = civil
         return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"

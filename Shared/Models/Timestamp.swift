@@ -27,8 +27,7 @@ public enum PortalCalendar {
 
     /// "30/11/2026".
     public static func date(_ date: Date) -> String {
-        let day = LocalDate.of(date)
-        return String(format: "%02d/%02d/%04d", day.day, day.month, day.year)
+        LocalDate.of(date).vietnamese
     }
 
     public static var gregorian: Calendar {

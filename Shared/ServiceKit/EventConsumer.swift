@@ -8,11 +8,21 @@ import Store
 /// inbox. Write follow-up events to `context.outbox` on the same connection; never publish.
 public typealias EventHandler = @Sendable (EventEnvelope, EventContext) throws -> Void
 
+/// Where a service keeps a failed event visible to people, in a transaction of its own after the
+/// handler's was rolled back; `permanent` when the message goes to `<queue>.dead`, else it is retried.
+public typealias FailureRecorder = @Sendable (EventEnvelope, any Error, _ permanent: Bool, Connection) throws -> Void
+
 /// The transaction an event handler runs in.
 public struct EventContext {
     public let connection: Connection
     public let outbox: Outbox
     public let logger: Logger
+
+    public init(connection: Connection, outbox: Outbox, logger: Logger) {
+        self.connection = connection
+        self.outbox = outbox
+        self.logger = logger
+    }
 }
 
 /// A handler's way to say that retrying can never help (the message goes straight to `<queue>.dead`).
@@ -33,11 +43,13 @@ public struct InboxHandler: Sendable {
     let readiness: Readiness
     let logger: Logger
     let handler: EventHandler
+    let failureRecorder: FailureRecorder?
 
     public init(
         queue: String, inbox: Inbox, outbox: Outbox, database: DatabasePool, readiness: Readiness, logger: Logger,
-        handler: @escaping EventHandler
+        handler: @escaping EventHandler, failureRecorder: FailureRecorder? = nil
     ) {
+        self.failureRecorder = failureRecorder
         self.queue = queue
         self.inbox = inbox
         self.outbox = outbox
@@ -79,13 +91,25 @@ public struct InboxHandler: Sendable {
             try await apply([envelope])
             return .ack
         } catch let failure as PermanentFailure {
+            await record(envelope, failure, permanent: true)
             return .deadLetter(reason: failure.reason)
         } catch {
+            await record(envelope, error, permanent: false)
             logger.warning(
                 "event handler failed",
                 metadata: ["message.id": .string(envelope.id.uuidString.lowercased()), "message.type": .string(envelope.type),
                            "correlation.id": .string(envelope.correlationId), "error": .string("\(error)")])
             return .retry(reason: "\(error)")
+        }
+    }
+
+    private func record(_ envelope: EventEnvelope, _ error: any Error, permanent: Bool) async {
+        guard let failureRecorder else { return }
+        do {
+            try await database.withTransaction { try failureRecorder(envelope, error, permanent, $0) }
+        } catch {
+            logger.error("a failed event could not be recorded", metadata: ["message.id": .string(envelope.id.uuidString.lowercased()),
+                                                                            "error": .string("\(error)")])
         }
     }
 

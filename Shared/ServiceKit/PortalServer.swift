@@ -81,7 +81,9 @@ public final class PortalServer {
     /// Runs until SIGTERM or SIGINT, then shuts down in reverse order: the HTTP server stops
     /// accepting and finishes what it has, the consumer settles its message, the relay ends
     /// its round, and the pool closes.
-    public func run(eventHandler: @escaping EventHandler, services extra: [any Service] = []) async throws {
+    public func run(
+        eventHandler: @escaping EventHandler, failureRecorder: FailureRecorder? = nil, services extra: [any Service] = []
+    ) async throws {
         let service = configuration.service
         let queue = service.queue(configuration)
         let relay = OutboxRelay(
@@ -90,7 +92,7 @@ public final class PortalServer {
             producer: service.rawValue, logger: logger)
         let handler = InboxHandler(
             queue: queue.name, inbox: inbox, outbox: outbox, database: database, readiness: readiness, logger: logger,
-            handler: eventHandler)
+            handler: eventHandler, failureRecorder: failureRecorder)
         let consumer = BusConsumer(
             queue: queue, prefetch: configuration.prefetch,
             link: BrokerLink(name: "consumer:\(queue.name)", configuration: broker, topology: configuration.topology, logger: logger),

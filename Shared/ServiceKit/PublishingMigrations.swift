@@ -46,5 +46,57 @@ public enum PublishingMigrations {
                 since timestamptz NOT NULL DEFAULT clock_timestamp()
             );
             """),
+        Migration(5, "categories, legal documents, schedules, failures, links, redirects", """
+            -- What the site lists need without reading the JSON: the kind, the categories (pages and
+            -- feeds per category) and the fields a legal document is searched by (R-3.5).
+            ALTER TABLE publishing.articles
+                ADD COLUMN kind text NOT NULL DEFAULT 'news',
+                ADD COLUMN categories text[] NOT NULL DEFAULT '{}',
+                ADD COLUMN legal_number text,
+                ADD COLUMN legal_issuer text,
+                ADD COLUMN legal_form text,
+                ADD COLUMN legal_issue_date date,
+                ADD COLUMN legal_effective_date date,
+                -- An embargo: the approval is stored at once and the pages are written at this time.
+                ADD COLUMN publish_at timestamptz,
+                -- The intake submission it came from, for the submitter's status.
+                ADD COLUMN submission_id uuid;
+            ALTER TABLE publishing.articles DROP CONSTRAINT articles_state_check;
+            ALTER TABLE publishing.articles ADD CONSTRAINT articles_state_check CHECK (state IN ('scheduled', 'published', 'taken_down'));
+            CREATE INDEX articles_categories ON publishing.articles USING gin (categories);
+            CREATE INDEX articles_legal ON publishing.articles (legal_issue_date) WHERE kind = 'legalDocument';
+            CREATE INDEX articles_due ON publishing.articles (publish_at) WHERE state = 'scheduled';
+
+            -- A publication that failed: kept visible (API and page) until it succeeds; the event is
+            -- retried by the bus and, when it can never succeed, dead-lettered.
+            CREATE TABLE publishing.failures (
+                article_id uuid PRIMARY KEY,
+                event_id uuid NOT NULL,
+                event_type text NOT NULL,
+                reason text NOT NULL,
+                permanent boolean NOT NULL,
+                attempts integer NOT NULL DEFAULT 1,
+                first_failed_at timestamptz NOT NULL DEFAULT now(),
+                last_failed_at timestamptz NOT NULL DEFAULT now()
+            );
+
+            -- R-3.2: links to other state agencies' portals, shown on every site.
+            CREATE TABLE publishing.agency_links (
+                url text PRIMARY KEY CHECK (url ~ '^https://'),
+                name text NOT NULL,
+                name_en text NOT NULL,
+                position integer NOT NULL
+            );
+            INSERT INTO publishing.agency_links (url, name, name_en, position) VALUES
+                ('https://chinhphu.vn', 'Cổng Thông tin điện tử Chính phủ', 'Government of Viet Nam Portal', 1),
+                ('https://dichvucong.gov.vn', 'Cổng Dịch vụ công quốc gia', 'National Public Service Portal', 2),
+                ('https://vbpl.vn', 'Cơ sở dữ liệu quốc gia về văn bản pháp luật', 'National Database of Legal Documents', 3),
+                ('https://quochoi.vn', 'Cổng Thông tin điện tử Quốc hội', 'National Assembly Portal', 4),
+                ('https://tayninh.gov.vn', 'Cổng Thông tin điện tử tỉnh Tây Ninh', 'Tay Ninh Provincial Portal', 5);
+
+            -- R-7.3: a site whose unit is no longer in force (the districts after 2025-07-01) is not
+            -- deleted: it redirects, to the portal unless an operator names another site.
+            ALTER TABLE publishing.sites ADD COLUMN redirect_to text;
+            """),
     ]
 }

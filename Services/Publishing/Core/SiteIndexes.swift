@@ -7,19 +7,38 @@ import Store
 /// Redraws the lists of the sites that publications marked stale: home page, sitemap page,
 /// `sitemap.xml`, RSS and Atom. One instance at a time works (advisory lock); a site marked again
 /// while it is being drawn is drawn again in the next round, so no publication is ever left out.
-struct SiteIndexes: Service {
+public struct SiteIndexes: Service {
     let database: DatabasePool
-    let feed: PublishingFeed
+    let lists: SiteLists
+    let files: SiteFiles
     let readiness: Readiness
     let logger: Logger
 
+    public init(database: DatabasePool, lists: SiteLists, files: SiteFiles, readiness: Readiness, logger: Logger) {
+        self.database = database
+        self.lists = lists
+        self.files = files
+        self.readiness = readiness
+        self.logger = logger
+    }
+
     static let lockKey: Int64 = 0x4C41_5055_424C_4901
 
-    func run() async throws {
+    public func run() async throws {
         await readiness.waitUntilMigrated()
         try? await cancelWhenGracefulShutdown {
+            var registrySynced = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
                 let drawn: Int
+                if ContinuousClock.now - registrySynced > .seconds(60) {
+                    // Units that ended since the last look become redirects.
+                    do {
+                        try await syncRegistry()
+                        registrySynced = .now
+                    } catch {
+                        logger.warning("site registry not synchronised; will retry", metadata: ["error": .string("\(error)")])
+                    }
+                }
                 do {
                     drawn = try await redrawStale()
                 } catch {
@@ -31,9 +50,17 @@ struct SiteIndexes: Service {
         }
     }
 
+    func syncRegistry() async throws {
+        let files = self.files
+        try await database.withTransaction { connection in
+            try SiteRegistry.sync(on: connection)
+            try SiteRegistry.writeRedirects(files, on: connection)
+        }
+    }
+
     /// Redraws every stale site once; returns how many.
     func redrawStale() async throws -> Int {
-        let feed = self.feed
+        let lists = self.lists
         return try await database.withTransaction { connection -> Int in
             guard try connection.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [Self.lockKey]).one().decode("locked", as: Bool.self) else {
                 return 0
@@ -44,12 +71,18 @@ struct SiteIndexes: Service {
                 .map { (try $0.decode("domain", as: String.self), try $0.decode("since", as: String.self)) }
             guard !stale.isEmpty else { return 0 }
             for site in try SiteRegistry.sites(stale.map(\.0), on: connection) {
-                try feed.renderHome(site, on: connection)
+                try lists.write(site, on: connection)
             }
             for (domain, since) in stale {
                 try connection.query("DELETE FROM publishing.stale_sites WHERE domain = $1 AND since = $2::timestamptz", [domain, since])
             }
             return stale.count
         }
+    }
+
+    /// The site's lists (home, categories, sitemaps, feeds) are redrawn shortly after, once for
+    /// however many items a burst of approvals brings.
+    static func markStale(_ domain: String, on connection: Connection) throws {
+        try connection.query("INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (domain) DO NOTHING", [domain])
     }
 }

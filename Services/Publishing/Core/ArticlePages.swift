@@ -1,0 +1,84 @@
+import Foundation
+import Models
+import Store
+
+/// Writes an item's pages on each of its sites: the article page, its print version and its files;
+/// or, once taken down, the 410 page with the public explanation in their place. The site lists
+/// are marked for `SiteIndexes` to redraw.
+public struct ArticlePages: Sendable {
+    let renderer: PageRenderer
+    let files: SiteFiles
+
+    public init(renderer: PageRenderer, files: SiteFiles) {
+        self.renderer = renderer
+        self.files = files
+    }
+
+    public func write(_ article: PublishedArticle, onlyOn domain: String? = nil, on connection: Connection) throws {
+        let domains = domain.map { article.domains.contains($0) ? [$0] : [] } ?? article.domains
+        let sites = try SiteRegistry.sites(domains, on: connection)
+        let page = String(article.path.dropFirst()), printPage = Self.printPage(page)
+        switch article.state {
+        case .scheduled:
+            return
+        case .takenDown:
+            let explanation = article.publicExplanation ?? Self.defaultExplanation
+            for site in sites {
+                let gone = renderer.gone(site: site, title: article.content.title, explanation: explanation, path: article.path)
+                for name in [page, printPage] {
+                    try files.write(gone, domain: site.domain, page: name)
+                    try files.markGone(domain: site.domain, page: name)
+                }
+                try SiteIndexes.markStale(site.domain, on: connection)
+            }
+        case .published:
+            let content = article.content
+            let unitName: String = try connection.query("SELECT name FROM core.units WHERE code = $1", [content.unitCode]).rows.first?
+                .decode("name") ?? content.unitCode
+            var images = [PageRenderer.Image](), attached = [PageRenderer.File]()
+            var blobs = [(String, [UInt8])]()
+            for file in content.attachments {
+                guard let bytes = try connection.query("SELECT data FROM core.blobs WHERE sha256 = $1", [file.sha256]).rows.first?
+                    .decode("data", as: ByteA.self).bytes else {
+                    throw MissingAttachment(filename: file.filename, sha256: file.sha256)
+                }
+                let name = "tep/\(file.sha256)\(Self.fileExtension(file.filename))"
+                blobs.append((name, bytes))
+                if file.contentType.hasPrefix("image/") {
+                    // every image has a text alternative; the file name stands in when none was given.
+                    images.append(.init(src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension))
+                } else {
+                    attached.append(.init(src: "/" + name, filename: file.filename))
+                }
+            }
+            let legal = content.kind == "legalDocument" ? LegalDocumentDetails.from(details: content.details) : nil
+            for site in sites {
+                for (name, bytes) in blobs { try files.write(bytes, domain: site.domain, page: name) }
+                let pages = renderer.article(
+                    content, site: site, unitName: unitName, path: article.path, publishedAt: article.publishedAt, images: images,
+                    files: attached, legal: legal)
+                try files.write(pages.page, domain: site.domain, page: page)
+                try files.write(pages.print, domain: site.domain, page: printPage)
+                files.clearGone(domain: site.domain, page: page)
+                files.clearGone(domain: site.domain, page: printPage)
+                try SiteIndexes.markStale(site.domain, on: connection)
+            }
+        }
+    }
+
+    static let defaultExplanation = "Thông tin này đã được gỡ bỏ theo quyết định của Trưởng Ban Biên tập."
+
+    static func printPage(_ page: String) -> String { page.replacingOccurrences(of: ".html", with: ".in.html") }
+
+    static func fileExtension(_ filename: String) -> String {
+        let ext = (filename as NSString).pathExtension.lowercased()
+        return ext.isEmpty || ext.count > 5 || !ext.allSatisfy({ $0.isLetter || $0.isNumber }) ? "" : "." + ext
+    }
+}
+
+/// An approved attachment is not in the blob store: publishing cannot complete until it is.
+struct MissingAttachment: Error, CustomStringConvertible {
+    var filename: String
+    var sha256: String
+    var description: String { "attachment \(filename) (\(sha256)) is missing from the blob store" }
+}

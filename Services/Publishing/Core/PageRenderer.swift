@@ -1,0 +1,282 @@
+import ContentSafety
+import Foundation
+import Models
+import Mustache
+
+/// Renders the pages of a site from Mustache templates: Vietnamese text, Dublin Core metadata
+/// with the six mandatory elements never empty (R-2.1), source and author (R-1.5), print and save
+/// (R-3.3), and the footer of R-3.7.
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    public init(library: MustacheLibrary) {
+        self.library = library
+    }
+
+    public static func templates() async throws -> MustacheLibrary {
+        guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates in the publishing bundle"])
+        }
+        return try await MustacheLibrary(directory: folder)
+    }
+
+    static let publisher = "Cổng Thông tin điện tử tỉnh Long An"
+
+    static let text: [String: String] = [
+        "skip": "Bỏ qua, đến nội dung chính", "menu": "Trình đơn", "home": "Trang chủ", "source": "Nguồn", "author": "Tác giả",
+        "correction": "Đính chính", "files": "Tệp đính kèm", "sourceLine": "Nguồn tin", "print": "In bài viết",
+        "save": "Lưu bài viết", "printVersion": "bản in", "latest": "Tin mới", "noArticles": "Chưa có tin, bài.",
+        "privacy": "Chính sách bảo vệ dữ liệu cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
+        "sitemap": "Sơ đồ trang", "allArticles": "Tất cả tin, bài", "search": "Tìm kiếm", "searchLabel": "Từ khóa (có dấu hoặc không dấu)",
+        "searchButton": "Tìm", "results": "Kết quả", "noResults": "Không tìm thấy tin, bài nào.",
+        "footerOwner": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Long An.",
+        "footerResponsible": "Chịu trách nhiệm chính: Chánh Văn phòng Ủy ban nhân dân tỉnh.",
+        "footerAddress": "Địa chỉ: số 61 Nguyễn Huệ, Phường 1, thành phố Tân An, tỉnh Long An.",
+        "footerContact": "Điện thoại: (0272) 3 552 466 · Thư điện tử: webmaster@longan.gov.vn",
+        "categories": "Chuyên mục", "legalDocuments": "Văn bản", "legalDocument": "Thông tin văn bản", "links": "Liên kết",
+        "legalNumber": "Số ký hiệu", "legalForm": "Hình thức", "legalIssuer": "Cơ quan ban hành", "issueDate": "Ngày ban hành",
+        "effectiveDate": "Ngày hiệu lực", "legalSummary": "Trích yếu", "issuedFrom": "Ban hành từ ngày", "issuedTo": "đến ngày",
+        "effectiveOn": "Có hiệu lực vào ngày", "noDocuments": "Không có văn bản nào.",
+    ]
+
+    /// The same labels on the English pages (R-3.4).
+    static let english: [String: String] = [
+        "skip": "Skip to main content", "menu": "Menu", "home": "Home", "sitemap": "Site map", "search": "Search",
+        "categories": "Categories", "legalDocuments": "Legal documents", "links": "Links", "privacy": "Personal data protection policy",
+        "footerOwner": "Owner: People's Committee of Long An Province.",
+        "footerResponsible": "Responsible: Chief of the Office of the Provincial People's Committee.",
+        "footerAddress": "Address: 61 Nguyen Hue Street, Ward 1, Tan An City, Long An Province, Viet Nam.",
+        "footerContact": "Phone: +84 272 3 552 466 · Email: webmaster@longan.gov.vn",
+    ]
+
+    struct Image: Sendable {
+        var src: String
+        var alt: String
+    }
+
+    struct File: Sendable {
+        var src: String
+        var filename: String
+    }
+
+    /// The article page and its print version for `site`.
+    func article(
+        _ content: CanonicalRevision, site: SiteRegistry.Site, unitName: String, path: String, publishedAt: Date, images: [Image], files: [File],
+        legal: LegalDocumentDetails? = nil
+    ) -> (page: String, print: String) {
+        let authors = content.classification.authors.map(\.name).joined(separator: "; ")
+        let description = content.summary ?? String(HTMLSanitizer.plainText(content.bodyHTML).prefix(200))
+        let date = Self.isoDate(publishedAt)
+        var values: [String: Any] = [
+            "lang": content.language, "pageTitle": content.title, "title": content.title, "site": Self.site(site),
+            "dc": [
+                "title": content.title, "creator": authors.isEmpty ? unitName : authors, "date": date,
+                "description": description.isEmpty ? content.title : description, "publisher": Self.publisher,
+                "identifier": "https://\(site.domain)\(path)", "source": unitName,
+                "subject": (content.classification.categories + content.classification.fields).joined(separator: "; "),
+            ],
+            "t": Self.text, "publishedLocal": PortalCalendar.date(publishedAt), "source": unitName,
+            "authors": authors.isEmpty ? unitName : authors, "bodyHTML": content.bodyHTML,
+            "images": images.map { ["src": $0.src, "alt": $0.alt] }, "files": files.map { ["src": $0.src, "filename": $0.filename] },
+            "hasFiles": !files.isEmpty, "path": path, "printPath": path.replacingOccurrences(of: ".html", with: ".in.html"),
+        ]
+        if let summary = content.summary { values["summary"] = summary }
+        if let note = content.correctionNote { values["correctionNote"] = note }
+        if let legal { values["legal"] = Self.legalValues(legal, path: path, files: files) }
+        return (render("article", values), render("print", values))
+    }
+
+    struct Listed: Sendable {
+        var title: String
+        var path: String
+        var summary: String?
+        var publishedAt: Date
+
+        var values: [String: Any] {
+            var values: [String: Any] = [
+                "title": title, "path": path, "date": PageRenderer.isoDate(publishedAt), "dateLocal": PortalCalendar.date(publishedAt),
+                "rfc822": PageRenderer.rfc822(publishedAt), "iso": Timestamp.format(publishedAt),
+            ]
+            if let summary { values["summary"] = summary }
+            return values
+        }
+    }
+
+    struct Category: Sendable {
+        var name: String
+        var slug: String
+        var count: Int
+        var values: [String: Any] { ["name": name, "slug": slug, "count": count] }
+    }
+
+    func home(site: SiteRegistry.Site, articles: [Listed], updated: Date) -> String {
+        render("home", [
+            "lang": "vi", "pageTitle": "Trang chủ", "site": Self.site(site), "t": Self.text, "noArticles": articles.isEmpty,
+            "dc": Self.siteMetadata(site, path: "/", description: "Tin tức, văn bản và thông tin của \(site.name)", updated: updated),
+            "articles": articles.map(\.values),
+        ])
+    }
+
+    /// The sitemap for people and as XML (R-3.7), and the RSS 2.0 and Atom feeds of the site.
+    func indexes(
+        site: SiteRegistry.Site, articles: [Listed], categories: [Category], updated: Date
+    ) -> (sitemap: String, sitemapXML: String, rss: String, atom: String) {
+        let values: [String: Any] = [
+            "lang": "vi", "pageTitle": Self.text["sitemap"] ?? "", "site": Self.site(site), "t": Self.text, "articles": articles.map(\.values),
+            "categories": categories.map(\.values), "feedTitle": site.name, "feedBase": "", "updated": Timestamp.format(updated),
+            "dc": Self.siteMetadata(site, path: "/so-do-trang.html", description: "Sơ đồ trang của \(site.name)", updated: updated),
+        ]
+        return (render("sitemap", values), render("sitemap-xml", values), render("rss", values), render("atom", values))
+    }
+
+    /// A category's page and its RSS and Atom feeds.
+    func category(_ category: Category, site: SiteRegistry.Site, articles: [Listed], updated: Date) -> (page: String, rss: String, atom: String) {
+        let base = "/chuyen-muc/\(category.slug)"
+        let values: [String: Any] = [
+            "lang": "vi", "pageTitle": category.name, "site": Self.site(site), "t": Self.text, "articles": articles.map(\.values),
+            "noArticles": articles.isEmpty, "categoryName": category.name, "slug": category.slug,
+            "feedTitle": "\(category.name) · \(site.name)", "feedBase": base, "updated": Timestamp.format(updated),
+            "dc": Self.siteMetadata(site, path: base + "/", description: "\(category.name): tin, bài của \(site.name)", updated: updated)
+                .merging(["title": category.name, "subject": category.name]) { $1 },
+        ]
+        return (render("category", values), render("rss", values), render("atom", values))
+    }
+
+    func categories(_ categories: [Category], site: SiteRegistry.Site, updated: Date) -> String {
+        render("categories", [
+            "lang": "vi", "pageTitle": Self.text["categories"] ?? "", "site": Self.site(site), "t": Self.text,
+            "categories": categories.map(\.values), "noCategories": categories.isEmpty,
+            "dc": Self.siteMetadata(site, path: "/chuyen-muc/", description: "Các chuyên mục của \(site.name)", updated: updated),
+        ])
+    }
+
+    struct LegalListing: Sendable {
+        var details: LegalDocumentDetails
+        var path: String
+        var files: [File]
+    }
+
+    struct LegalQuery: Sendable {
+        var number = "", issuer = "", form = "", from = "", to = "", effective = ""
+        var values: [String: Any] { ["number": number, "issuer": issuer, "form": form, "from": from, "to": to, "effective": effective] }
+    }
+
+    /// The legal documents of a site with the search form of R-3.5; `query` set for a search's results.
+    func legal(site: SiteRegistry.Site, documents: [LegalListing], query: LegalQuery?, problem: String? = nil, updated: Date) -> String {
+        var values: [String: Any] = [
+            "lang": "vi", "pageTitle": Self.text["legalDocuments"] ?? "", "site": Self.site(site), "t": Self.text,
+            "documents": documents.map { Self.legalValues($0.details, path: $0.path, files: $0.files) }, "noDocuments": documents.isEmpty,
+            "query": (query ?? LegalQuery()).values, "asked": query != nil,
+            "dc": Self.siteMetadata(site, path: "/van-ban/", description: "Văn bản quy phạm pháp luật, văn bản chỉ đạo điều hành", updated: updated),
+        ]
+        if let problem { values["problem"] = problem }
+        return render("legal", values)
+    }
+
+    static func legalValues(_ legal: LegalDocumentDetails, path: String, files: [File]) -> [String: Any] {
+        [
+            "number": legal.number, "form": legal.formName, "issuer": legal.issuer, "summary": legal.summary, "path": path,
+            "issueDate": legal.issueDate.description, "issueDateLocal": legal.issueDate.vietnamese,
+            "effectiveDate": legal.effectiveDate.description, "effectiveDateLocal": legal.effectiveDate.vietnamese,
+            "files": files.map { ["src": $0.src, "filename": $0.filename] },
+        ]
+    }
+
+    struct AgencyLink: Sendable {
+        var url: String
+        var name: String
+    }
+
+    /// Links to other state agencies' portals (R-3.2).
+    func links(_ links: [AgencyLink], site: SiteRegistry.Site, updated: Date) -> String {
+        render("links", [
+            "lang": "vi", "pageTitle": Self.text["links"] ?? "", "site": Self.site(site), "t": Self.text,
+            "links": links.map { ["url": $0.url, "name": $0.name] },
+            "dc": Self.siteMetadata(site, path: "/lien-ket.html", description: "Liên kết đến cổng thông tin của các cơ quan nhà nước", updated: updated),
+        ])
+    }
+
+    struct UnitSite: Sendable {
+        var name: String
+        var nameEn: String
+        var domain: String
+    }
+
+    /// The English page of a site (R-3.4): the organisation, its functions and contacts; on the portal,
+    /// the units and their sites too.
+    func english(site: SiteRegistry.Site, units: [UnitSite], updated: Date) -> String {
+        let nameEn = site.nameEn ?? site.name
+        let isPortal = site.domain == SiteDomain.portal
+        let about = isPortal
+            ? "The Long An Provincial Portal is the official website of the People's Committee of Long An Province. It is run by the Office of the Provincial People's Committee, with the component websites of the province's departments, agencies, communes and wards."
+            : "\(nameEn) is a unit of Long An Province. This component website of the Long An Provincial Portal publishes its news, documents and information."
+        let functions = isPortal
+            ? "The portal publishes the news, policies, legal documents and administrative information of the province; answers citizens' questions; and publishes draft documents for public comment."
+            : "\(nameEn) advises the Provincial People's Committee and carries out state administration in its field or area, as the province's decisions set out."
+        return render("english", [
+            "lang": "en", "pageTitle": "English", "site": Self.site(site).merging(["nameEn": nameEn]) { $1 }, "t": Self.english,
+            "about": about, "functions": functions, "units": units.map { ["name": $0.name, "nameEn": $0.nameEn, "domain": $0.domain] },
+            "hasUnits": !units.isEmpty,
+            "dc": ["title": nameEn, "creator": nameEn, "date": Self.isoDate(updated), "description": about, "publisher": "Long An Provincial Portal",
+                   "identifier": "https://\(site.domain)/en/", "source": nameEn],
+        ])
+    }
+
+    func search(site: SiteRegistry.Site, question: String?, hits: [Listed]) -> String {
+        var values: [String: Any] = [
+            "lang": "vi", "pageTitle": Self.text["search"] ?? "", "site": Self.site(site), "t": Self.text, "asked": question != nil,
+            "noHits": hits.isEmpty,
+            "hits": hits.map(\.values),
+            "dc": Self.siteMetadata(site, path: "/tim-kiem", description: "Tìm kiếm thông tin trên \(site.name)", updated: Date()),
+        ]
+        if let question { values["question"] = question }
+        return render("search", values)
+    }
+
+    /// RFC 822 dates for RSS, in the province's time zone (which keeps +0700 all year).
+    static func rfc822(_ date: Date) -> String {
+        let calendar = PortalCalendar.gregorian
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let offset = PortalCalendar.timeZone.secondsFromGMT(for: date) / 60
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d %@%02d%02d", days[(parts.weekday ?? 1) - 1], parts.day ?? 1,
+                      months[(parts.month ?? 1) - 1], parts.year ?? 1970, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0,
+                      offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
+    }
+
+    func gone(site: SiteRegistry.Site, title: String, explanation: String, path: String) -> String {
+        render("gone", [
+            "lang": "vi", "pageTitle": Self.text["goneHeading"] ?? "", "site": Self.site(site), "t": Self.text, "explanation": explanation,
+            "dc": Self.siteMetadata(site, path: path, description: explanation, updated: Date(timeIntervalSince1970: 0)),
+        ])
+    }
+
+    public func render(_ template: String, _ values: [String: Any]) -> String {
+        library.render(values, withTemplate: template) ?? ""
+    }
+
+    static func site(_ site: SiteRegistry.Site) -> [String: Any] { ["name": site.name, "domain": site.domain] }
+
+    /// A list page's metadata; its date is the newest item's, so that a rebuild writes the same bytes.
+    static func siteMetadata(_ site: SiteRegistry.Site, path: String, description: String, updated: Date) -> [String: Any] {
+        ["title": site.name, "creator": site.name, "date": isoDate(updated), "description": description, "publisher": publisher,
+         "identifier": "https://\(site.domain)\(path)", "source": site.name]
+    }
+
+    static func isoDate(_ date: Date) -> String { LocalDate.of(date).description }
+}
+
+extension PageRenderer {
+    /// The privacy notice linked from every home page (R-5.1).
+    func privacy(site: SiteRegistry.Site, updated: Date) -> String {
+        render("gone", [
+            "lang": "vi", "pageTitle": "Chính sách bảo vệ dữ liệu cá nhân", "site": Self.site(site), "t": Self.text.merging(["goneHeading": "Chính sách bảo vệ dữ liệu cá nhân"]) { $1 },
+            "explanation": """
+                Cổng Thông tin điện tử tỉnh Long An chỉ thu thập dữ liệu cá nhân khi người dân gửi câu hỏi, góp ý và đã đồng ý \
+                ở một bước riêng; dữ liệu chỉ dùng để trả lời và không công bố kèm câu trả lời.
+                """,
+            "dc": Self.siteMetadata(site, path: "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", description: "Chính sách bảo vệ dữ liệu cá nhân", updated: updated),
+        ])
+    }
+}

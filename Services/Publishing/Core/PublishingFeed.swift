@@ -1,0 +1,117 @@
+import Foundation
+import Models
+import ServiceKit
+import Store
+
+/// Puts approved information on the sites and takes it down, from `publishing.events`. An
+/// approval is published only if its content still hashes to what the approver signed and the
+/// signature verifies with the approver's key in `core.signing_keys`; anything else is refused
+/// and dead-lettered with the reason. The same event twice writes the same bytes.
+public struct PublishingFeed: Sendable {
+    let pages: ArticlePages
+
+    public init(pages: ArticlePages) {
+        self.pages = pages
+    }
+
+    public func handle(_ envelope: EventEnvelope, _ context: EventContext) throws {
+        switch envelope.type {
+        case EventType.articleApproved: try publish(envelope, context)
+        case EventType.articleTakenDown: try takeDown(envelope, context)
+        default: return
+        }
+    }
+
+    func publish(_ envelope: EventEnvelope, _ context: EventContext) throws {
+        let connection = context.connection
+        let approval: ArticleApproved
+        do {
+            approval = try envelope.decode(ArticleApproved.self)
+        } catch {
+            throw PermanentFailure("article.approved without a readable approval: \(error)")
+        }
+        guard let key = try connection.query(
+            "SELECT public_key FROM core.signing_keys WHERE id = $1 AND user_id = $2", [approval.keyId, approval.approverId]
+        ).rows.first?.decode("public_key", as: ByteA.self).bytes else {
+            throw PermanentFailure("refused to publish \(approval.articleId): key \(approval.keyId) is not the approver's")
+        }
+        do {
+            try ApprovalSignature.verify(approval, publicKey: key)
+        } catch {
+            context.logger.error(
+                "publication refused: the approval does not verify",
+                metadata: ["article.id": .string(approval.articleId.uuidString.lowercased()), "problem": .string("\(error)")])
+            throw PermanentFailure("refused to publish \(approval.articleId): \(error)")
+        }
+        let content = approval.content
+        try SiteRegistry.sync(on: connection)
+        var domains = content.classification.targetSites
+        // R-4.7: an item the unit also publishes on its own site appears there too.
+        if content.classification.alsoOnOwnSite, let own = try SiteRegistry.domain(ofUnit: content.unitCode, on: connection) {
+            domains.append(own)
+        }
+        if domains.isEmpty { domains = [SiteDomain.portal] }
+        let sites = try SiteRegistry.sites(Array(Set(domains)), on: connection)
+        guard !sites.isEmpty else { throw PermanentFailure("none of the target sites \(domains) is a registered site") }
+        let unitName: String = try connection.query("SELECT name FROM core.units WHERE code = $1", [content.unitCode]).rows.first?
+            .decode("name") ?? content.unitCode
+        let article = try PublishedArticle.store(
+            approval, domains: sites.map(\.domain), searchText: PublishedArticle.searchText(content, unitName: unitName), now: Date(),
+            on: connection)
+        guard article.state == .published else {
+            context.logger.info(
+                "article scheduled", metadata: ["article.id": .string(article.id.uuidString.lowercased()),
+                                                "publish.at": .string(Timestamp.format(article.publishedAt))])
+            return
+        }
+        try complete(article, correlationId: envelope.correlationId, causationId: envelope.id.uuidString.lowercased(), context)
+    }
+
+    /// Writes the pages of a stored item and announces `article.published` with its URLs. A past
+    /// failure of this item is cleared in the same transaction.
+    func complete(_ article: PublishedArticle, correlationId: String, causationId: String?, _ context: EventContext) throws {
+        do {
+            try pages.write(article, on: context.connection)
+        } catch let missing as MissingAttachment {
+            throw PermanentFailure("refused to publish \(article.id): \(missing)")
+        }
+        try context.connection.query("DELETE FROM publishing.failures WHERE article_id = $1", [article.id])
+        var status = ArticleStatusPayload(
+            articleId: article.id, submissionId: article.submissionId, state: .published, url: "https://\(article.domains[0])\(article.path)")
+        status.urls = article.domains.map { "https://\($0)\(article.path)" }
+        try context.outbox.enqueue(EventEnvelope(
+            type: EventType.articlePublished, correlationId: correlationId, causationId: causationId, producer: "publishing",
+            payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))), on: context.connection)
+        context.logger.info(
+            "article published",
+            metadata: ["article.id": .string(article.id.uuidString.lowercased()), "sites": .string(article.domains.joined(separator: ","))])
+    }
+
+    func takeDown(_ envelope: EventEnvelope, _ context: EventContext) throws {
+        let status = try envelope.payload(as: ArticleStatusPayload.self)
+        var explanation = ArticlePages.defaultExplanation
+        if case .object(let fields) = envelope.payload, case .string(let text)? = fields["publicExplanation"], !text.isEmpty { explanation = text }
+        // The text stays archived in publishing.articles; the pages answer 410 with the explanation.
+        guard try context.connection.query(
+            "UPDATE publishing.articles SET state = 'taken_down', public_explanation = $2, updated_at = now() WHERE id = $1 RETURNING id",
+            [status.articleId, explanation]
+        ).rows.first != nil, let article = try PublishedArticle.load(status.articleId, on: context.connection) else { return }
+        try pages.write(article, on: context.connection)
+        try context.connection.query("DELETE FROM publishing.failures WHERE article_id = $1", [article.id])
+    }
+
+    /// Records a failed publication where operators see it (`GET /api/v1/publications/failures`),
+    /// in its own transaction after the handler's was rolled back. Cleared when the item publishes.
+    public static func recordFailure(_ envelope: EventEnvelope, _ error: any Error, permanent: Bool, on connection: Connection) throws {
+        guard [EventType.articleApproved, EventType.articleTakenDown].contains(envelope.type),
+              case .object(let fields) = envelope.payload, case .string(let text)? = fields["articleId"], let id = UUID(uuidString: text)
+        else { return }
+        try connection.query(
+            """
+            INSERT INTO publishing.failures (article_id, event_id, event_type, reason, permanent) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (article_id) DO UPDATE SET event_id = EXCLUDED.event_id, event_type = EXCLUDED.event_type,
+                reason = EXCLUDED.reason, permanent = EXCLUDED.permanent, attempts = publishing.failures.attempts + 1,
+                last_failed_at = now()
+            """, [id, envelope.id, envelope.type, "\(error)", permanent])
+    }
+}

@@ -1,0 +1,139 @@
+import CompressNIO
+import Crypto
+import Foundation
+import NIOCore
+import Synchronization
+
+/// The published sites as files under `<data>/sites/<domain>/`. Every write goes to a temporary
+/// file first and is renamed into place, so a reader sees the old page or the new one, never half.
+public final class SiteFiles: Sendable {
+    public let root: String
+    /// Pages read once and kept, by path, while the file is the same (inode, size and modification time).
+    private let cache = Mutex<[String: Cached]>([:])
+    static let cacheLimit = 8192
+
+    public init(dataDirectory: String) {
+        root = "\(dataDirectory)/sites"
+    }
+
+    func path(_ domain: String, _ page: String) -> String {
+        "\(root)/\(domain)/\(page)"
+    }
+
+    public func write(_ text: String, domain: String, page: String) throws {
+        try write(Array(text.utf8), domain: domain, page: page)
+    }
+
+    public func write(_ bytes: [UInt8], domain: String, page: String) throws {
+        try writeAtomically(bytes, to: path(domain, page))
+    }
+
+    func writeAtomically(_ bytes: [UInt8], to target: String) throws {
+        let folder = (target as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = "\(folder)/.\(UUID().uuidString.lowercased()).tmp"
+        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, target) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target])
+        }
+    }
+
+    /// Marks a page as taken down: it answers 410 with the page written for it.
+    func markGone(domain: String, page: String) throws {
+        try write("", domain: domain, page: page + ".gone")
+    }
+
+    func clearGone(domain: String, page: String) {
+        try? FileManager.default.removeItem(atPath: path(domain, page) + ".gone")
+    }
+
+    func writeRedirects(_ text: String) throws {
+        try writeAtomically(Array(text.utf8), to: "\(root)/redirects.map")
+    }
+
+    /// The redirects written by `SiteRegistry.writeRedirects`: domain → target domain.
+    public func redirects() -> [String: String] {
+        guard let file = cached("\(root)/redirects.map") else { return [:] }
+        var map = [String: String]()
+        for line in String(buffer: file.bytes).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.dropLast(line.hasSuffix(";") ? 1 : 0).split(separator: " ")
+            if parts.count == 2 { map[String(parts[0])] = String(parts[1]) }
+        }
+        return map
+    }
+
+    public struct File: Sendable {
+        public let bytes: ByteBuffer
+        /// The same bytes gzip-compressed, for text that compresses (HTML, XML).
+        public let gzipped: ByteBuffer?
+        public let modified: Date
+        /// A strong validator: the SHA-256 of the bytes served.
+        public let etag: String
+        public var gone = false
+    }
+
+    final class Cached: Sendable {
+        let identity: FileIdentity
+        let file: File
+        init(identity: FileIdentity, file: File) {
+            self.identity = identity
+            self.file = file
+        }
+    }
+
+    struct FileIdentity: Equatable {
+        var inode: UInt64
+        var size: Int64
+        var modifiedNanoseconds: Int64
+    }
+
+    static func identity(_ path: String) -> (FileIdentity, isDirectory: Bool)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return (FileIdentity(inode: UInt64(info.st_ino), size: Int64(info.st_size), modifiedNanoseconds: nanoseconds),
+                (info.st_mode & S_IFMT) == S_IFDIR)
+    }
+
+    /// The file for a request path; a folder means its `index.html`. Nil when there is none or the
+    /// path tries to leave the site's folder.
+    public func read(domain: String, path requested: String) -> File? {
+        let clean = requested.split(separator: "/").map(String.init)
+        guard !domain.contains("/"), !domain.hasPrefix("."), !domain.isEmpty,
+              !clean.contains(where: { $0 == ".." || $0.hasPrefix(".") }) else { return nil }
+        var page = clean.joined(separator: "/")
+        if page.isEmpty || requested.hasSuffix("/") { page += (page.isEmpty ? "" : "/") + "index.html" }
+        let full = path(domain, page)
+        guard let (_, isDirectory) = Self.identity(full) else { return nil }
+        if isDirectory { return read(domain: domain, path: page + "/") }
+        guard var file = cached(full) else { return nil }
+        file.gone = Self.identity(full + ".gone") != nil
+        return file
+    }
+
+    private func cached(_ full: String) -> File? {
+        guard let (identity, isDirectory) = Self.identity(full), !isDirectory else { return nil }
+        if let hit = cache.withLock({ $0[full] }), hit.identity == identity { return hit.file }
+        guard let data = FileManager.default.contents(atPath: full) else { return nil }
+        let bytes = ByteBuffer(bytes: data)
+        var gzipped: ByteBuffer?
+        if Self.compresses(full), data.count > 256 {
+            var input = bytes
+            gzipped = try? input.compress(with: .gzip)
+        }
+        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined().prefix(32)
+        let file = File(
+            bytes: bytes, gzipped: gzipped, modified: Date(timeIntervalSince1970: Double(identity.modifiedNanoseconds) / 1e9),
+            etag: "\"\(hash)\"")
+        cache.withLock { entries in
+            if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
+            entries[full] = Cached(identity: identity, file: file)
+        }
+        return file
+    }
+
+    static func compresses(_ path: String) -> Bool {
+        ["html", "xml", "txt", "css", "svg", "json", "map"].contains((path as NSString).pathExtension.lowercased())
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Models
+import NIOCore
+import ServiceKit
+
+/// Serves the published files: by `Host` (the portal's domain and its component sites) and at
+/// `/sites/<domain>/…` for development. ETag and Last-Modified with conditional requests, gzip
+/// when the client takes it; a page that was taken down answers 410 with its explanation; a site
+/// that redirects (R-7.3) answers 301 to its successor.
+public struct SiteServer: Sendable {
+    let files: SiteFiles
+    let search: SiteSearch
+
+    public init(files: SiteFiles, search: SiteSearch) {
+        self.files = files
+        self.search = search
+    }
+
+    public func register(on router: Router<PortalContext>) {
+        router.get("/sites/:domain/**") { request, context in
+            let domain = context.parameters.get("domain") ?? ""
+            let rest = context.parameters.getCatchAll().joined(separator: "/")
+            return try await serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request, context: context)
+        }
+        router.get("/sites/:domain") { request, context in
+            try await serve(domain: context.parameters.get("domain") ?? "", path: "", request: request, context: context)
+        }
+        router.middlewares.add(HostSites(server: self))
+    }
+
+    /// The pages that are not files: search (R-3.1) and the legal-document search (R-3.5).
+    func dynamicPage(domain: String, path: String, request: Request) async throws -> Response? {
+        let html: String?, status: HTTPResponse.Status
+        switch path {
+        case "tim-kiem":
+            html = try await search.page(request.uri.queryParameters.get("q"), domain: domain)
+            status = .ok
+        case "van-ban/tra-cuu":
+            var parameters = [String: String]()
+            for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+            let page = try await search.legalPage(parameters, domain: domain)
+            html = page?.html
+            status = page?.badRequest == true ? .badRequest : .ok
+        default:
+            return nil
+        }
+        guard let html else { return Self.notFound() }
+        return Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func serve(domain rawDomain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
+        let domain = rawDomain.lowercased()
+        if let target = files.redirects()[domain] {
+            // R-7.3: the page where the successor has it, else the successor's home page.
+            let location = files.read(domain: target, path: path) != nil ? "https://\(target)/\(path)" : "https://\(target)/"
+            return Response(status: .movedPermanently, headers: [.location: location, .cacheControl: "public, max-age=3600"])
+        }
+        if let page = try await dynamicPage(domain: domain, path: path, request: request) { return page }
+        guard let file = files.read(domain: domain, path: path) else { return Self.notFound() }
+        var headers: HTTPFields = [
+            .contentType: Self.contentType(path.hasSuffix("/") || path.isEmpty ? "index.html" : path),
+            .cacheControl: "public, max-age=60", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        ]
+        var body = file.bytes, etag = file.etag
+        if let gzipped = file.gzipped {
+            headers[.vary] = "Accept-Encoding"
+            if Self.acceptsGzip(request.headers[.acceptEncoding]) {
+                body = gzipped
+                headers[.contentEncoding] = "gzip"
+                // A different representation needs a different strong validator.
+                etag = String(etag.dropLast()) + "-gz\""
+            }
+        }
+        if file.gone {
+            return Response(status: .gone, headers: headers, body: .init(byteBuffer: body))
+        }
+        let served = headers, bytes = body
+        let page = { Response(status: .ok, headers: served, body: .init(byteBuffer: bytes)) }
+        // Hummingbird's conditional requests: ETag with If-None-Match, Last-Modified with
+        // If-Modified-Since, which counts only without If-None-Match (RFC 9110 §13.1.3).
+        return try await request.ifNoneMatch(eTag: etag, context: context) {
+            request.headers[.ifNoneMatch] == nil
+                ? try await request.ifModifiedSince(modificationDate: file.modified, context: context, process: page) : page()
+        }
+    }
+
+    static func notFound() -> Response {
+        Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: "Không tìm thấy trang / Page not found\n")))
+    }
+
+    /// `gzip` listed with a weight above zero (RFC 9110 §12.5.3).
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        for part in header.lowercased().split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.first == "gzip" || pieces.first == "x-gzip" else { continue }
+            if let weight = pieces.dropFirst().first(where: { $0.hasPrefix("q=") }), Double(weight.dropFirst(2)) == 0 { return false }
+            return true
+        }
+        return false
+    }
+
+    static func contentType(_ path: String) -> String {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "html": "text/html; charset=utf-8"
+        case "xml": "application/xml; charset=utf-8"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "webp": "image/webp"
+        case "pdf": "application/pdf"
+        case "txt": "text/plain; charset=utf-8"
+        case "doc": "application/msword"
+        case "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        default: "application/octet-stream"
+        }
+    }
+}
+
+/// Requests whose `Host` is the portal or one of its sites get the site's files; the service's
+/// own paths (API, health, metrics) stay the service's.
+struct HostSites: RouterMiddleware {
+    typealias Context = PortalContext
+    let server: SiteServer
+
+    func handle(_ request: Request, context: PortalContext, next: (Request, PortalContext) async throws -> Response) async throws -> Response {
+        let host = (request.head.authority ?? "").split(separator: ":").first.map { String($0).lowercased() } ?? ""
+        guard host == SiteDomain.portal || host.hasSuffix("." + SiteDomain.portal), request.method == .get || request.method == .head else {
+            return try await next(request, context)
+        }
+        return try await server.serve(domain: host, path: String(request.uri.path.dropFirst()), request: request, context: context)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import PublishingCore
+import ServiceKit
+
+/// The publishing service: approved information on the portal and its component sites, as
+/// static files, verified against the approval's signature (Art. 3, 4, 12, 19, 20).
+@main
+struct PublishingMain {
+    static func main() async throws {
+        let server = try PortalServer.bootstrap(.publishing)
+        let files = SiteFiles(dataDirectory: server.configuration.dataDirectory)
+        let renderer = PageRenderer(library: try await PageRenderer.templates())
+        let feed = PublishingFeed(pages: ArticlePages(renderer: renderer, files: files))
+        SiteServer(files: files, search: SiteSearch(database: server.database, renderer: renderer)).register(on: server.router)
+        SiteRoutes(database: server.database, files: files, renderer: renderer).register(on: server.router)
+        let indexes = SiteIndexes(
+            database: server.database, lists: SiteLists(renderer: renderer, files: files), files: files, readiness: server.readiness,
+            logger: server.logger)
+        let schedule = ScheduledPublications(
+            database: server.database, feed: feed, outbox: server.outbox, readiness: server.readiness, logger: server.logger)
+        try await server.run(eventHandler: feed.handle, failureRecorder: PublishingFeed.recordFailure, services: [indexes, schedule])
+    }
+}
