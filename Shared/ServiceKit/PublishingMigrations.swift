@@ -64,7 +64,7 @@ public enum PublishingMigrations {
             ALTER TABLE publishing.articles DROP CONSTRAINT articles_state_check;
             ALTER TABLE publishing.articles ADD CONSTRAINT articles_state_check CHECK (state IN ('scheduled', 'published', 'taken_down'));
             CREATE INDEX articles_categories ON publishing.articles USING gin (categories);
-            CREATE INDEX articles_legal ON publishing.articles (legal_issue_date) WHERE kind = 'legalDocument';
+            CREATE INDEX articles_legal ON publishing.articles (legal_issue_date) WHERE legal_number IS NOT NULL;
             CREATE INDEX articles_due ON publishing.articles (publish_at) WHERE state = 'scheduled';
 
             -- A publication that failed: kept visible (API and page) until it succeeds; the event is

@@ -51,7 +51,7 @@ public struct ArticlePages: Sendable {
                     attached.append(.init(src: "/" + name, filename: file.filename))
                 }
             }
-            let legal = content.kind == "legalDocument" ? LegalDocumentDetails.from(details: content.details) : nil
+            let legal = LegalDocumentDetails.from(details: content.details)
             for site in sites {
                 for (name, bytes) in blobs { try files.write(bytes, domain: site.domain, page: name) }
                 let pages = renderer.article(

@@ -25,7 +25,7 @@ public enum LegalDocuments {
         return try connection.query(
             """
             SELECT content::text AS content, path FROM publishing.articles
-            WHERE state = 'published' AND kind = 'legalDocument' AND $1 = ANY(domains) AND legal_number IS NOT NULL
+            WHERE state = 'published' AND legal_number IS NOT NULL AND $1 = ANY(domains)
               AND ($2::text IS NULL OR unaccent(lower(legal_number)) LIKE unaccent(lower($2)))
               AND ($3::text IS NULL OR unaccent(lower(legal_issuer)) LIKE unaccent(lower($3)))
               AND ($4::text IS NULL OR unaccent(lower(legal_form)) LIKE unaccent(lower($4)))

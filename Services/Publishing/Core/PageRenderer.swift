@@ -27,7 +27,7 @@ public struct PageRenderer: Sendable {
         "correction": "Đính chính", "files": "Tệp đính kèm", "sourceLine": "Nguồn tin", "print": "In bài viết",
         "save": "Lưu bài viết", "printVersion": "bản in", "latest": "Tin mới", "noArticles": "Chưa có tin, bài.",
         "privacy": "Chính sách bảo vệ dữ liệu cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
-        "sitemap": "Sơ đồ trang", "allArticles": "Tất cả tin, bài", "search": "Tìm kiếm", "searchLabel": "Từ khóa (có dấu hoặc không dấu)",
+        "sitemap": "Sơ đồ trang", "allArticles": "Tin, bài mới nhất", "search": "Tìm kiếm", "searchLabel": "Từ khóa (có dấu hoặc không dấu)",
         "searchButton": "Tìm", "results": "Kết quả", "noResults": "Không tìm thấy tin, bài nào.",
         "footerOwner": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Long An.",
         "footerResponsible": "Chịu trách nhiệm chính: Chánh Văn phòng Ủy ban nhân dân tỉnh.",
@@ -121,12 +121,19 @@ public struct PageRenderer: Sendable {
     func indexes(
         site: SiteRegistry.Site, articles: [Listed], categories: [Category], updated: Date
     ) -> (sitemap: String, sitemapXML: String, rss: String, atom: String) {
-        let values: [String: Any] = [
-            "lang": "vi", "pageTitle": Self.text["sitemap"] ?? "", "site": Self.site(site), "t": Self.text, "articles": articles.map(\.values),
+        // Feeds carry the latest fifty, the sitemap page the latest hundred (its structure links the
+        // rest), sitemap.xml every item up to the protocol's 50,000.
+        var values: [String: Any] = [
+            "lang": "vi", "pageTitle": Self.text["sitemap"] ?? "", "site": Self.site(site), "t": Self.text,
+            "articles": articles.prefix(50_000).map(\.values),
             "categories": categories.map(\.values), "feedTitle": site.name, "feedBase": "", "updated": Timestamp.format(updated),
             "dc": Self.siteMetadata(site, path: "/so-do-trang.html", description: "Sơ đồ trang của \(site.name)", updated: updated),
         ]
-        return (render("sitemap", values), render("sitemap-xml", values), render("rss", values), render("atom", values))
+        let sitemapXML = render("sitemap-xml", values)
+        values["articles"] = articles.prefix(100).map(\.values)
+        let sitemap = render("sitemap", values)
+        values["articles"] = articles.prefix(50).map(\.values)
+        return (sitemap, sitemapXML, render("rss", values), render("atom", values))
     }
 
     /// A category's page and its RSS and Atom feeds.

@@ -25,7 +25,7 @@ public struct PublishedArticle: Sendable {
     static func store(_ approval: ArticleApproved, domains: [String], searchText: String, now: Date, on connection: Connection) throws -> PublishedArticle {
         let content = approval.content
         let embargo = content.classification.publishAt.flatMap { $0 > now ? $0 : nil }
-        let legal = content.kind == "legalDocument" ? LegalDocumentDetails.from(details: content.details) : nil
+        let legal = LegalDocumentDetails.from(details: content.details)
         let row = try connection.query(
             """
             INSERT INTO publishing.articles (id, revision, content, content_sha256, signature, key_id, domains, path, state, published_at,

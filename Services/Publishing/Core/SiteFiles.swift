@@ -39,6 +39,10 @@ public final class SiteFiles: Sendable {
         }
     }
 
+    func exists(domain: String, page: String) -> Bool {
+        FileManager.default.fileExists(atPath: path(domain, page))
+    }
+
     /// Marks a page as taken down: it answers 410 with the page written for it.
     func markGone(domain: String, page: String) throws {
         try write("", domain: domain, page: page + ".gone")

@@ -31,7 +31,7 @@ public struct SiteIndexes: Service {
             while !Task.isCancelled {
                 let drawn: Int
                 if ContinuousClock.now - registrySynced > .seconds(60) {
-                    // Units that ended since the last look become redirects.
+                    // Units that ended since the last look become redirects; new sites get pages.
                     do {
                         try await syncRegistry()
                         registrySynced = .now
@@ -55,6 +55,10 @@ public struct SiteIndexes: Service {
         try await database.withTransaction { connection in
             try SiteRegistry.sync(on: connection)
             try SiteRegistry.writeRedirects(files, on: connection)
+            // A site that has no pages yet (new, or a new data folder) gets them without waiting for an item.
+            for site in try SiteRegistry.allActive(on: connection) where !files.exists(domain: site.domain, page: "index.html") {
+                try Self.markStale(site.domain, on: connection)
+            }
         }
     }
 
@@ -82,7 +86,10 @@ public struct SiteIndexes: Service {
 
     /// The site's lists (home, categories, sitemaps, feeds) are redrawn shortly after, once for
     /// however many items a burst of approvals brings.
-    static func markStale(_ domain: String, on connection: Connection) throws {
-        try connection.query("INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (domain) DO NOTHING", [domain])
+    /// A mark already there gets a new time: a redraw that read the site before this transaction
+    /// then removes only the mark it saw, and this one stays for the next round.
+    public static func markStale(_ domain: String, on connection: Connection) throws {
+        try connection.query(
+            "INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (domain) DO UPDATE SET since = clock_timestamp()", [domain])
     }
 }

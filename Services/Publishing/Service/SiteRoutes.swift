@@ -124,15 +124,19 @@ struct SiteRoutes {
     }
 
     func sites() async throws -> [SiteView] {
-        try await database.withTransaction { connection in
+        let files = self.files
+        return try await database.withTransaction { connection in
             try SiteRegistry.sync(on: connection)
+            try SiteRegistry.writeRedirects(files, on: connection)
             return try connection.query("SELECT \(Self.siteColumns) ORDER BY s.domain").rows.map(Self.view)
         }
     }
 
     func compliance() async throws -> ComplianceReport {
-        try await database.withTransaction { connection in
+        let files = self.files
+        return try await database.withTransaction { connection in
             try SiteRegistry.sync(on: connection)
+            try SiteRegistry.writeRedirects(files, on: connection)
             let all = try connection.query("SELECT \(Self.siteColumns) ORDER BY s.domain").rows.map(Self.view)
             // Units in force that should have a site and have none: their label is missing or collides.
             let missing = try connection.query(
@@ -196,7 +200,7 @@ struct SiteRoutes {
             try AuditLog.append(
                 service: "publishing", actor: user.login, action: "site.registered", subject: domain, correlationId: correlationId,
                 detail: ["unitCode": body.unitCode], on: connection)
-            try connection.query("INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT DO NOTHING", [domain])
+            try SiteIndexes.markStale(domain, on: connection)
             try SiteRegistry.writeRedirects(files, on: connection)
             return try Self.view(try connection.query("SELECT \(Self.siteColumns) WHERE s.domain = $1", [domain]).one())
         }

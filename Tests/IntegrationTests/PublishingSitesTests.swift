@@ -1,0 +1,269 @@
+import Foundation
+import Models
+import Store
+import Testing
+
+/// Legal documents, embargoes, failed publications, the site registry and its compliance report,
+/// against the running intake, approval and publishing processes.
+@Suite("Publishing: legal documents, schedules, failures and the site registry", .serialized)
+struct PublishingSitesTests {
+    static let publishingPort = 18_214
+
+    func withPublishing(_ s: EditorialFlowTests.Services, _ body: (ServiceProcess) async throws -> Void) async throws {
+        let publishing = try ServiceProcess("publishing", port: Self.publishingPort, environment: ["PORTAL_DATA_DIR": "\(s.work)/data"], in: s.env)
+        do {
+            try await publishing.waitUntilReady()
+            try await body(publishing)
+        } catch {
+            _ = try? await publishing.terminate()
+            throw error
+        }
+        #expect(try await publishing.terminate() == 0)
+    }
+
+    func page(_ publishing: ServiceProcess, _ domain: String, _ path: String, headers: [String: String] = [:]) -> (status: Int?, body: String, headers: [String: String]) {
+        httpRequest("GET", publishing.url(path), headers: ["Host": domain].merging(headers) { $1 })
+    }
+
+    /// Submits through intake, classifies with `classification` (JSON members) and has Sở Tư pháp's Board member approve it.
+    func approved(_ s: EditorialFlowTests.Services, title: String, submission: String? = nil, classification: String) async throws -> String {
+        let body = submission ?? IntakeAPITests().submission(title: title, body: "Nội dung của \(title).")
+        let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
+                                  headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
+        let id = try #require((try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["id"] as? String, "\(created.body)")
+        try await eventually("queued") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
+        let edited = try s.api(
+            "PUT", "/articles/\(id)", as: "btv.lan",
+            body: #"{"classification": {"genre": "news", "coefficient": 8, "authors": [{"name": "Nguyễn Văn An", "share": 100}], \#(classification)}, "changeNote": "Phân loại"}"#,
+            headers: ["If-Match": "\"1\""])
+        #expect(edited.status == 200, "\(edited.text)")
+        #expect(try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}").status == 200)
+        let approval = try s.api("POST", "/articles/\(id)/approve", as: "gd.tuphap", body: #"{"revision": 2}"#)
+        #expect(approval.status == 200, "\(approval.text)")
+        return id
+    }
+
+    @Test("R-3.5: a legal document is listed with its number, form, issuer and dates and found by each; categories have pages and feeds; English and links pages; gzip")
+    func legalDocumentsAndLists() async throws {
+        try await EditorialFlowTests().withServices { s in
+            try await withPublishing(s) { publishing in
+                let tag = String(UUID().uuidString.prefix(4))
+                let number = "\(Int.random(in: 100...999))/2026/QĐ-UBND"
+                let title = "Quyết định ban hành Quy chế \(tag)"
+                let submission = """
+                    {"title": "\(title)", "body": "Ban hành kèm theo Quyết định này Quy chế.", "bodyFormat": "markdown",
+                     "kind": "legal_document", "language": "vi", "authors": [{"name": "Văn phòng UBND tỉnh"}], "targetSites": ["longan.gov.vn"],
+                     "legalDocument": {"number": "\(number)", "issuer": "Ủy ban nhân dân tỉnh Long An", "issueDate": "2026-11-20",
+                                       "effectiveDate": "2026-12-01", "summary": "Quy định quản lý Cổng Thông tin điện tử \(tag)"},
+                     "attachments": [{"filename": "quyet-dinh.pdf", "contentType": "application/pdf",
+                                      "dataBase64": "JVBERi0xLjQKJeLjz9MKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK"}]}
+                    """
+                let id = try await approved(
+                    s, title: title, submission: submission,
+                    classification: #""targetSites": ["longan.gov.vn"], "categories": ["Văn bản chỉ đạo", "Pháp luật"]"#)
+                let path = "/bai-viet/\(id).html"
+                try await eventually("the document is listed", within: 10, every: .milliseconds(50)) {
+                    page(publishing, "longan.gov.vn", "/van-ban/").body.contains(number)
+                }
+                let article = page(publishing, "longan.gov.vn", path).body
+                #expect(article.contains("<th scope=\"row\">Số ký hiệu</th><td>\(number)</td>"), "R-3.5: the number")
+                #expect(article.contains("<td>Quyết định</td>"), "the form read from the number")
+                #expect(article.contains("Ủy ban nhân dân tỉnh Long An") && article.contains("20/11/2026") && article.contains("01/12/2026"))
+                let listing = page(publishing, "longan.gov.vn", "/van-ban/").body
+                #expect(listing.contains("quyet-dinh.pdf"), "R-3.5: the file to download")
+                func search(_ query: String) -> (status: Int?, body: String) {
+                    let found = page(publishing, "longan.gov.vn", "/van-ban/tra-cuu?\(query)")
+                    return (found.status, found.body)
+                }
+                let encodedNumber = number.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                #expect(search("so=\(encodedNumber)").body.contains(path), "by number")
+                #expect(search("so=\(number.prefix(3))%2F2026%2FQD").body.contains(path), "by number without diacritics")
+                #expect(search("co-quan=uy%20ban%20nhan%20dan%20tinh&tu-ngay=2026-11-01&den-ngay=2026-11-30").body.contains(path), "by issuer and issue dates")
+                #expect(search("hieu-luc=2026-12-15&hinh-thuc=quyet%20dinh").body.contains(path), "in effect on a day, by form")
+                #expect(!search("hieu-luc=2026-11-25&so=\(encodedNumber)").body.contains(path), "not yet in effect on 25/11")
+                #expect(!search("tu-ngay=2026-11-21&so=\(encodedNumber)").body.contains(path), "issued before the range")
+                let bad = search("tu-ngay=20-11-2026")
+                #expect(bad.status == 400 && bad.body.contains("YYYY-MM-DD"), "a malformed date is named, not ignored")
+                // R-3.1: the site search finds it by number too.
+                #expect(page(publishing, "longan.gov.vn", "/tim-kiem?q=\(encodedNumber)").body.contains(title))
+
+                // Categories: a page and feeds for each, listed in the sitemap.
+                let category = page(publishing, "longan.gov.vn", "/chuyen-muc/van-ban-chi-dao/")
+                #expect(category.status == 200 && category.body.contains(title), "the category page")
+                #expect(page(publishing, "longan.gov.vn", "/chuyen-muc/van-ban-chi-dao/rss.xml").body.contains("<title>\(title)</title>"))
+                #expect(page(publishing, "longan.gov.vn", "/chuyen-muc/phap-luat/atom.xml").body.contains(path))
+                #expect(page(publishing, "longan.gov.vn", "/chuyen-muc/").body.contains("/chuyen-muc/van-ban-chi-dao/"))
+                #expect(page(publishing, "longan.gov.vn", "/sitemap.xml").body.contains("<loc>https://longan.gov.vn/chuyen-muc/phap-luat/</loc>"))
+
+                // R-3.4: English pages; R-3.2: links to other agencies.
+                let english = page(publishing, "longan.gov.vn", "/en/")
+                #expect(english.body.contains(#"<html lang="en">"#) && english.body.contains("Long An Provincial Portal"))
+                #expect(english.body.contains("Department of Justice") && english.body.contains("https://sotuphap.longan.gov.vn/en/"))
+                #expect(english.body.contains(#"<meta name="DC.language" content="en">"#))
+                // A site with nothing published yet has its pages too.
+                try await eventually("the unit's English page") { page(publishing, "sotuphap.longan.gov.vn", "/en/").status == 200 }
+                #expect(page(publishing, "sotuphap.longan.gov.vn", "/en/").body.contains("Department of Justice"))
+                #expect(page(publishing, "longan.gov.vn", "/lien-ket.html").body.contains("https://chinhphu.vn"))
+                #expect(page(publishing, "longan.gov.vn", "/").body.contains(#"href="/lien-ket.html""#))
+
+                // gzip for clients that take it, with its own validator.
+                let plain = page(publishing, "longan.gov.vn", path)
+                let zipped = page(publishing, "longan.gov.vn", path, headers: ["Accept-Encoding": "gzip, deflate"])
+                #expect(zipped.headers["content-encoding"] == "gzip" && zipped.headers["vary"] == "Accept-Encoding")
+                #expect(plain.headers["content-encoding"] == nil)
+                #expect(zipped.headers["etag"] != plain.headers["etag"])
+                let unzipped = try s.env.run("/usr/bin/env", ["curl", "-s", "--compressed", "-H", "Host: longan.gov.vn", publishing.url(path)])
+                #expect(unzipped.output == plain.body, "the gzip body is the page")
+            }
+        }
+    }
+
+    @Test("An embargoed item waits for its time across a restart; a publication that fails is visible with its reason and retried until it succeeds")
+    func scheduleAndFailure() async throws {
+        try await EditorialFlowTests().withServices { s in
+            let tag = String(UUID().uuidString.prefix(4))
+            // Whole seconds: an embargo is signed to the second.
+            let publishAt = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 6).rounded(.down))
+            var scheduledId = ""
+            try await withPublishing(s) { publishing in
+                scheduledId = try await approved(
+                    s, title: "Thông báo có hẹn giờ \(tag)",
+                    classification: #""targetSites": ["longan.gov.vn"], "publishAt": "\#(Timestamp.format(publishAt))""#)
+                try await eventually("publishing holds it as scheduled") {
+                    let status = httpRequest("GET", publishing.url("/api/v1/publications/\(scheduledId)"))
+                    return status.body.contains(#""state":"scheduled""#)
+                }
+                #expect(page(publishing, "longan.gov.vn", "/bai-viet/\(scheduledId).html").status == 404, "not before its time")
+                #expect(!page(publishing, "longan.gov.vn", "/").body.contains(tag))
+            }
+            // A restart in between: the schedule is in the database.
+            try await withPublishing(s) { publishing in
+                let path = "/bai-viet/\(scheduledId).html"
+                try await eventually("published at its time", within: 20, every: .milliseconds(100)) {
+                    page(publishing, "longan.gov.vn", path).status == 200
+                }
+                #expect(Date() >= publishAt.addingTimeInterval(-0.01), "never early")
+                let status = try #require(try JSONSerialization.jsonObject(
+                    with: Data(httpRequest("GET", publishing.url("/api/v1/publications/\(scheduledId)")).body.utf8)) as? [String: Any])
+                #expect(status["state"] as? String == "published" && (status["urls"] as? [String])?.first == "https://longan.gov.vn\(path)", "\(status)")
+                #expect(page(publishing, "longan.gov.vn", path).body.contains(#"<meta name="DC.date" content="\#(LocalDate.of(publishAt))">"#))
+                try await eventually("approval hears it was published") {
+                    try s.api("GET", "/articles/\(scheduledId)", as: "btv.lan").json["state"] as? String == "published"
+                }
+
+                // The page's place is blocked (a folder where the file goes): the publication fails,
+                // is shown as failed with its reason, is retried, and succeeds once the place is free.
+                let id = try await approvedBlocking(s, publishing, tag: tag)
+                let failures = httpRequest("GET", publishing.url("/api/v1/publications/failures"), headers: ["Authorization": "Bearer \(try s.token("btv.lan"))"])
+                #expect(failures.body.contains(id) && failures.body.contains(#""permanent":false"#), "\(failures.body)")
+                #expect(httpRequest("GET", publishing.url("/api/v1/publications/failures")).status == 401)
+                #expect(httpRequest("GET", publishing.url("/api/v1/publications/failures"), headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))"]).status == 403)
+                try FileManager.default.removeItem(atPath: "\(s.work)/data/sites/longan.gov.vn/bai-viet/\(id).html")
+                try await eventually("the retry publishes it", within: 30, every: .milliseconds(200)) {
+                    page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").status == 200
+                }
+                let cleared = httpRequest("GET", publishing.url("/api/v1/publications/failures"), headers: ["Authorization": "Bearer \(try s.token("btv.lan"))"])
+                #expect(!cleared.body.contains(id), "the failure is cleared once it succeeds")
+            }
+        }
+    }
+
+    /// Approves an item whose page cannot be written yet, and waits until publishing reports the failure.
+    func approvedBlocking(_ s: EditorialFlowTests.Services, _ publishing: ServiceProcess, tag: String) async throws -> String {
+        // The article id is known once approval has the item; block its page's place before approving.
+        let title = "Tin bị chặn \(tag)"
+        let body = IntakeAPITests().submission(title: title, body: "Nội dung.")
+        let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
+                                  headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
+        let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
+        try await eventually("queued") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
+        let blocked = "\(s.work)/data/sites/longan.gov.vn/bai-viet/\(id).html"
+        try FileManager.default.createDirectory(atPath: blocked + "/occupied", withIntermediateDirectories: true)
+        #expect(try s.api(
+            "PUT", "/articles/\(id)", as: "btv.lan",
+            body: #"{"classification": {"genre": "news", "coefficient": 8, "authors": [{"name": "Nguyễn Văn An", "share": 100}], "targetSites": ["longan.gov.vn"]}}"#,
+            headers: ["If-Match": "\"1\""]).status == 200)
+        #expect(try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}").status == 200)
+        #expect(try s.api("POST", "/articles/\(id)/approve", as: "gd.tuphap", body: #"{"revision": 2}"#).status == 200)
+        try await eventually("the failure is recorded", within: 15, every: .milliseconds(100)) {
+            httpRequest("GET", publishing.url("/api/v1/publications/failures"), headers: ["Authorization": "Bearer \(try s.token("btv.lan"))"])
+                .body.contains(id)
+        }
+        #expect(page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").status != 200)
+        return id
+    }
+
+    @Test("Art. 3 and R-7: the registry lists every site; the compliance report names each non-compliant site and why; an operator settles a collision; a district site redirects after July 2025 (R-7.3)")
+    func siteRegistry() async throws {
+        try await EditorialFlowTests().withServices { s in
+            try await withPublishing(s) { publishing in
+                let tag = String(Int.random(in: 1000...9999))
+                // A commune whose label collided at seed time (R-7.2), a site with a broken label, and a
+                // district site registered before the districts ended (Châu Thành's label went to no commune).
+                try await s.pool.withConnection { connection in
+                    try connection.query(
+                        """
+                        INSERT INTO core.units (code, kind, name, name_en, parent_code, label, label_status, valid_from)
+                        VALUES ($1, 'commune', 'Xã Tân Thành', 'Tan Thanh Commune', 'longan', NULL, 'collision', '2025-07-01')
+                        """, ["commune-test-\(tag)"])
+                    try connection.query(
+                        """
+                        INSERT INTO publishing.sites (domain, unit_code, name, kind) VALUES ($1, 'department-syt', 'Trang sai tên', 'department')
+                        ON CONFLICT DO NOTHING
+                        """, ["so-y-te-\(tag).longan.gov.vn"])
+                    try connection.query(
+                        """
+                        INSERT INTO publishing.sites (domain, unit_code, name, kind, status, redirect_to)
+                        VALUES ('chauthanh.longan.gov.vn', 'district-chauthanh', 'Huyện Châu Thành', 'district', 'active', NULL)
+                        ON CONFLICT (domain) DO UPDATE SET status = 'active', redirect_to = NULL
+                        """)
+                }
+                let listed = httpRequest("GET", publishing.url("/api/v1/sites"))
+                let sites = try #require((try JSONSerialization.jsonObject(with: Data(listed.body.utf8)) as? [String: Any])?["items"] as? [[String: Any]])
+                let portal = try #require(sites.first { $0["domain"] as? String == "longan.gov.vn" })
+                #expect(portal["compliant"] as? Bool == true)
+                #expect(sites.contains { $0["domain"] as? String == "sotuphap.longan.gov.vn" && $0["compliant"] as? Bool == true })
+                #expect(sites.contains { $0["domain"] as? String == "hungdien.longan.gov.vn" }, "a commune under the province after R-7.3")
+                #expect(sites.contains { $0["domain"] as? String == "doandbqhhdnd.longan.gov.vn" }, "Art. 19.3: the HĐND delegation page")
+                let district = try #require(sites.first { $0["domain"] as? String == "chauthanh.longan.gov.vn" })
+                #expect(district["status"] as? String == "redirect" && district["redirectTo"] as? String == "longan.gov.vn", "R-7.3")
+
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(httpRequest("GET", publishing.url("/api/v1/sites/compliance")).body.utf8)) as? [String: Any])
+                let bad = (report["nonCompliant"] as? [[String: Any]] ?? []).first { $0["domain"] as? String == "so-y-te-\(tag).longan.gov.vn" }
+                let codes = ((bad?["problems"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+                #expect(codes.contains("invalid_label") && codes.contains("label_mismatch"), "R-7.4: why it does not comply: \(codes)")
+                let missing = (report["unitsWithoutSite"] as? [[String: Any]] ?? []).first { $0["unitCode"] as? String == "commune-test-\(tag)" }
+                #expect(missing?["labelStatus"] as? String == "collision", "the collision waits for an operator")
+                let html = httpRequest("GET", publishing.url("/bao-cao/ten-mien"))
+                #expect(html.status == 200 && html.body.contains("so-y-te-\(tag).longan.gov.vn") && html.body.contains("commune-test-\(tag)"))
+
+                // The operator settles the collision; bad requests change nothing.
+                func post(_ body: String, as login: String?) throws -> (status: Int?, body: String) {
+                    var headers = ["Content-Type": "application/json"]
+                    if let login { headers["Authorization"] = "Bearer \(try s.token(login))" }
+                    let response = httpRequest("POST", publishing.url("/api/v1/sites"), headers: headers, body: body)
+                    return (response.status, response.body)
+                }
+                let wanted = "tanthanh\(tag).longan.gov.vn"
+                let request = #"{"domain": "\#(wanted)", "unitCode": "commune-test-\#(tag)"}"#
+                #expect(try post(request, as: nil).status == 401)
+                #expect(try post(request, as: "btv.lan").body.contains("operator_role_required"))
+                #expect(try post(#"{"domain": "tânthành\#(tag).longan.gov.vn", "unitCode": "commune-test-\#(tag)"}"#, as: "vanhanh.hcc").body.contains("invalid_label"))
+                #expect(try post(#"{"domain": "tanthanh.benluc.longan.gov.vn", "unitCode": "commune-test-\#(tag)"}"#, as: "vanhanh.hcc").body.contains("wrong_level"))
+                #expect(try post(#"{"domain": "sotuphap.longan.gov.vn", "unitCode": "commune-test-\#(tag)"}"#, as: "vanhanh.hcc").body.contains("domain_taken"))
+                #expect(try post(#"{"domain": "x\#(tag).longan.gov.vn", "unitCode": "no-such-unit"}"#, as: "vanhanh.hcc").body.contains("unknown_unit"))
+                #expect(try post(#"{"domain": 12}"#, as: "vanhanh.hcc").status == 400)
+                let created = try post(request, as: "vanhanh.hcc")
+                #expect(created.status == 201 && created.body.contains(#""compliant":true"#), "\(created.body)")
+                #expect(try post(#"{"domain": "khac\#(tag).longan.gov.vn", "unitCode": "commune-test-\#(tag)"}"#, as: "vanhanh.hcc").body.contains("unit_has_site"))
+                try await eventually("the new site has its pages") { page(publishing, wanted, "/").status == 200 }
+                let after = try #require(try JSONSerialization.jsonObject(with: Data(httpRequest("GET", publishing.url("/api/v1/sites/compliance")).body.utf8)) as? [String: Any])
+                #expect(!((after["unitsWithoutSite"] as? [[String: Any]]) ?? []).contains { $0["unitCode"] as? String == "commune-test-\(tag)" })
+
+                // R-7.3: the old district domain answers 301 to the portal.
+                let moved = page(publishing, "chauthanh.longan.gov.vn", "/bai-viet/khong-co.html")
+                #expect(moved.status == 301 && moved.headers["location"] == "https://longan.gov.vn/", "\(moved.status ?? 0) \(moved.headers)")
+            }
+        }
+    }
+}
