@@ -4,7 +4,9 @@ The browser resolves longan.gov.vn and its sites to the publishing service on th
 pages are loaded by their own names, as visitors load them. Fails on any serious or critical
 accessibility violation, on console errors, on a page without a language or without the six
 mandatory Dublin Core elements (R-2.1). Environment: PORT (publishing), ARTICLE (a published
-article's path), UNIT_DOMAIN (the unit's site that also shows it).
+article's path), UNIT_DOMAIN (the unit's site that also shows it); optionally CATEGORY (a category
+page's path), SEARCH (words without diacritics that find ARTICLE), UNIT_ARTICLE (the article on
+the unit's site, ARTICLE unless set; empty for none), LEGAL_ARTICLE and LEGAL_NUMBER (a published legal document and its number, R-3.5).
 """
 import os
 import sys
@@ -19,6 +21,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 PORT = os.environ["PORT"]
 ARTICLE = os.environ["ARTICLE"]
 UNIT_DOMAIN = os.environ["UNIT_DOMAIN"]
+CATEGORY = os.environ.get("CATEGORY")
+SEARCH = os.environ.get("SEARCH", "pho bien phap luat")
+UNIT_ARTICLE = os.environ.get("UNIT_ARTICLE", ARTICLE)
+LEGAL_ARTICLE = os.environ.get("LEGAL_ARTICLE")
+LEGAL_NUMBER = os.environ.get("LEGAL_NUMBER")
 
 options = Options()
 options.binary_location = "/usr/bin/chromium"
@@ -71,7 +78,7 @@ try:
     check(portal + ARTICLE.replace(".html", ".in.html"), "print version")
     check(portal + "/so-do-trang.html", "sitemap page")
     check(portal + "/tim-kiem", "search form")
-    driver.find_element(By.ID, "q").send_keys("pho bien phap luat")
+    driver.find_element(By.ID, "q").send_keys(SEARCH)
     driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
     try:
         # The form's GET returns before the results page has loaded: wait as a visitor does.
@@ -80,8 +87,29 @@ try:
         failures.append("searching without diacritics did not find the article")
     check(driver.current_url, "search results")
     check(portal + "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", "privacy notice")
+    check(portal + "/chuyen-muc/", "categories")
+    if CATEGORY:
+        check(portal + CATEGORY, "category page")
+        if ARTICLE not in driver.page_source:
+            failures.append("the category page does not list the article")
+    check(portal + "/van-ban/", "legal documents")
+    if LEGAL_ARTICLE:
+        check(portal + LEGAL_ARTICLE, "legal document page")
+        check(portal + "/van-ban/", "legal documents list")
+        driver.find_element(By.ID, "so").send_keys(LEGAL_NUMBER)
+        driver.find_element(By.ID, "tu-ngay").send_keys("01112026")  # typed into the date field as a visitor types
+        driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+        try:
+            WebDriverWait(driver, 10).until(lambda d: "tra-cuu" in d.current_url and LEGAL_ARTICLE in d.page_source)
+        except Exception:
+            failures.append(f"the legal-document search did not find {LEGAL_NUMBER} ({driver.current_url})")
+        check(driver.current_url, "legal-document search results")
+    check(portal + "/lien-ket.html", "links to other agencies")
+    check(portal + "/en/", "English page")
     check(unit + "/", "unit site home")
-    check(unit + ARTICLE, "article on the unit site")
+    if UNIT_ARTICLE:
+        check(unit + UNIT_ARTICLE, "article on the unit site")
+    check(unit + "/en/", "unit site in English")
 except Exception as error:
     failures.append(f"{type(error).__name__}: {error} (at {driver.current_url})")
 finally:

@@ -109,7 +109,7 @@ struct PublishingFlowTests {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Browser/public_pages_check.py").path
         let browser = try s.env.run("/usr/bin/env", ["python3", script], environment: [
-            "PORT": String(publishing.port), "ARTICLE": path, "UNIT_DOMAIN": "sotuphap.longan.gov.vn",
+            "PORT": String(publishing.port), "ARTICLE": path, "UNIT_DOMAIN": "sotuphap.longan.gov.vn", "CATEGORY": "/chuyen-muc/phap-luat/",
         ])
         #expect(browser.status == 0 && browser.output.contains("public pages check passed"), "\(browser.output)")
         try await eventually("approval hears it was published") {

@@ -78,7 +78,7 @@ struct PublishingSitesTests {
                 let encodedNumber = number.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
                 #expect(search("so=\(encodedNumber)").body.contains(path), "by number")
                 #expect(search("so=\(number.prefix(3))%2F2026%2FQD").body.contains(path), "by number without diacritics")
-                #expect(search("co-quan=uy%20ban%20nhan%20dan%20tinh&tu-ngay=2026-11-01&den-ngay=2026-11-30").body.contains(path), "by issuer and issue dates")
+                #expect(search("co-quan=uy+ban+nhan+dan+tinh&tu-ngay=2026-11-01&den-ngay=2026-11-30").body.contains(path), "by issuer and issue dates, as a browser sends the form")
                 #expect(search("hieu-luc=2026-12-15&hinh-thuc=quyet%20dinh").body.contains(path), "in effect on a day, by form")
                 #expect(!search("hieu-luc=2026-11-25&so=\(encodedNumber)").body.contains(path), "not yet in effect on 25/11")
                 #expect(!search("tu-ngay=2026-11-21&so=\(encodedNumber)").body.contains(path), "issued before the range")
@@ -114,6 +114,16 @@ struct PublishingSitesTests {
                 #expect(zipped.headers["etag"] != plain.headers["etag"])
                 let unzipped = try s.env.run("/usr/bin/env", ["curl", "-s", "--compressed", "-H", "Host: longan.gov.vn", publishing.url(path)])
                 #expect(unzipped.output == plain.body, "the gzip body is the page")
+
+                // In a real browser: the legal document, its list and search, categories, English and links pages.
+                let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                    .appendingPathComponent("Browser/public_pages_check.py").path
+                let browser = try s.env.run("/usr/bin/env", ["python3", script], environment: [
+                    "PORT": String(publishing.port), "ARTICLE": path, "UNIT_DOMAIN": "sotuphap.longan.gov.vn",
+                    "CATEGORY": "/chuyen-muc/van-ban-chi-dao/", "LEGAL_ARTICLE": path, "LEGAL_NUMBER": number,
+                    "SEARCH": "quyet dinh ban hanh quy che \(tag)", "UNIT_ARTICLE": "",
+                ])
+                #expect(browser.status == 0 && browser.output.contains("public pages check passed"), "\(browser.output)")
 
                 // A rebuild from the database writes the same bytes as publication did, file for file.
                 let rebuilt = "\(s.work)/rebuilt"

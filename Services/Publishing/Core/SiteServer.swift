@@ -33,13 +33,12 @@ public struct SiteServer: Sendable {
     /// The pages that are not files: search and the legal-document search.
     func dynamicPage(domain: String, path: String, request: Request) async throws -> Response? {
         let html: String?, status: HTTPResponse.Status
+        let parameters = Self.formFields(request.uri.query)
         switch path {
         case "tim-kiem":
-            html = try await search.page(request.uri.queryParameters.get("q"), domain: domain)
+            html = try await search.page(parameters["q"], domain: domain)
             status = .ok
         case "van-ban/tra-cuu":
-            var parameters = [String: String]()
-            for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
             let page = try await search.legalPage(parameters, domain: domain)
             html = page?.html
             status = page?.badRequest == true ? .badRequest : .ok
@@ -86,6 +85,21 @@ public struct SiteServer: Sendable {
             request.headers[.ifNoneMatch] == nil
                 ? try await request.ifModifiedSince(modificationDate: file.modified, context: context, process: page) : page()
         }
+    }
+
+    /// A form's fields as a browser sends them with GET (application/x-www-form-urlencoded): `+` is
+    /// a space, then percent-decoding; the first of a repeated field counts.
+    static func formFields(_ query: String?) -> [String: String] {
+        var fields = [String: String]()
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            let name = decode(parts[0])
+            if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return fields
     }
 
     static func notFound() -> Response {
