@@ -183,7 +183,7 @@ portal_install_packages() {
 
 # What the browser tests need: Chromium and its driver from Debian, Selenium and
 # axe-core (bundled in axe-selenium-python) from PyPI, at pinned versions.
-_portal_test_packages=(chromium chromium-driver)
+_portal_test_packages=(chromium chromium-driver nginx)
 portal_install_test_tools() {
     local saved=("${_portal_packages[@]}")
     _portal_packages=("${_portal_test_packages[@]}")

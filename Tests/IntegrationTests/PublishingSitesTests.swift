@@ -7,10 +7,10 @@ import Testing
 /// against the running intake, approval and publishing processes.
 @Suite("Publishing: legal documents, schedules, failures and the site registry", .serialized)
 struct PublishingSitesTests {
-    static let publishingPort = 18_214
+    var publishingPort = 18_214
 
     func withPublishing(_ s: EditorialFlowTests.Services, _ body: (ServiceProcess) async throws -> Void) async throws {
-        let publishing = try ServiceProcess("publishing", port: Self.publishingPort, environment: ["PORTAL_DATA_DIR": "\(s.work)/data"], in: s.env)
+        let publishing = try ServiceProcess("publishing", port: publishingPort, environment: ["PORTAL_DATA_DIR": "\(s.work)/data"], in: s.env)
         do {
             try await publishing.waitUntilReady()
             try await body(publishing)

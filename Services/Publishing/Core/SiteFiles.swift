@@ -105,7 +105,7 @@ public final class SiteFiles: Sendable {
     public func read(domain: String, path requested: String) -> File? {
         let clean = requested.split(separator: "/").map(String.init)
         guard !domain.contains("/"), !domain.hasPrefix("."), !domain.isEmpty,
-              !clean.contains(where: { $0 == ".." || $0.hasPrefix(".") }) else { return nil }
+              !clean.contains(where: { $0 == ".." || $0.hasPrefix(".") }), !requested.hasSuffix(".gone") else { return nil }
         var page = clean.joined(separator: "/")
         if page.isEmpty || requested.hasSuffix("/") { page += (page.isEmpty ? "" : "/") + "index.html" }
         let full = path(domain, page)
