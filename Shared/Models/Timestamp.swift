@@ -30,6 +30,26 @@ public enum PortalCalendar {
         LocalDate.of(date).vietnamese
     }
 
+    /// Reads what an HTML `datetime-local` field sends, "2026-12-01T08:30" (seconds optional), as
+    /// a moment in Asia/Ho_Chi_Minh.
+    public static func moment(localDateTime text: String) -> Date? {
+        let halves = text.split(separator: "T", omittingEmptySubsequences: false)
+        guard halves.count == 2, let day = LocalDate(iso: String(halves[0])) else { return nil }
+        let clock = halves[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard (2...3).contains(clock.count), clock.allSatisfy({ $0 != nil }), let hour = clock[0], let minute = clock[1],
+              (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        let second = clock.count == 3 ? clock[2] ?? 0 : 0
+        guard (0...59).contains(second) else { return nil }
+        let components = DateComponents(year: day.year, month: day.month, day: day.day, hour: hour, minute: minute, second: second)
+        return gregorian.date(from: components)
+    }
+
+    /// The value a `datetime-local` field shows for a moment: "2026-12-01T08:30".
+    public static func localDateTime(_ date: Date) -> String {
+        let parts = gregorian.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+
     public static var gregorian: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

@@ -5,10 +5,12 @@ critical accessibility violation, on errors in the browser console, and on a pag
 language. Run by Tests/IntegrationTests/ConsoleBrowserTests.swift against the running service.
 Environment: BASE (approval's URL), PASSWORD (the demo users' password), MAIL_ITEM (an item that
 arrived by mail, in state received, with title MAIL_TITLE), OTHER_ITEM (an item pending approval
-that no Deputy may approve without a delegation).
+that no Deputy may approve without a delegation), PUBLISHING_PORT (the publishing service: the
+approved item must then be on the portal and on the unit's site within a second).
 """
 import os
 import sys
+import time
 
 from axe_selenium_python import Axe
 from selenium import webdriver
@@ -22,10 +24,13 @@ PASSWORD = os.environ["PASSWORD"]
 MAIL_ITEM = os.environ["MAIL_ITEM"]
 MAIL_TITLE = os.environ["MAIL_TITLE"]
 OTHER_ITEM = os.environ["OTHER_ITEM"]
+PUBLISHING_PORT = os.environ.get("PUBLISHING_PORT")
 
 options = Options()
 options.binary_location = "/usr/bin/chromium"
-for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024"):
+# The portal's names resolve to this machine, where the publishing service answers for them.
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024",
+                 "--host-resolver-rules=MAP longan.gov.vn 127.0.0.1, MAP *.longan.gov.vn 127.0.0.1"):
     options.add_argument(argument)
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -117,6 +122,9 @@ try:
     sites = driver.find_element(By.ID, "targetSites")
     sites.clear()
     sites.send_keys("longan.gov.vn")
+    own_site = driver.find_element(By.ID, "alsoOnOwnSite")
+    if not own_site.is_selected():
+        own_site.click()
     driver.find_element(By.ID, "changeNote").send_keys("Phân loại tin")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for(lambda d: "Đã thực hiện." in d.page_source, "saving the edit did not confirm")
@@ -137,6 +145,22 @@ try:
     wait_for(lambda d: "Đã duyệt" in d.page_source and "Hợp lệ: nội dung đúng như khi duyệt" in d.page_source,
              "approval did not show the approved state and a signature that verifies")
     check("item (approved)")
+    if PUBLISHING_PORT:
+        # On the portal and on the department's own site (R-4.7) within a second of the approval.
+        approved_at = time.monotonic()
+        for domain in ("longan.gov.vn", "sotuphap.longan.gov.vn"):
+            url = f"http://{domain}:{PUBLISHING_PORT}/bai-viet/{MAIL_ITEM}.html"
+            while True:
+                driver.get(url)
+                if MAIL_TITLE in driver.title:
+                    break
+                expect(time.monotonic() - approved_at < 1.0, f"{url} did not show the item within a second of the approval")
+                time.sleep(0.05)
+        elapsed = time.monotonic() - approved_at
+        print(f"approved item on both sites after {elapsed * 1000:.0f} ms")
+        check("published article")
+        expect(len(driver.find_elements(By.CSS_SELECTOR, 'meta[name="DC.identifier"]')) == 1, "the published page has no DC.identifier")
+        driver.get(BASE + "/console")
     logout()
 
     # A Deputy Head without a delegation is offered no approval.

@@ -159,6 +159,7 @@ struct ConsoleRoutes: Sendable {
             "coefficient": classification.coefficientHundredths.map { String(format: "%.2f", Double($0) / 100) } ?? "—",
             "authorsText": classification.authors.map { "\($0.name)\($0.share.map { " (\($0)%)" } ?? "")" }.joined(separator: "; "),
             "sitesText": classification.targetSites.joined(separator: ", "),
+            "publishAtShown": classification.publishAt.map(PortalCalendar.dateTime) as Any,
             "can": ["edit": allowed.contains("edit"), "submit": allowed.contains("submit-for-approval"), "approve": allowed.contains("approve"),
                     "reject": allowed.contains("reject"), "return": allowed.contains("return"), "takeDown": allowed.contains("take-down")],
             "reasons": RefusalReason.allCases.map { ["code": $0.rawValue, "label": english ? $0.english : $0.vietnamese] },
@@ -213,6 +214,7 @@ struct ConsoleRoutes: Sendable {
             "authorsLines": classification.authors.map { "\($0.name)\($0.share.map { "; \($0)" } ?? "")" }.joined(separator: "\n"),
             "sitesText": classification.targetSites.joined(separator: ", "), "categoriesText": classification.categories.joined(separator: ", "),
             "alsoOnOwnSite": classification.alsoOnOwnSite, "error": error as Any,
+            "publishAt": classification.publishAt.map(PortalCalendar.localDateTime) ?? "",
         ], request, context, user: (user, session), status: status)
     }
 
@@ -228,13 +230,21 @@ struct ConsoleRoutes: Sendable {
         func list(_ key: String) -> [String] {
             (form[key] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+        let publishAtText = (form["publishAt"] ?? "").trimmingCharacters(in: .whitespaces)
+        let publishAt = publishAtText.isEmpty ? nil : PortalCalendar.moment(localDateTime: publishAtText)
+        if !publishAtText.isEmpty, publishAt == nil {
+            return try await editPage(
+                request, context, error: "Giờ đăng “\(publishAtText.prefix(40))” không đọc được; chọn ngày và giờ trong ô. / The publication time is not a date and time.",
+                status: .unprocessableContent)
+        }
         let changes = ArticleChanges(
             title: form["title"], summary: form["summary"], body: form["body"], bodyFormat: form["bodyFormat"],
             classification: .init(
                 kind: form["kind"], genre: form["genre"].flatMap { $0.isEmpty ? nil : $0 },
                 coefficient: form["coefficient"].flatMap { Double($0.replacingOccurrences(of: ",", with: ".")) },
                 surcharges: nil, authors: authors.isEmpty ? nil : authors, fields: nil, categories: list("categories"),
-                targetSites: list("targetSites").isEmpty ? nil : list("targetSites"), alsoOnOwnSite: form["alsoOnOwnSite"] == "true"),
+                targetSites: list("targetSites").isEmpty ? nil : list("targetSites"), alsoOnOwnSite: form["alsoOnOwnSite"] == "true",
+                publishAt: publishAt, clearPublishAt: publishAt == nil),
             changeNote: form["changeNote"].flatMap { $0.isEmpty ? nil : $0 })
         do {
             _ = try await edits.edit(id, from: Int(form["revision"] ?? "") ?? -1, changes: changes, by: user, correlationId: context.correlationId)
