@@ -34,7 +34,7 @@ public struct PageRenderer: Sendable {
         "footerAddress": "Địa chỉ: số 61 Nguyễn Huệ, Phường 1, thành phố Tân An, tỉnh Long An.",
         "footerContact": "Điện thoại: (0272) 3 552 466 · Thư điện tử: webmaster@longan.gov.vn",
         "categories": "Chuyên mục", "legalDocuments": "Văn bản", "legalDocument": "Thông tin văn bản", "links": "Liên kết",
-        "legalNumber": "Số ký hiệu", "legalForm": "Hình thức", "legalIssuer": "Cơ quan ban hành", "issueDate": "Ngày ban hành",
+        "legalNumber": "Số ký hiệu", "legalForm": "Loại văn bản", "legalIssuer": "Cơ quan ban hành", "issueDate": "Ngày ban hành",
         "effectiveDate": "Ngày hiệu lực", "legalSummary": "Trích yếu", "issuedFrom": "Ban hành từ ngày", "issuedTo": "đến ngày",
         "effectiveOn": "Có hiệu lực vào ngày", "noDocuments": "Không có văn bản nào.",
     ]
