@@ -209,8 +209,10 @@ public struct MailSession: Sendable {
         guard !address.contains(" "), address.isEmpty || address.contains("@") else { return nil }
         var parameters = [String: String]()
         for item in rest[rest.index(after: close)...].split(separator: " ") {
-            let pair = item.split(separator: "=", maxSplits: 1)
-            parameters[pair[0].uppercased()] = pair.count > 1 ? String(pair[1]) : ""
+            // "=", "=x": a parameter without a keyword is malformed (RFC 5321 §4.1.2).
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let keyword = pair.first, !keyword.isEmpty else { return nil }
+            parameters[keyword.uppercased()] = pair.count > 1 ? String(pair[1]) : ""
         }
         return (address, parameters)
     }

@@ -65,6 +65,9 @@ final class MailSessionTests: XCTestCase {
         _ = send(&s, "LHLO x")
         XCTAssertEqual(codes(send(&s, "RCPT TO:<webmaster@longan.gov.vn>")), [503])
         XCTAssertEqual(codes(send(&s, "MAIL FROM:a@b.vn")), [501])
+        // A parameter without a keyword (found by the fuzzer: it used to crash the listener).
+        XCTAssertEqual(codes(send(&s, "MAIL FROM:<a@b.vn> =")), [501])
+        XCTAssertEqual(codes(send(&s, "MAIL FROM:<a@b.vn> =10 SIZE=5")), [501])
         XCTAssertEqual(codes(s.receive(line: Array(repeating: UInt8(ascii: "A"), count: 600))), [500])
         XCTAssertEqual(codes(send(&s, "FOO")), [500])
         XCTAssertEqual(send(&s, "QUIT"), .close)
