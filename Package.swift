@@ -56,6 +56,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(
+            name: "CXlsxWriter", path: "Shared/CXlsxWriter", pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
+        .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
@@ -158,7 +162,10 @@ let package = Package(
             name: "Publishing", dependencies: ["PublishingCore", "ServiceKit"], path: "Services/Publishing/Service",
             swiftSettings: swiftSettings),
         .executableTarget(name: "Feedback", dependencies: ["ServiceKit"], path: "Services/Feedback", swiftSettings: swiftSettings),
-        .executableTarget(name: "Finance", dependencies: ["ServiceKit"], path: "Services/Finance", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Finance",
+            dependencies: ["ServiceKit", "CXlsxWriter", .product(name: "Mustache", package: "swift-mustache")],
+            path: "Services/Finance", resources: [.copy("Templates")], swiftSettings: swiftSettings),
         .executableTarget(
             name: "PortalCtl",
             dependencies: [

@@ -143,7 +143,7 @@ portal_show_log_tail() {
 # Packages
 # ---------------------------------------------------------------------------
 
-_portal_packages=(rabbitmq-server librabbitmq-dev amqp-tools libpq-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libxml2-dev libgmime-3.0-dev libcurl4-openssl-dev postgresql
+_portal_packages=(rabbitmq-server librabbitmq-dev amqp-tools libpq-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libxml2-dev libgmime-3.0-dev libcurl4-openssl-dev libxlsxwriter-dev postgresql
     postgresql-contrib pkg-config curl)
 
 # Installs whichever of the packages above are missing; silent when none is.
@@ -183,7 +183,7 @@ portal_install_packages() {
 
 # What the browser tests need: Chromium and its driver from Debian, Selenium and
 # axe-core (bundled in axe-selenium-python) from PyPI, at pinned versions.
-_portal_test_packages=(chromium chromium-driver nginx)
+_portal_test_packages=(chromium chromium-driver nginx libreoffice-calc-nogui)
 portal_install_test_tools() {
     local saved=("${_portal_packages[@]}")
     _portal_packages=("${_portal_test_packages[@]}")

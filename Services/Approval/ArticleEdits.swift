@@ -158,9 +158,21 @@ struct ArticleEdits: Sendable {
             }
         }
         if let surcharges = changes.surcharges {
-            let known = Set(try connection.query("SELECT DISTINCT code FROM core.royalty_surcharges").rows.map { try $0.decode("code", as: String.self) })
-            if let unknown = surcharges.first(where: { !known.contains($0) }) {
-                throw invalid("invalid_surcharge", "Unknown surcharge '\(unknown)'; use one of: \(known.sorted().joined(separator: ", ")) (R-4.4).")
+            // R-4.4: `code` (the lowest rate of its range) or `code:percent` within the range in force today.
+            var rates = [String: SurchargeRate]()
+            for row in try connection.query(
+                """
+                SELECT code, min_percent::int AS min, max_percent::int AS max FROM core.royalty_surcharges
+                WHERE effective_from <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+                  AND (effective_to IS NULL OR effective_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
+                """
+            ).rows {
+                let code: String = try row.decode("code")
+                rates[code] = SurchargeRate(code: code, minPercent: try row.decode("min"), maxPercent: try row.decode("max"))
+            }
+            if let unknown = surcharges.first(where: { RoyaltyLedger.surcharge($0, rates: rates) == nil }) {
+                let known = rates.values.sorted { $0.code < $1.code }.map { "\($0.code) (\($0.minPercent)-\($0.maxPercent)%)" }
+                throw invalid("invalid_surcharge", "Unknown surcharge or rate '\(unknown)'; use code or code:percent, one of: \(known.joined(separator: ", ")) (R-4.4).")
             }
             classification.surcharges = surcharges
         }

@@ -1,12 +1,21 @@
+import Foundation
 import ServiceKit
 
-/// The finance service: see README.md for what it does and the issues that extend it.
+/// The finance service: the royalty ledger from publications, monthly reports with their exports
+/// and steps, budget estimates, and the page for finance staff (Art. 13.1.b, 17, 18).
 @main
 struct FinanceMain {
     static func main() async throws {
         let server = try PortalServer.bootstrap(.finance)
-        try await server.run { envelope, context in
-            context.logger.debug("event recorded", metadata: ["event.type": .string(envelope.type)])
-        }
+        let environment = ProcessInfo.processInfo.environment
+        let reports = RoyaltyReports(database: server.database)
+        let budgets = BudgetEstimates(database: server.database)
+        FinanceRoutes(reports: reports, budgets: budgets).register(on: server.router)
+        try await FinancePages(reports: reports, database: server.database).register(on: server.router)
+        let monthEnd = MonthEndReports(
+            database: server.database, readiness: server.readiness, logger: server.logger,
+            hour: environment["FINANCE_REPORT_HOUR"].flatMap(Int.init) ?? 8,
+            interval: .seconds(environment["FINANCE_SCHEDULE_SECONDS"].flatMap(Int.init) ?? 60))
+        try await server.run(eventHandler: RoyaltyFeed().handle, services: [monthEnd])
     }
 }

@@ -40,7 +40,7 @@ struct SeedCommand: AsyncParsableCommand {
 
 /// The seed files, parsed up front so that a malformed file changes nothing.
 struct SeedFiles {
-    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays: [[String: String]]
+    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays, remuneration: [[String: String]]
 
     init(directory: String) throws {
         func read(_ name: String) throws -> [[String: String]] {
@@ -62,6 +62,7 @@ struct SeedFiles {
         surcharges = try read("surcharges.csv")
         baseSalary = try read("base_salary.csv")
         holidays = try read("holidays.csv")
+        remuneration = try read("remuneration.csv")
     }
 }
 
@@ -181,6 +182,18 @@ struct ReferenceDataLoader {
                 [try value(row, "date"), try value(row, "kind"), try value(row, "name_vi"), try value(row, "name_en")])
         }
         report.counts.append(("holidays", seeds.holidays.count))
+        for row in seeds.remuneration {
+            try connection.query(
+                """
+                INSERT INTO core.remuneration_rates (role, basis, amount_vnd, name_vi, name_en, effective_from, effective_to)
+                VALUES ($1, $2, $3::bigint, $4, $5, $6::date, $7::date)
+                ON CONFLICT (role, basis, effective_from) DO UPDATE SET amount_vnd = EXCLUDED.amount_vnd, name_vi = EXCLUDED.name_vi,
+                    name_en = EXCLUDED.name_en, effective_to = EXCLUDED.effective_to
+                """,
+                [try value(row, "role"), try value(row, "basis"), try value(row, "amount_vnd"), try value(row, "name_vi"),
+                 try value(row, "name_en"), try value(row, "effective_from"), optional(row, "effective_to")])
+        }
+        report.counts.append(("remuneration rates", seeds.remuneration.count))
         return report
     }
 

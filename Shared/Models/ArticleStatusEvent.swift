@@ -16,6 +16,8 @@ public struct ArticleStatusPayload: Codable, Sendable, Equatable {
     public var url: String?
     /// For `published`: the page's address on every site that shows it.
     public var urls: [String]?
+    /// For `published`: when it first went on the sites (a correction keeps that date).
+    public var publishedAt: Date?
 
     public init(
         articleId: UUID, submissionId: UUID?, state: ArticleState, note: String? = nil, refusalReason: RefusalReason? = nil,

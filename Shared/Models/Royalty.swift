@@ -32,8 +32,16 @@ public enum Royalty {
     public static func amount(
         coefficientHundredths: Int, baseSalaryVND: Int64, adjustments: [Adjustment] = [], sharePercent: Int = 100
     ) -> Int64 {
-        var numerator = Int128(coefficientHundredths) * Int128(baseSalaryVND) * Int128(sharePercent)
-        var denominator: Int128 = 100 * 10 * 100
+        amount(coefficientHundredths: coefficientHundredths, baseSalaryVND: baseSalaryVND, adjustments: adjustments,
+               shareBasisPoints: sharePercent * 100)
+    }
+
+    /// The same with the share in hundredths of a percent (3333 = 33.33%), for equal splits.
+    public static func amount(
+        coefficientHundredths: Int, baseSalaryVND: Int64, adjustments: [Adjustment] = [], shareBasisPoints: Int
+    ) -> Int64 {
+        var numerator = Int128(coefficientHundredths) * Int128(baseSalaryVND) * Int128(shareBasisPoints)
+        var denominator: Int128 = 100 * 10 * 10_000
         for adjustment in adjustments {
             numerator *= adjustment.factor.numerator
             denominator *= adjustment.factor.denominator

@@ -142,5 +142,18 @@ public enum CoreMigrations {
             FROM core.units u LEFT JOIN core.units p ON p.code = u.parent_code
             WHERE u.label IS NOT NULL AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date);
             """),
+        Migration(8, "remuneration rates of editors and reviewers", """
+            -- Thù lao (Art. 13.1.b, 18): dated amounts per published item (reviewer) or per month (editor).
+            CREATE TABLE core.remuneration_rates (
+                role text NOT NULL CHECK (role IN ('reviewer', 'editor')),
+                basis text NOT NULL CHECK (basis IN ('per_item', 'per_month')),
+                amount_vnd bigint NOT NULL CHECK (amount_vnd >= 0),
+                name_vi text NOT NULL,
+                name_en text NOT NULL,
+                effective_from date NOT NULL,
+                effective_to date,
+                PRIMARY KEY (role, basis, effective_from)
+            );
+            """),
     ]
 }

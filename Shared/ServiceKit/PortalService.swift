@@ -59,6 +59,7 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
         case .intake: return [messaging] + IntakeMigrations.all
         case .approval: return [messaging] + ApprovalMigrations.all
         case .publishing: return [messaging] + PublishingMigrations.all
+        case .finance: return [messaging] + FinanceMigrations.all
         default: return [messaging]
         }
     }

@@ -469,33 +469,6 @@ struct ConsoleRoutes: Sendable {
     }
 }
 
-/// A redirect to the login page, thrown from deep in a handler.
-struct Redirect: HTTPResponseError {
-    let to: String
-    var status: HTTPResponse.Status { .seeOther }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: .seeOther, headers: [.location: to])
-    }
-}
-
-/// An `application/x-www-form-urlencoded` body.
-struct Form: Sendable {
-    let pairs: [(String, String)]
-
-    static func read(_ request: Request) async throws -> Form {
-        let buffer = try await request.body.collect(upTo: 2 * 1024 * 1024)
-        let text = String(decoding: buffer.readableBytesView, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
-        var components = URLComponents()
-        components.percentEncodedQuery = text
-        return Form(pairs: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
-    }
-
-    subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
-
-    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
-}
-
 /// Labels people read: states, kinds, pre-screen findings.
 enum Labels {
     static func state(_ state: ArticleState, english: Bool) -> String {

@@ -1,0 +1,206 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import Models
+import Mustache
+import ServiceKit
+import Store
+
+/// The page for finance staff (`/finance`), Vietnamese, without JavaScript: pick a month, see its
+/// report's totals and the last twelve months as a chart drawn on the server (SVG), download the
+/// XLSX and CSV, move the report to its next step. Signed in by session cookie; every form carries
+/// the session's CSRF token.
+struct FinancePages {
+    let reports: RoyaltyReports
+    let database: DatabasePool
+    let library: MustacheLibrary
+
+    init(reports: RoyaltyReports, database: DatabasePool) async throws {
+        self.reports = reports
+        self.database = database
+        guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates in the finance bundle"])
+        }
+        library = try await MustacheLibrary(directory: folder)
+    }
+
+    func register(on router: Router<PortalContext>) {
+        router.get("/finance/login") { _, _ in loginPage(error: nil, status: .ok, name: "") }
+        router.post("/finance/login") { request, context in try await login(request, context) }
+        router.post("/finance/logout") { request, context in
+            _ = try await signedIn(request, context, form: try await Form.read(request))
+            context.sessions.clearSession()
+            return Response(status: .seeOther, headers: [.location: "/finance/login"])
+        }
+        router.get("/finance") { request, context in try await monthPage(request, context, notice: nil, error: nil, status: .ok) }
+        router.get("/finance/reports/:file") { request, context in try await download(request, context) }
+        router.post("/finance/reports/:month/:action") { request, context in try await act(request, context) }
+    }
+
+    func loginPage(error: String?, status: HTTPResponse.Status, name: String) -> Response {
+        // Before a session exists, the form's token is checked against a cookie (double submit).
+        let token = WebSession.randomToken()
+        var values: [String: Any] = ["title": "Đăng nhập", "loginCsrf": token, "loginName": name]
+        if let error { values["error"] = error }
+        var response = render("login", values, status: status)
+        response.setCookie(Cookie(name: "portal_finance_login_csrf", value: token, maxAge: 1800, path: "/finance/login", httpOnly: true))
+        return response
+    }
+
+    func login(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        guard let cookie = request.cookies["portal_finance_login_csrf"]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
+            return loginPage(error: "Biểu mẫu đã hết hạn; vui lòng thử lại.", status: .forbidden, name: form["login"] ?? "")
+        }
+        let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard let id = try await Passwords(database: database).verify(login: login, password: form["password"] ?? ""),
+              let user = try await ApiTokens(database: database).user(id: id) else {
+            return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login)
+        }
+        guard Self.mayRead(user) else {
+            return loginPage(error: "Trang này dành cho kế toán và Ban Biên tập.", status: .forbidden, name: login)
+        }
+        context.sessions.createSession(WebSession(userId: user.id, language: "vi"), expiresIn: .seconds(8 * 60 * 60))
+        return Response(status: .seeOther, headers: [.location: "/finance"])
+    }
+
+    static func mayRead(_ user: AuthenticatedUser) -> Bool {
+        user.has(.finance) || user.has(.admin) || user.has(.boardHead) || user.has(.boardDeputy)
+    }
+
+    func signedIn(_ request: Request, _ context: PortalContext, form: Form?) async throws -> (AuthenticatedUser, WebSession) {
+        guard let session = context.sessions.session, let user = context.identity, Self.mayRead(user) else {
+            throw Redirect(to: "/finance/login")
+        }
+        if let form, form["_csrf"] != session.csrf {
+            throw HTTPError(.forbidden, message: "The form has expired or did not come from this site; reload the page and try again.")
+        }
+        return (user, session)
+    }
+
+    func monthPage(
+        _ request: Request, _ context: PortalContext, notice: String?, error: String?, status: HTTPResponse.Status, month chosenMonth: YearMonth? = nil
+    ) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let current = YearMonth.of(LocalDate.today)
+        var month = chosenMonth ?? current
+        var problem = error
+        if chosenMonth == nil, let text = request.uri.queryParameters.get("month").map { String($0) }, !text.isEmpty {
+            if let chosen = YearMonth(text), chosen <= current {
+                month = chosen
+            } else {
+                problem = "Tháng “\(text.prefix(20))” không hợp lệ: chọn một tháng đã bắt đầu (năm-tháng). / Choose a month that has begun."
+            }
+        }
+        let report = try await reports.report(month)
+        let chart = Self.chart(try await reports.lastTwelve(ending: month))
+        var values: [String: Any] = [
+            "title": "Nhuận bút, thù lao tháng \(month.vietnamese)", "month": month.description, "monthLabel": month.vietnamese,
+            "maxMonth": current.description, "user": ["fullName": user.fullName], "csrf": session.csrf, "chart": chart,
+            "hasReport": report != nil,
+        ]
+        if let notice { values["notice"] = notice }
+        if let problem { values["error"] = problem }
+        if let done = request.uri.queryParameters.get("done").map { String($0) } {
+            values["notice"] = ["submit": "Đã trình Ban Biên tập.", "approve": "Đã phê duyệt.", "pay": "Đã ghi nhận chi trả."][done] ?? "Đã thực hiện."
+        }
+        if let report {
+            var shown: [String: Any] = [:]
+            if let reference = report.paymentReference { shown["payment"] = "\(reference), \(report.paymentDate?.vietnamese ?? "")" }
+            let actions: [(String, String, Bool)] = [
+                ("submit", "Trình Ban Biên tập", report.state == "draft" && (user.has(.finance) || user.has(.admin))),
+                ("approve", "Phê duyệt", report.state == "submitted" && (user.has(.boardHead) || user.has(.boardDeputy))),
+                ("pay", "Ghi nhận đã chi trả", report.state == "approved" && (user.has(.finance) || user.has(.admin))),
+            ]
+            values["report"] = [
+                "stateLabel": Self.stateLabel(report.state), "generatedBy": report.generatedBy == "schedule" ? "tự động cuối tháng" : report.generatedBy ?? "",
+                "generatedAt": report.generatedAt.map(PortalCalendar.dateTime) ?? "",
+                "royalties": Self.vnd(report.totals.royaltiesVND), "remuneration": Self.vnd(report.totals.remunerationVND),
+                "adjustments": Self.vnd(report.totals.adjustmentsVND), "portal": Self.vnd(report.totals.portalVND),
+                "unitPaid": Self.vnd(report.totals.unitPaidVND),
+                "authors": report.authors.map { ["name": $0.name, "unitName": $0.unitName, "items": $0.items, "coefficients": $0.coefficients, "amount": Self.vnd($0.amountVND)] },
+                "hasAuthors": !report.authors.isEmpty,
+                "deadlines": report.deadlines.map { ["title": $0.title, "payee": $0.payeeName, "days": $0.days, "past": $0.status == "past"] },
+                "hasDeadlines": !report.deadlines.isEmpty,
+                "actions": actions.filter(\.2).map { ["action": $0.0, "label": $0.1, "pay": $0.0 == "pay"] },
+                "today": LocalDate.today.description,
+            ].merging(shown) { $1 } as [String: Any]
+        }
+        return render("month", values, status: status)
+    }
+
+    func download(_ request: Request, _ context: PortalContext) async throws -> Response {
+        _ = try await signedIn(request, context, form: nil)
+        let file = context.parameters.get("file") ?? ""
+        let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let month = YearMonth(parts[0]), let report = try await reports.report(month) else {
+            throw HTTPError(.notFound, message: "Không có báo cáo này.")
+        }
+        switch parts[1] {
+        case "xlsx": return FinanceRoutes.download(try ReportExports.xlsx(report), type: FinanceRoutes.xlsxType, name: "nhuan-but-\(month).xlsx")
+        case "csv": return FinanceRoutes.download(Array(ReportExports.csv(report, view: "authors").utf8), type: "text/csv; charset=utf-8", name: "nhuan-but-\(month).csv")
+        default: throw HTTPError(.notFound, message: "Không có báo cáo này.")
+        }
+    }
+
+    func act(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let form = try await Form.read(request)
+        let (user, _) = try await signedIn(request, context, form: form)
+        guard let month = context.parameters.get("month").flatMap(YearMonth.init) else { throw HTTPError(.notFound) }
+        let action = context.parameters.get("action") ?? ""
+        do {
+            _ = try await reports.move(
+                month, action: action, payment: .init(paymentReference: form["paymentReference"], paymentDate: form["paymentDate"]), by: user,
+                correlationId: context.correlationId)
+        } catch let error as APIError {
+            return try await monthPage(request, context, notice: nil, error: error.message, status: error.status, month: month)
+        }
+        return Response(status: .seeOther, headers: [.location: "/finance?month=\(month)&done=\(action)"])
+    }
+
+    static func stateLabel(_ state: String) -> String {
+        ["draft": "Dự thảo", "submitted": "Đã trình Ban Biên tập", "approved": "Đã phê duyệt", "paid": "Đã chi trả"][state] ?? state
+    }
+
+    /// "1.872.000 ₫", as amounts are written in Vietnamese.
+    static func vnd(_ amount: Int64) -> String {
+        let digits = String(abs(amount))
+        var grouped = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped += "." }
+            grouped.append(character)
+        }
+        return (amount < 0 ? "−" : "") + grouped + " ₫"
+    }
+
+    /// The last twelve months' portal totals as bars, with a text alternative and the numbers in a table.
+    static func chart(_ months: [(YearMonth, Int64)]) -> [String: Any] {
+        let width = 720, height = 240, left = 40, bottom = 30, barGap = 8
+        let highest = max(1, months.map(\.1).max() ?? 1)
+        let step = (width - left) / max(1, months.count)
+        var bars = [[String: Any]]()
+        for (index, (month, total)) in months.enumerated() {
+            let barHeight = Int(Double(max(0, total)) / Double(highest) * Double(height - bottom - 20))
+            bars.append([
+                "x": left + index * step + barGap / 2, "y": height - bottom - barHeight, "width": step - barGap, "height": barHeight,
+                "labelX": left + index * step + step / 2, "labelY": height - bottom + 18, "label": String(format: "%02d/%02d", month.month, month.year % 100),
+                "amount": vnd(total), "month": month.vietnamese,
+            ])
+        }
+        let description = months.map { "\($0.0.vietnamese): \(vnd($0.1))" }.joined(separator: "; ")
+        return ["width": width, "height": height, "bars": bars, "description": description, "axisY": height - bottom]
+    }
+
+    func render(_ template: String, _ values: [String: Any], status: HTTPResponse.Status) -> Response {
+        let html = library.render(values, withTemplate: template) ?? "<!DOCTYPE html><title>Error</title><p>Template \(template) is missing.</p>"
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}

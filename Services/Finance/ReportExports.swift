@@ -1,0 +1,63 @@
+import Foundation
+import Models
+
+/// The report for finance staff: CSV (one view at a time) and XLSX (one sheet per view, typed
+/// number and date cells, amounts in VND format, totals as formulas, frozen header), made with
+/// libxlsxwriter.
+enum ReportExports {
+    static let views = ["authors", "units", "unit-paid", "adjustments", "remuneration", "entries"]
+
+    static func tables(_ report: RoyaltyReport) -> [String: Spreadsheet.Table] {
+        let role = ["author": "Tác giả", "reviewer": "Duyệt tin bài", "editor": "Biên tập"]
+        return [
+            "authors": Spreadsheet.Table(
+                sheet: "Tác giả", headers: ["Họ và tên", "Đơn vị", "Số tin bài", "Tổng hệ số", "Nhuận bút (VND)"],
+                rows: report.authors.map { [.text($0.name), .text($0.unitName), .number(Double($0.items)), .number(Double($0.coefficients) ?? 0), .money($0.amountVND)] },
+                totalColumn: 4),
+            "units": Spreadsheet.Table(
+                sheet: "Đơn vị", headers: ["Mã đơn vị", "Đơn vị", "Số tin bài", "Nhuận bút (VND)"],
+                rows: report.units.map { [.text($0.unitCode), .text($0.unitName), .number(Double($0.items)), .money($0.amountVND)] }, totalColumn: 3),
+            "unit-paid": Spreadsheet.Table(
+                sheet: "Đơn vị tự chi trả", headers: ["Đơn vị chi trả", "Tin bài", "Tác giả", "Ngày đăng", "Nhuận bút (VND)"],
+                rows: report.unitPaid.map { [.text($0.unitName), .text($0.title), .text($0.payeeName), .date($0.publishedOn), .money($0.amountVND)] },
+                totalColumn: 4),
+            "adjustments": Spreadsheet.Table(
+                sheet: "Điều chỉnh", headers: ["Tin bài", "Người nhận", "Lý do", "Ngày đăng", "Bên chi trả", "Số tiền (VND)"],
+                rows: report.adjustments.map {
+                    [.text($0.title), .text($0.payeeName), .text($0.reason), .date($0.publishedOn), .text($0.payer == "portal" ? "Cổng TTĐT" : $0.unitName),
+                     .money($0.amountVND)]
+                }, totalColumn: 5),
+            "remuneration": Spreadsheet.Table(
+                sheet: "Thù lao", headers: ["Họ và tên", "Công việc", "Số tin bài", "Thù lao (VND)"],
+                rows: report.remuneration.map { [.text($0.name), .text(role[$0.role] ?? $0.role), .number(Double($0.items)), .money($0.amountVND)] },
+                totalColumn: 3),
+            "entries": Spreadsheet.Table(
+                sheet: "Chi tiết", headers: ["Loại", "Người nhận", "Vai trò", "Đơn vị", "Bên chi trả", "Tin bài", "Thể loại", "Hệ số", "Tỷ lệ (%)",
+                                            "Lương cơ sở (VND)", "Ngày đăng", "Số tiền (VND)"],
+                rows: report.entries.map { entry in
+                    [.text(entry.kind), .text(entry.payeeName), .text(role[entry.role] ?? entry.role), .text(entry.unitName),
+                     .text(entry.payer == "portal" ? "Cổng TTĐT" : entry.unitName), .text(entry.title), .text(entry.genre ?? ""),
+                     entry.coefficientHundredths.map { .number(Double($0) / 100) } ?? .text(""),
+                     entry.shareBasisPoints.map { .number(Double($0) / 100) } ?? .text(""),
+                     entry.baseSalaryVND.map { .money($0) } ?? .text(""), .date(entry.publishedOn), .money(entry.amountVND)]
+                }, totalColumn: 11),
+        ]
+    }
+
+    static func csv(_ report: RoyaltyReport, view: String) -> String {
+        tables(report)[view].map(Spreadsheet.csv) ?? ""
+    }
+
+    /// The whole report as an XLSX workbook: a summary sheet first, then one sheet per view.
+    static func xlsx(_ report: RoyaltyReport) throws -> [UInt8] {
+        let summary = Spreadsheet.Summary(
+            title: "Báo cáo nhuận bút, thù lao tháng \(report.month.vietnamese)", state: report.state,
+            lines: [("Nhuận bút do Cổng TTĐT chi trả", report.totals.royaltiesVND),
+                    ("Thù lao biên tập, duyệt tin bài", report.totals.remunerationVND),
+                    ("Điều chỉnh (Cổng TTĐT)", report.totals.adjustmentsVND)],
+            totalLabel: "Tổng Cổng TTĐT chi trả", total: report.totals.portalVND,
+            after: [("Các đơn vị tự chi trả (R-4.7)", report.totals.unitPaidVND)])
+        let tables = tables(report)
+        return try Spreadsheet.xlsx(name: "royalties-\(report.month)", summary: summary, tables: views.compactMap { tables[$0] })
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Models
+
+/// A month's royalty and remuneration report, built from the month's ledger rows: per author,
+/// per unit, the items units pay themselves apart, adjustments apart, remuneration, totals,
+/// and the items near or past the 60-day payment limit.
+struct RoyaltyReport: Codable, Sendable {
+    struct Entry: Codable, Sendable {
+        var articleId: UUID?
+        var kind: String
+        var role: String
+        var payeeName: String
+        var unitCode: String
+        var unitName: String
+        var payer: String
+        var title: String
+        var genre: String?
+        var coefficientHundredths: Int?
+        var shareBasisPoints: Int?
+        var baseSalaryVND: Int64?
+        var amountVND: Int64
+        var publishedOn: LocalDate
+        var reason: String
+    }
+
+    struct AuthorTotal: Codable, Sendable {
+        var name: String
+        var unitName: String
+        var items: Int
+        /// The sum of the items' coefficients, as written ("16.50").
+        var coefficients: String
+        var amountVND: Int64
+    }
+
+    struct UnitTotal: Codable, Sendable {
+        var unitCode: String
+        var unitName: String
+        var items: Int
+        var amountVND: Int64
+    }
+
+    struct RemunerationTotal: Codable, Sendable {
+        var name: String
+        var role: String
+        var items: Int
+        var amountVND: Int64
+    }
+
+    struct Deadline: Codable, Sendable {
+        var title: String
+        var payeeName: String
+        var publishedOn: LocalDate
+        var days: Int
+        /// `near` from day 50, `past` after day 60.
+        var status: String
+    }
+
+    struct Totals: Codable, Sendable {
+        var royaltiesVND: Int64
+        var remunerationVND: Int64
+        var adjustmentsVND: Int64
+        /// What the portal pays: royalties, remuneration and adjustments it bears.
+        var portalVND: Int64
+        /// What units pay for the items they also publish, adjustments included.
+        var unitPaidVND: Int64
+    }
+
+    var month: YearMonth
+    var state: String
+    var generatedAt: Date?
+    var generatedBy: String?
+    var paymentReference: String?
+    var paymentDate: LocalDate?
+    var totals: Totals
+    var authors: [AuthorTotal]
+    var units: [UnitTotal]
+    var unitPaid: [Entry]
+    var adjustments: [Entry]
+    var remuneration: [RemunerationTotal]
+    var deadlines: [Deadline]
+    var entries: [Entry]
+
+    static func build(month: YearMonth, state: String, entries: [Entry], today: LocalDate) -> RoyaltyReport {
+        let portalRoyalties = entries.filter { $0.kind == "royalty" && $0.payer == "portal" }
+        var authors = [String: AuthorTotal]()
+        var itemsByAuthor = [String: Set<UUID>]()
+        var coefficientsByAuthor = [String: Int]()
+        for entry in portalRoyalties {
+            let key = entry.payeeName + "\u{1F}" + entry.unitName
+            var total = authors[key] ?? AuthorTotal(name: entry.payeeName, unitName: entry.unitName, items: 0, coefficients: "0.00", amountVND: 0)
+            total.amountVND += entry.amountVND
+            if let id = entry.articleId, itemsByAuthor[key, default: []].insert(id).inserted {
+                coefficientsByAuthor[key, default: 0] += entry.coefficientHundredths ?? 0
+            }
+            total.items = itemsByAuthor[key]?.count ?? 0
+            total.coefficients = String(format: "%.2f", Double(coefficientsByAuthor[key] ?? 0) / 100)
+            authors[key] = total
+        }
+        var units = [String: UnitTotal]()
+        var itemsByUnit = [String: Set<UUID>]()
+        for entry in portalRoyalties {
+            var total = units[entry.unitCode] ?? UnitTotal(unitCode: entry.unitCode, unitName: entry.unitName, items: 0, amountVND: 0)
+            total.amountVND += entry.amountVND
+            if let id = entry.articleId { itemsByUnit[entry.unitCode, default: []].insert(id) }
+            total.items = itemsByUnit[entry.unitCode]?.count ?? 0
+            units[entry.unitCode] = total
+        }
+        var remuneration = [String: RemunerationTotal]()
+        for entry in entries where entry.kind == "remuneration" {
+            let key = entry.payeeName + "\u{1F}" + entry.role
+            var total = remuneration[key] ?? RemunerationTotal(name: entry.payeeName, role: entry.role, items: 0, amountVND: 0)
+            total.amountVND += entry.amountVND
+            total.items += entry.articleId == nil ? 0 : 1
+            remuneration[key] = total
+        }
+        let adjustments = entries.filter { $0.kind == "adjustment" }
+        let unitPaid = entries.filter { $0.payer != "portal" && $0.kind == "royalty" }
+        let sum = { (rows: [Entry]) in rows.reduce(Int64(0)) { $0 + $1.amountVND } }
+        let totals = Totals(
+            royaltiesVND: sum(portalRoyalties), remunerationVND: sum(entries.filter { $0.kind == "remuneration" }),
+            adjustmentsVND: sum(adjustments.filter { $0.payer == "portal" }),
+            portalVND: sum(entries.filter { $0.payer == "portal" }), unitPaidVND: sum(entries.filter { $0.payer != "portal" }))
+        // until the report is paid, royalties count days from publication.
+        var deadlines = [Deadline]()
+        if state != "paid" {
+            for entry in entries where entry.kind == "royalty" && entry.payer == "portal" {
+                let days = today.daysSinceEpoch - entry.publishedOn.daysSinceEpoch
+                if days >= 50 {
+                    deadlines.append(Deadline(title: entry.title, payeeName: entry.payeeName, publishedOn: entry.publishedOn, days: days,
+                                              status: days > 60 ? "past" : "near"))
+                }
+            }
+        }
+        let byName = { (a: String, b: String) in (Slugged.key(a), a) < (Slugged.key(b), b) }
+        return RoyaltyReport(
+            month: month, state: state, totals: totals,
+            authors: authors.values.sorted { byName($0.name, $1.name) },
+            units: units.values.sorted { byName($0.unitName, $1.unitName) },
+            unitPaid: unitPaid, adjustments: adjustments,
+            remuneration: remuneration.values.sorted { byName($0.name, $1.name) },
+            deadlines: deadlines.sorted { $0.days > $1.days }, entries: entries)
+    }
+}
+
+/// Names compared without diacritics, so that Vietnamese names sort the same on every machine.
+enum Slugged {
+    static func key(_ text: String) -> String {
+        text.precomposedStringWithCanonicalMapping.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
+            .folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Models
+import ServiceKit
+import Store
+
+/// The monthly reports: generated (at month end by `MonthEndReports`, or on demand), then moved
+/// draft → submitted to the Board → approved → paid, each step recorded with who and when. A draft
+/// shows the ledger as it stands; from submission the report is frozen and new entries for that
+/// month go to the next open month.
+struct RoyaltyReports: Sendable {
+    let database: DatabasePool
+
+    static let steps: [String: (from: String, to: String)] = [
+        "submit": ("draft", "submitted"), "approve": ("submitted", "approved"), "pay": ("approved", "paid"),
+    ]
+
+    /// Creates the month's report as a draft if it has none, and posts the editors' monthly
+    /// remuneration. Running it twice changes nothing.
+    static func generate(_ month: YearMonth, by actor: String, on connection: Connection) throws -> Bool {
+        let created = try connection.query(
+            "INSERT INTO finance.reports (month, state, generated_by) VALUES ($1, 'draft', $2) ON CONFLICT (month) DO NOTHING RETURNING month",
+            [month.description, actor]
+        ).rows.first != nil
+        if created {
+            try connection.query(
+                "INSERT INTO finance.report_steps (month, from_state, to_state, actor) VALUES ($1, NULL, 'draft', $2)", [month.description, actor])
+            try Ledger.postEditors(for: month, on: connection)
+        }
+        return created
+    }
+
+    func generate(_ month: YearMonth, by user: AuthenticatedUser) async throws {
+        try Self.requireFinance(user)
+        try Self.requireNotFuture(month)
+        _ = try await database.withTransaction { try Self.generate(month, by: user.login, on: $0) }
+    }
+
+    /// The report of `month`; nil when none was generated.
+    func report(_ month: YearMonth) async throws -> RoyaltyReport? {
+        try await database.withConnection { connection in try Self.report(month, on: connection) }
+    }
+
+    static func report(_ month: YearMonth, on connection: Connection) throws -> RoyaltyReport? {
+        guard let row = try connection.query(
+            """
+            SELECT state, generated_at, generated_by, snapshot::text AS snapshot, payment_reference, payment_date::text AS payment_date
+            FROM finance.reports WHERE month = $1
+            """, [month.description]
+        ).rows.first else { return nil }
+        let state: String = try row.decode("state")
+        var report: RoyaltyReport
+        if let frozen: String = try row.decodeIfPresent("snapshot") {
+            report = try EventCoding.decoder.decode(RoyaltyReport.self, from: Data(frozen.utf8))
+            report.state = state
+        } else {
+            report = RoyaltyReport.build(month: month, state: state, entries: try entries(month, on: connection), today: LocalDate.today)
+        }
+        report.generatedAt = try row.decode("generated_at")
+        report.generatedBy = try row.decode("generated_by")
+        report.paymentReference = try row.decodeIfPresent("payment_reference")
+        report.paymentDate = try row.decodeIfPresent("payment_date", as: String.self).flatMap(LocalDate.init(iso:))
+        return report
+    }
+
+    static func entries(_ month: YearMonth, on connection: Connection) throws -> [RoyaltyReport.Entry] {
+        try connection.query(
+            """
+            SELECT l.article_id, l.kind, l.role, l.payee_name, l.unit_code, coalesce(u.name, l.unit_code) AS unit_name, l.payer, l.title,
+                   l.genre, l.coefficient_hundredths, l.share_basis_points, l.base_salary_vnd, l.amount_vnd,
+                   l.published_on::text AS published_on, l.reason
+            FROM finance.ledger l LEFT JOIN core.units u ON u.code = l.unit_code
+            WHERE l.month = $1 ORDER BY l.published_on, l.id
+            """, [month.description]
+        ).rows.map { row in
+            RoyaltyReport.Entry(
+                articleId: try row.decodeIfPresent("article_id"), kind: try row.decode("kind"), role: try row.decode("role"),
+                payeeName: try row.decode("payee_name"), unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
+                payer: try row.decode("payer"), title: try row.decode("title"), genre: try row.decodeIfPresent("genre"),
+                coefficientHundredths: try row.decodeIfPresent("coefficient_hundredths"),
+                shareBasisPoints: try row.decodeIfPresent("share_basis_points"), baseSalaryVND: try row.decodeIfPresent("base_salary_vnd"),
+                amountVND: try row.decode("amount_vnd"),
+                publishedOn: LocalDate(iso: try row.decode("published_on", as: String.self)) ?? LocalDate(daysSinceEpoch: 0),
+                reason: try row.decode("reason"))
+        }
+    }
+
+    struct Payment: Codable, Sendable {
+        var paymentReference: String?
+        var paymentDate: String?
+    }
+
+    /// Moves the report one step: `submit` and `pay` by finance staff, `approve` by the Head of
+    /// the Board (R-4.8: the Center submits to the Board). Out of order → 409, nothing changed.
+    func move(_ month: YearMonth, action: String, payment: Payment?, by user: AuthenticatedUser, correlationId: String) async throws -> String {
+        guard let step = Self.steps[action] else {
+            throw APIError.notFound("unknown_action", "Use submit, approve or pay.")
+        }
+        if action == "approve" {
+            guard user.has(.boardHead) || user.has(.boardDeputy) else {
+                throw APIError.forbidden("board_head_required", "The Head (or a Deputy Head) of the Board approves the report.")
+            }
+        } else {
+            try Self.requireFinance(user)
+        }
+        var givenReference: String?, givenDate: LocalDate?
+        if action == "pay" {
+            givenReference = payment?.paymentReference?.trimmingCharacters(in: .whitespaces)
+            guard let reference = givenReference, !reference.isEmpty, reference.count <= 100 else {
+                throw APIError(.unprocessableContent, code: "payment_reference_required", message: "Give the payment reference (số chứng từ), up to 100 characters.")
+            }
+            guard let text = payment?.paymentDate, let day = LocalDate(iso: text) else {
+                throw APIError(.unprocessableContent, code: "invalid_payment_date", message: "Give the payment date as YYYY-MM-DD.")
+            }
+            guard day <= LocalDate.today else {
+                throw APIError(.unprocessableContent, code: "payment_date_in_future", message: "The payment date cannot be after today.")
+            }
+            givenDate = day
+        }
+        let reference = givenReference, paidOn = givenDate
+        return try await database.withTransaction { connection in
+            guard let state: String = try connection.query(
+                "SELECT state FROM finance.reports WHERE month = $1 FOR UPDATE", [month.description]
+            ).rows.first?.decode("state") else {
+                throw APIError.notFound("report_not_found", "No report for \(month) yet; generate it first.")
+            }
+            guard state == step.from else {
+                throw APIError.conflict(
+                    "invalid_transition", "The report of \(month) is \(state); \(action) needs it to be \(step.from).")
+            }
+            if action == "submit" {
+                // Frozen from here: what the Board approves is what is paid.
+                guard var report = try Self.report(month, on: connection) else { throw APIError.notFound("report_not_found", "") }
+                report.state = "submitted"
+                try connection.query(
+                    "UPDATE finance.reports SET snapshot = $2::jsonb WHERE month = $1",
+                    [month.description, String(decoding: try EventCoding.encoder.encode(report), as: UTF8.self)])
+            }
+            try connection.query(
+                "UPDATE finance.reports SET state = $2, payment_reference = coalesce($3, payment_reference), payment_date = coalesce($4::date, payment_date) WHERE month = $1",
+                [month.description, step.to, reference, paidOn?.description])
+            try connection.query(
+                "INSERT INTO finance.report_steps (month, from_state, to_state, actor, note) VALUES ($1, $2, $3, $4, $5)",
+                [month.description, step.from, step.to, user.login, reference ?? ""])
+            try AuditLog.append(
+                service: "finance", actor: user.login, action: "royalty_report.\(action)", subject: month.description,
+                correlationId: correlationId, detail: reference.map { ["paymentReference": $0] } ?? [:], on: connection)
+            return step.to
+        }
+    }
+
+    struct Step: Codable, Sendable {
+        var fromState: String?
+        var toState: String
+        var actor: String
+        var at: Date
+        var note: String
+    }
+
+    func steps(_ month: YearMonth) async throws -> [Step] {
+        try await database.withConnection { connection in
+            try connection.query(
+                "SELECT from_state, to_state, actor, at, note FROM finance.report_steps WHERE month = $1 ORDER BY id", [month.description]
+            ).rows.map {
+                Step(fromState: try $0.decodeIfPresent("from_state"), toState: try $0.decode("to_state"), actor: try $0.decode("actor"),
+                     at: try $0.decode("at"), note: try $0.decode("note"))
+            }
+        }
+    }
+
+    /// The last twelve months' portal totals, for the chart.
+    func lastTwelve(ending month: YearMonth) async throws -> [(YearMonth, Int64)] {
+        var window = [month]
+        while window.count < 12 { window.insert(window[0].previous, at: 0) }
+        let months = window
+        let totals = try await database.withConnection { connection -> [String: Int64] in
+            var totals = [String: Int64]()
+            for row in try connection.query(
+                "SELECT month, sum(amount_vnd)::bigint AS total FROM finance.ledger WHERE month >= $1 AND month <= $2 AND payer = 'portal' GROUP BY month",
+                [months[0].description, month.description]
+            ).rows {
+                totals[try row.decode("month")] = try row.decode("total")
+            }
+            return totals
+        }
+        return months.map { ($0, totals[$0.description] ?? 0) }
+    }
+
+    static func requireFinance(_ user: AuthenticatedUser) throws {
+        guard user.has(.finance) || user.has(.admin) else {
+            throw APIError.forbidden("finance_role_required", "Royalty reports are for the finance staff of the Center.")
+        }
+    }
+
+    /// A month that has not begun has no report.
+    static func requireNotFuture(_ month: YearMonth) throws {
+        guard month <= YearMonth.of(LocalDate.today) else {
+            throw APIError(.unprocessableContent, code: "month_in_future", message: "\(month) has not begun; a report covers a month that has.")
+        }
+    }
+
+    static func month(_ text: String?) throws -> YearMonth {
+        guard let text, let month = YearMonth(text) else {
+            throw APIError.badRequest("invalid_month", "Give the month as YYYY-MM, e.g. 2026-11.")
+        }
+        return month
+    }
+}

@@ -1,0 +1,127 @@
+"""The finance page in headless Chromium, driven by Selenium, checked by axe-core.
+
+Finance staff sign in, open a month's report generated at month end, see its totals and the
+twelve-month chart, download the XLSX, and submit it; the Head of the Board approves it; finance
+staff record the payment. Fails on any serious or critical accessibility violation and on errors
+in the browser console. Environment: BASE (finance's URL), PASSWORD (the demo users' password),
+MONTH (a month whose report is a draft), PORTAL_TOTAL (its portal total as the page writes it).
+"""
+import os
+import sys
+import urllib.request
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["BASE"]
+PASSWORD = os.environ["PASSWORD"]
+MONTH = os.environ["MONTH"]
+PORTAL_TOTAL = os.environ["PORTAL_TOTAL"]
+
+options = Options()
+options.binary_location = "/usr/bin/chromium"
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024"):
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_script_timeout(120)
+failures = []
+checked = []
+
+
+def check(name):
+    axe = Axe(driver)
+    axe.inject()
+    for violation in axe.run()["violations"]:
+        if violation.get("impact") in ("serious", "critical"):
+            failures.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']}")
+    for entry in driver.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            failures.append(f"{name}: console error: {entry['message']}")
+    if driver.find_element(By.TAG_NAME, "html").get_attribute("lang") != "vi":
+        failures.append(f"{name}: the page is not marked Vietnamese")
+    checked.append(name)
+
+
+def wait_for(condition, message):
+    try:
+        WebDriverWait(driver, 10).until(condition)
+    except Exception:
+        failures.append(message)
+        raise SystemExit
+
+
+def login(user):
+    driver.get(BASE + "/finance/login")
+    check("sign-in")
+    driver.find_element(By.ID, "login").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for(lambda d: d.current_url.rstrip("/").endswith("/finance"), f"{user} could not sign in")
+
+
+def logout():
+    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    wait_for(lambda d: "/finance/login" in d.current_url, "signing out did not return to the sign-in page")
+
+
+def act(label, state):
+    driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
+    wait_for(lambda d: d.find_element(By.ID, "state").text == state, f"'{label}' did not move the report to '{state}'")
+
+
+try:
+    login("ketoan.mai")
+    driver.get(f"{BASE}/finance?month={MONTH}")
+    check("month report (draft)")
+    if driver.find_element(By.ID, "state").text != "Dự thảo":
+        failures.append("the month-end report is not there as a draft")
+    if PORTAL_TOTAL not in driver.find_element(By.ID, "total-portal").text:
+        failures.append(f"the portal total is not {PORTAL_TOTAL}: {driver.find_element(By.ID, 'total-portal').text}")
+    if not driver.find_elements(By.CSS_SELECTOR, "svg[role=img] rect.bar"):
+        failures.append("the twelve-month chart is missing")
+    # The download, with the session the browser holds.
+    link = driver.find_element(By.PARTIAL_LINK_TEXT, "Excel").get_attribute("href")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})) as response:
+        body = response.read()
+        if not body.startswith(b"PK") or "spreadsheetml" not in response.headers.get("Content-Type", ""):
+            failures.append("the Excel link did not give an XLSX workbook")
+    act("Trình Ban Biên tập", "Đã trình Ban Biên tập")
+    check("month report (submitted)")
+    logout()
+
+    login("truongban")
+    driver.get(f"{BASE}/finance?month={MONTH}")
+    act("Phê duyệt", "Đã phê duyệt")
+    logout()
+
+    login("ketoan.mai")
+    driver.get(f"{BASE}/finance?month={MONTH}")
+    driver.find_element(By.ID, "paymentReference").send_keys("UNC-0825")
+    driver.execute_script("document.getElementById('paymentDate').value = arguments[0]", "2026-11-25")
+    act("Ghi nhận đã chi trả", "Đã chi trả")
+    if "UNC-0825" not in driver.page_source:
+        failures.append("the payment reference is not shown")
+    check("month report (paid)")
+    driver.get(f"{BASE}/finance?month=2026-13")
+    check("a month that does not exist")
+    if "không hợp lệ" not in driver.page_source:
+        failures.append("a malformed month is not explained")
+except SystemExit:
+    pass
+except Exception as error:
+    failures.append(f"{type(error).__name__}: {error} (at {driver.current_url})")
+finally:
+    driver.quit()
+
+if failures:
+    print("finance check FAILED")
+    for failure in failures:
+        print(" -", failure)
+    sys.exit(1)
+print(f"finance check passed: {len(checked)} pages: {', '.join(checked)}")
