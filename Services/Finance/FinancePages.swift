@@ -34,7 +34,7 @@ struct FinancePages {
             return Response(status: .seeOther, headers: [.location: "/finance/login"])
         }
         router.get("/finance") { request, context in try await monthPage(request, context, notice: nil, error: nil, status: .ok) }
-        router.get("/finance/reports/:file") { request, context in try await download(request, context) }
+        router.get("/finance/downloads/:file") { request, context in try await download(request, context) }
         router.post("/finance/reports/:month/:action") { request, context in try await act(request, context) }
     }
 
@@ -86,7 +86,7 @@ struct FinancePages {
         let current = YearMonth.of(LocalDate.today)
         var month = chosenMonth ?? current
         var problem = error
-        if chosenMonth == nil, let text = request.uri.queryParameters.get("month").map { String($0) }, !text.isEmpty {
+        if chosenMonth == nil, let text = request.uri.queryParameters.get("month").map({ String($0) }), !text.isEmpty {
             if let chosen = YearMonth(text), chosen <= current {
                 month = chosen
             } else {
@@ -102,7 +102,7 @@ struct FinancePages {
         ]
         if let notice { values["notice"] = notice }
         if let problem { values["error"] = problem }
-        if let done = request.uri.queryParameters.get("done").map { String($0) } {
+        if let done = request.uri.queryParameters.get("done").map({ String($0) }) {
             values["notice"] = ["submit": "Đã trình Ban Biên tập.", "approve": "Đã phê duyệt.", "pay": "Đã ghi nhận chi trả."][done] ?? "Đã thực hiện."
         }
         if let report {

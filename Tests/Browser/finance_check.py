@@ -71,7 +71,13 @@ def logout():
 
 def act(label, state):
     driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
-    wait_for(lambda d: d.find_element(By.ID, "state").text == state, f"'{label}' did not move the report to '{state}'")
+    try:
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "state").text == state)
+    except Exception:
+        shown = driver.find_elements(By.ID, "state")
+        alerts = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "[role=alert]")]
+        failures.append(f"'{label}' did not move the report to '{state}': the page shows {shown[0].text if shown else 'no state'} {alerts}")
+        raise SystemExit
 
 
 try:

@@ -165,7 +165,7 @@ struct FinanceFlowTests {
                                                     finance.url("/api/v1/royalties/2026-07?format=xlsx")])
         #expect(download.status == 0)
         let converted = try env.run("/usr/bin/env", ["soffice", "--headless", "-env:UserInstallation=file://\(folder)/profile",
-                                                     "--convert-to", "csv", "--outdir", folder, "\(folder)/july.xlsx"])
+                                                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", folder, "\(folder)/july.xlsx"])
         #expect(converted.status == 0, "\(converted.output)")
         let summary = (try? String(contentsOfFile: "\(folder)/july.csv", encoding: .utf8)) ?? ""
         for expected in ["5819000", String(remuneration), String(5_819_000 + remuneration), "1265000"] {
