@@ -7,7 +7,7 @@ enum BudgetExports {
         Spreadsheet.Table(
             sheet: "Dự toán \(estimate.year)",
             headers: ["Nhóm chi (Điều 17)", "Nội dung", "Dự toán (VND)", "Ghi chú", "Thẩm định (VND)", "Ý kiến thẩm định"],
-            rows: estimate.lines.map {
+            items: estimate.lines, cells: {
                 [.text($0.categoryLabel), .text($0.description), .money($0.amountVND), .text($0.note),
                  $0.appraisedAmountVND.map { .money($0) } ?? .text(""), .text($0.appraisalComment ?? "")]
             },

@@ -12,29 +12,29 @@ enum ReportExports {
         return [
             "authors": Spreadsheet.Table(
                 sheet: "Tác giả", headers: ["Họ và tên", "Đơn vị", "Số tin bài", "Tổng hệ số", "Nhuận bút (VND)"],
-                rows: report.authors.map { [.text($0.name), .text($0.unitName), .number(Double($0.items)), .number(Double($0.coefficients) ?? 0), .money($0.amountVND)] },
+                items: report.authors, cells: { [.text($0.name), .text($0.unitName), .number(Double($0.items)), .number(Double($0.coefficients) ?? 0), .money($0.amountVND)] },
                 totalColumn: 4),
             "units": Spreadsheet.Table(
                 sheet: "Đơn vị", headers: ["Mã đơn vị", "Đơn vị", "Số tin bài", "Nhuận bút (VND)"],
-                rows: report.units.map { [.text($0.unitCode), .text($0.unitName), .number(Double($0.items)), .money($0.amountVND)] }, totalColumn: 3),
+                items: report.units, cells: { [.text($0.unitCode), .text($0.unitName), .number(Double($0.items)), .money($0.amountVND)] }, totalColumn: 3),
             "unit-paid": Spreadsheet.Table(
                 sheet: "Đơn vị tự chi trả", headers: ["Đơn vị chi trả", "Tin bài", "Tác giả", "Ngày đăng", "Nhuận bút (VND)"],
-                rows: report.unitPaid.map { [.text($0.unitName), .text($0.title), .text($0.payeeName), .date($0.publishedOn), .money($0.amountVND)] },
+                items: report.unitPaid, cells: { [.text($0.unitName), .text($0.title), .text($0.payeeName), .date($0.publishedOn), .money($0.amountVND)] },
                 totalColumn: 4),
             "adjustments": Spreadsheet.Table(
                 sheet: "Điều chỉnh", headers: ["Tin bài", "Người nhận", "Lý do", "Ngày đăng", "Bên chi trả", "Số tiền (VND)"],
-                rows: report.adjustments.map {
+                items: report.adjustments, cells: {
                     [.text($0.title), .text($0.payeeName), .text($0.reason), .date($0.publishedOn), .text($0.payer == "portal" ? "Cổng TTĐT" : $0.unitName),
                      .money($0.amountVND)]
                 }, totalColumn: 5),
             "remuneration": Spreadsheet.Table(
                 sheet: "Thù lao", headers: ["Họ và tên", "Công việc", "Số tin bài", "Thù lao (VND)"],
-                rows: report.remuneration.map { [.text($0.name), .text(role[$0.role] ?? $0.role), .number(Double($0.items)), .money($0.amountVND)] },
+                items: report.remuneration, cells: { [.text($0.name), .text(role[$0.role] ?? $0.role), .number(Double($0.items)), .money($0.amountVND)] },
                 totalColumn: 3),
             "entries": Spreadsheet.Table(
                 sheet: "Chi tiết", headers: ["Loại", "Người nhận", "Vai trò", "Đơn vị", "Bên chi trả", "Tin bài", "Thể loại", "Hệ số", "Tỷ lệ (%)",
                                             "Lương cơ sở (VND)", "Ngày đăng", "Số tiền (VND)"],
-                rows: report.entries.map { entry in
+                items: report.entries, cells: { entry in
                     [.text(entry.kind), .text(entry.payeeName), .text(role[entry.role] ?? entry.role), .text(entry.unitName),
                      .text(entry.payer == "portal" ? "Cổng TTĐT" : entry.unitName), .text(entry.title), .text(entry.genre ?? ""),
                      entry.coefficientHundredths.map { .number(Double($0) / 100) } ?? .text(""),

@@ -69,22 +69,22 @@ struct RoyaltyFeed: Sendable {
         try connection.query(
             "UPDATE finance.approved_items SET published_on = $2::date, state = 'published' WHERE article_id = $1",
             [status.articleId, day.description])
-        let target = try Self.authorLines(item, on: connection)
-        try Ledger.reconcile(
-            articleId: status.articleId, item: item, target: target, kind: first ? "royalty" : "adjustment",
-            reason: first ? "" : "Phân loại lại sau khi đính chính / Reclassified by a correction", eventId: envelope.id, on: connection)
-        if first {
-            try Ledger.postReviewer(articleId: status.articleId, item: item, eventId: envelope.id, on: connection)
-        }
+        var entries = try Ledger.differences(
+            articleId: status.articleId, item: item, target: try Self.authorLines(item, on: connection), first: first,
+            kind: first ? "royalty" : "adjustment", reason: first ? "" : "Phân loại lại sau khi đính chính / Reclassified by a correction",
+            on: connection)
+        if first, let reviewer = try Ledger.reviewer(item: item, on: connection) { entries.append(reviewer) }
+        try Ledger.post(entries, articleId: status.articleId, item: item, eventId: envelope.id, on: connection)
     }
 
     func takenDown(_ envelope: EventEnvelope, _ context: EventContext) throws {
         let status = try envelope.payload(as: ArticleStatusPayload.self)
         guard let item = try Self.item(status.articleId, on: context.connection), item.publishedOn != nil, item.state == "published" else { return }
         try context.connection.query("UPDATE finance.approved_items SET state = 'taken_down' WHERE article_id = $1", [status.articleId])
-        try Ledger.reconcile(
-            articleId: status.articleId, item: item, target: [], kind: "adjustment", reason: "Gỡ bỏ tin bài / Taken down",
-            eventId: envelope.id, on: context.connection)
+        let entries = try Ledger.differences(
+            articleId: status.articleId, item: item, target: [], first: false, kind: "adjustment", reason: "Gỡ bỏ tin bài / Taken down",
+            on: context.connection)
+        try Ledger.post(entries, articleId: status.articleId, item: item, eventId: envelope.id, on: context.connection)
     }
 
     /// Each author's line at the base salary in force on the publication date (R-4.1, R-4.2).
@@ -111,9 +111,15 @@ struct RoyaltyFeed: Sendable {
     }
 }
 
-/// Dated reference data in `core` (R-4.2, R-4.4), read for a given day.
+/// Dated reference data in `core` (R-4.2, R-4.4; remuneration rates; names), read for a given day
+/// and kept a minute: a burst of publications reads it once, and a change is seen within a minute.
 enum Reference {
+    static let amounts = ExpiringCache<String, Int64>(lifetime: .seconds(60))
+    static let rates = ExpiringCache<String, [String: SurchargeRate]>(lifetime: .seconds(60))
+    static let names = ExpiringCache<UUID, String>(lifetime: .seconds(60))
+
     static func baseSalary(on day: LocalDate, _ connection: Connection) throws -> Int64 {
+        if let amount = amounts.value(for: "base:\(day)") { return amount }
         guard let amount: Int64 = try connection.query(
             """
             SELECT amount_vnd FROM core.base_salary WHERE effective_from <= $1::date AND (effective_to IS NULL OR effective_to >= $1::date)
@@ -122,11 +128,13 @@ enum Reference {
         ).rows.first?.decode("amount_vnd") else {
             throw PermanentFailure("no base salary in force on \(day) (core.base_salary)")
         }
+        amounts.store(amount, for: "base:\(day)")
         return amount
     }
 
     static func surchargeRates(on day: LocalDate, _ connection: Connection) throws -> [String: SurchargeRate] {
-        var rates = [String: SurchargeRate]()
+        if let cached = rates.value(for: day.description) { return cached }
+        var found = [String: SurchargeRate]()
         for row in try connection.query(
             """
             SELECT code, min_percent::int AS min, max_percent::int AS max FROM core.royalty_surcharges
@@ -134,18 +142,32 @@ enum Reference {
             """, [day.description]
         ).rows {
             let code: String = try row.decode("code")
-            rates[code] = SurchargeRate(code: code, minPercent: try row.decode("min"), maxPercent: try row.decode("max"))
+            found[code] = SurchargeRate(code: code, minPercent: try row.decode("min"), maxPercent: try row.decode("max"))
         }
-        return rates
+        rates.store(found, for: day.description)
+        return found
     }
 
-    static func remuneration(role: String, basis: String, on day: LocalDate, _ connection: Connection) throws -> Int64? {
-        try connection.query(
+    /// The rate in force that day; 0 when there is none.
+    static func remuneration(role: String, basis: String, on day: LocalDate, _ connection: Connection) throws -> Int64 {
+        let key = "\(role):\(basis):\(day)"
+        if let amount = amounts.value(for: key) { return amount }
+        let amount: Int64 = try connection.query(
             """
             SELECT amount_vnd FROM core.remuneration_rates WHERE role = $1 AND basis = $2
               AND effective_from <= $3::date AND (effective_to IS NULL OR effective_to >= $3::date)
             ORDER BY effective_from DESC LIMIT 1
             """, [role, basis, day.description]
-        ).rows.first?.decode("amount_vnd")
+        ).rows.first?.decode("amount_vnd") ?? 0
+        amounts.store(amount, for: key)
+        return amount
+    }
+
+    static func fullName(_ user: UUID, _ connection: Connection) throws -> String? {
+        if let name = names.value(for: user) { return name }
+        guard let name: String = try connection.query("SELECT full_name FROM core.users WHERE id = $1", [user]).rows.first?.decode("full_name")
+        else { return nil }
+        names.store(name, for: user)
+        return name
     }
 }

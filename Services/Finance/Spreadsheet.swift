@@ -16,9 +16,19 @@ enum Spreadsheet {
 
         var sheet: String
         var headers: [String]
-        var rows: [[Cell]]
+        var count: Int
+        /// Each row made when it is written, so that a month of 50,000 items is never held twice.
+        var row: (Int) -> [Cell]
         /// The column whose total closes the sheet.
         var totalColumn: Int?
+
+        init<Item>(sheet: String, headers: [String], items: [Item], cells: @escaping (Item) -> [Cell], totalColumn: Int?) {
+            self.sheet = sheet
+            self.headers = headers
+            count = items.count
+            row = { cells(items[$0]) }
+            self.totalColumn = totalColumn
+        }
     }
 
     /// The first sheet: a few amounts and their total as a formula.
@@ -41,8 +51,8 @@ enum Spreadsheet {
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         var lines = [table.headers.map(field).joined(separator: ",")]
-        for row in table.rows {
-            lines.append(row.map { cell -> String in
+        for index in 0..<table.count {
+            lines.append(table.row(index).map { cell -> String in
                 switch cell {
                 case .text(let text): field(text)
                 case .number(let value): value == value.rounded() ? String(Int64(value)) : String(format: "%.2f", value)
@@ -100,9 +110,9 @@ enum Spreadsheet {
                 worksheet_set_column(sheet, lxw_col_t(column), lxw_col_t(column), column == 0 || header.hasPrefix("Tin bài") ? 36 : 16, nil)
             }
             var total: Int64 = 0
-            for (index, row) in table.rows.enumerated() {
+            for index in 0..<table.count {
                 let r = lxw_row_t(index + 1)
-                for (column, cell) in row.enumerated() {
+                for (column, cell) in table.row(index).enumerated() {
                     let c = lxw_col_t(column)
                     switch cell {
                     case .text(let text): worksheet_write_string(sheet, r, c, text, nil)
@@ -117,10 +127,10 @@ enum Spreadsheet {
                 }
             }
             if let column = table.totalColumn {
-                let r = lxw_row_t(table.rows.count + 1)
+                let r = lxw_row_t(table.count + 1)
                 worksheet_write_string(sheet, r, 0, "Tổng cộng", bold)
                 let letter = String(UnicodeScalar(UInt8(65 + column)))
-                let formula = table.rows.isEmpty ? "=0" : "=SUM(\(letter)2:\(letter)\(table.rows.count + 1))"
+                let formula = table.count == 0 ? "=0" : "=SUM(\(letter)2:\(letter)\(table.count + 1))"
                 worksheet_write_formula_num(sheet, r, lxw_col_t(column), formula, moneyBold, Double(total))
             }
         }

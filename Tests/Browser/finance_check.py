@@ -14,6 +14,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -49,7 +50,7 @@ def check(name):
 
 def wait_for(condition, message):
     try:
-        WebDriverWait(driver, 10).until(condition)
+        WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
     except Exception:
         failures.append(message)
         raise SystemExit
@@ -72,7 +73,9 @@ def logout():
 def act(label, state):
     driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
     try:
-        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "state").text == state)
+        # The form's POST returns before the next page is there: wait as a person does, across the reload.
+        WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+            lambda d: d.find_element(By.ID, "state").text == state)
     except Exception:
         shown = driver.find_elements(By.ID, "state")
         alerts = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "[role=alert]")]
