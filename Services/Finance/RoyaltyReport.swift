@@ -80,57 +80,55 @@ struct RoyaltyReport: Codable, Sendable {
     var deadlines: [Deadline]
     var entries: [Entry]
 
+    /// One pass over the month's rows: nothing is copied but the short lists (unit-paid items,
+    /// adjustments, deadlines), so a month of 50,000 items is held once.
     static func build(month: YearMonth, state: String, entries: [Entry], today: LocalDate) -> RoyaltyReport {
-        let portalRoyalties = entries.filter { $0.kind == "royalty" && $0.payer == "portal" }
         var authors = [String: AuthorTotal]()
         var itemsByAuthor = [String: Set<UUID>]()
         var coefficientsByAuthor = [String: Int]()
-        for entry in portalRoyalties {
-            let key = entry.payeeName + "\u{1F}" + entry.unitName
-            var total = authors[key] ?? AuthorTotal(name: entry.payeeName, unitName: entry.unitName, items: 0, coefficients: "0.00", amountVND: 0)
-            total.amountVND += entry.amountVND
-            if let id = entry.articleId, itemsByAuthor[key, default: []].insert(id).inserted {
-                coefficientsByAuthor[key, default: 0] += entry.coefficientHundredths ?? 0
-            }
-            total.items = itemsByAuthor[key]?.count ?? 0
-            total.coefficients = String(format: "%.2f", Double(coefficientsByAuthor[key] ?? 0) / 100)
-            authors[key] = total
-        }
         var units = [String: UnitTotal]()
         var itemsByUnit = [String: Set<UUID>]()
-        for entry in portalRoyalties {
-            var total = units[entry.unitCode] ?? UnitTotal(unitCode: entry.unitCode, unitName: entry.unitName, items: 0, amountVND: 0)
-            total.amountVND += entry.amountVND
-            if let id = entry.articleId { itemsByUnit[entry.unitCode, default: []].insert(id) }
-            total.items = itemsByUnit[entry.unitCode]?.count ?? 0
-            units[entry.unitCode] = total
-        }
         var remuneration = [String: RemunerationTotal]()
-        for entry in entries where entry.kind == "remuneration" {
-            let key = entry.payeeName + "\u{1F}" + entry.role
-            var total = remuneration[key] ?? RemunerationTotal(name: entry.payeeName, role: entry.role, items: 0, amountVND: 0)
-            total.amountVND += entry.amountVND
-            total.items += entry.articleId == nil ? 0 : 1
-            remuneration[key] = total
-        }
-        let adjustments = entries.filter { $0.kind == "adjustment" }
-        let unitPaid = entries.filter { $0.payer != "portal" && $0.kind == "royalty" }
-        let sum = { (rows: [Entry]) in rows.reduce(Int64(0)) { $0 + $1.amountVND } }
-        let totals = Totals(
-            royaltiesVND: sum(portalRoyalties), remunerationVND: sum(entries.filter { $0.kind == "remuneration" }),
-            adjustmentsVND: sum(adjustments.filter { $0.payer == "portal" }),
-            portalVND: sum(entries.filter { $0.payer == "portal" }), unitPaidVND: sum(entries.filter { $0.payer != "portal" }))
-        // until the report is paid, royalties count days from publication.
-        var deadlines = [Deadline]()
-        if state != "paid" {
-            for entry in entries where entry.kind == "royalty" && entry.payer == "portal" {
+        var adjustments = [Entry](), unitPaid = [Entry](), deadlines = [Deadline]()
+        var totals = Totals(royaltiesVND: 0, remunerationVND: 0, adjustmentsVND: 0, portalVND: 0, unitPaidVND: 0)
+        for entry in entries {
+            if entry.payer == "portal" { totals.portalVND += entry.amountVND } else { totals.unitPaidVND += entry.amountVND }
+            switch entry.kind {
+            case "royalty" where entry.payer == "portal":
+                totals.royaltiesVND += entry.amountVND
+                let key = entry.payeeName + "\u{1F}" + entry.unitName
+                var total = authors[key] ?? AuthorTotal(name: entry.payeeName, unitName: entry.unitName, items: 0, coefficients: "0.00", amountVND: 0)
+                total.amountVND += entry.amountVND
+                if let id = entry.articleId, itemsByAuthor[key, default: []].insert(id).inserted {
+                    coefficientsByAuthor[key, default: 0] += entry.coefficientHundredths ?? 0
+                    total.items += 1
+                }
+                authors[key] = total
+                var unit = units[entry.unitCode] ?? UnitTotal(unitCode: entry.unitCode, unitName: entry.unitName, items: 0, amountVND: 0)
+                unit.amountVND += entry.amountVND
+                if let id = entry.articleId, itemsByUnit[entry.unitCode, default: []].insert(id).inserted { unit.items += 1 }
+                units[entry.unitCode] = unit
+                // until the report is paid, royalties count days from publication.
                 let days = today.daysSinceEpoch - entry.publishedOn.daysSinceEpoch
-                if days >= 50 {
+                if state != "paid", days >= 50 {
                     deadlines.append(Deadline(title: entry.title, payeeName: entry.payeeName, publishedOn: entry.publishedOn, days: days,
                                               status: days > 60 ? "past" : "near"))
                 }
+            case "royalty":
+                unitPaid.append(entry)
+            case "remuneration":
+                totals.remunerationVND += entry.amountVND
+                let key = entry.payeeName + "\u{1F}" + entry.role
+                var total = remuneration[key] ?? RemunerationTotal(name: entry.payeeName, role: entry.role, items: 0, amountVND: 0)
+                total.amountVND += entry.amountVND
+                total.items += entry.articleId == nil ? 0 : 1
+                remuneration[key] = total
+            default:
+                adjustments.append(entry)
+                if entry.payer == "portal" { totals.adjustmentsVND += entry.amountVND }
             }
         }
+        for (key, hundredths) in coefficientsByAuthor { authors[key]?.coefficients = String(format: "%.2f", Double(hundredths) / 100) }
         let byName = { (a: String, b: String) in (Slugged.key(a), a) < (Slugged.key(b), b) }
         return RoyaltyReport(
             month: month, state: state, totals: totals,

@@ -62,26 +62,38 @@ struct RoyaltyReports: Sendable {
         return report
     }
 
+    /// The month's ledger rows, read 5,000 at a time so that the database's answer never holds a
+    /// whole month of 50,000 items at once.
     static func entries(_ month: YearMonth, on connection: Connection) throws -> [RoyaltyReport.Entry] {
-        try connection.query(
-            """
-            SELECT l.article_id, l.kind, l.role, l.payee_name, l.unit_code, coalesce(u.name, l.unit_code) AS unit_name, l.payer, l.title,
-                   l.genre, l.coefficient_hundredths, l.share_basis_points, l.base_salary_vnd, l.amount_vnd,
-                   l.published_on::text AS published_on, l.reason
-            FROM finance.ledger l LEFT JOIN core.units u ON u.code = l.unit_code
-            WHERE l.month = $1 ORDER BY l.published_on, l.id
-            """, [month.description]
-        ).rows.map { row in
-            RoyaltyReport.Entry(
-                articleId: try row.decodeIfPresent("article_id"), kind: try row.decode("kind"), role: try row.decode("role"),
-                payeeName: try row.decode("payee_name"), unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
-                payer: try row.decode("payer"), title: try row.decode("title"), genre: try row.decodeIfPresent("genre"),
-                coefficientHundredths: try row.decodeIfPresent("coefficient_hundredths"),
-                shareBasisPoints: try row.decodeIfPresent("share_basis_points"), baseSalaryVND: try row.decodeIfPresent("base_salary_vnd"),
-                amountVND: try row.decode("amount_vnd"),
-                publishedOn: LocalDate(iso: try row.decode("published_on", as: String.self)) ?? LocalDate(daysSinceEpoch: 0),
-                reason: try row.decode("reason"))
+        var entries = [RoyaltyReport.Entry]()
+        var after: Int64 = 0
+        while true {
+            let rows = try connection.query(
+                """
+                SELECT l.id, l.article_id, l.kind, l.role, l.payee_name, l.unit_code, coalesce(u.name, l.unit_code) AS unit_name, l.payer,
+                       l.title, l.genre, l.coefficient_hundredths, l.share_basis_points, l.base_salary_vnd, l.amount_vnd,
+                       l.published_on::text AS published_on, l.reason
+                FROM finance.ledger l LEFT JOIN core.units u ON u.code = l.unit_code
+                WHERE l.month = $1 AND l.id > $2 ORDER BY l.id LIMIT 5000
+                """, [month.description, after]
+            ).rows
+            guard let last = rows.last else { break }
+            after = try last.decode("id")
+            for row in rows {
+                entries.append(RoyaltyReport.Entry(
+                    articleId: try row.decodeIfPresent("article_id"), kind: try row.decode("kind"), role: try row.decode("role"),
+                    payeeName: try row.decode("payee_name"), unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
+                    payer: try row.decode("payer"), title: try row.decode("title"), genre: try row.decodeIfPresent("genre"),
+                    coefficientHundredths: try row.decodeIfPresent("coefficient_hundredths"),
+                    shareBasisPoints: try row.decodeIfPresent("share_basis_points"), baseSalaryVND: try row.decodeIfPresent("base_salary_vnd"),
+                    amountVND: try row.decode("amount_vnd"),
+                    publishedOn: LocalDate(iso: try row.decode("published_on", as: String.self)) ?? LocalDate(daysSinceEpoch: 0),
+                    reason: try row.decode("reason")))
+            }
         }
+        // The order people read: by publication date, then as posted (in place: a month can be large).
+        entries.sort { ($0.publishedOn, 0) < ($1.publishedOn, 1) }
+        return entries
     }
 
     struct Payment: Codable, Sendable {
