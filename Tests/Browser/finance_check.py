@@ -71,15 +71,16 @@ def logout():
 
 
 def act(label, state):
+    """Presses the step's button and waits for the page the step leads to (its address says
+    which step was done), then reads the report's state there."""
+    action = {"Trình Ban Biên tập": "submit", "Phê duyệt": "approve", "Ghi nhận đã chi trả": "pay"}[label]
     driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
-    try:
-        # The form's POST returns before the next page is there: wait as a person does, across the reload.
-        WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
-            lambda d: d.find_element(By.ID, "state").text == state)
-    except Exception:
-        shown = driver.find_elements(By.ID, "state")
+    wait_for(lambda d: f"done={action}" in d.current_url and d.execute_script("return document.readyState") == "complete",
+             f"'{label}' did not lead to the report's page")
+    shown = driver.find_element(By.ID, "state").text
+    if shown != state:
         alerts = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "[role=alert]")]
-        failures.append(f"'{label}' did not move the report to '{state}': the page shows {shown[0].text if shown else 'no state'} {alerts}")
+        failures.append(f"'{label}' did not move the report to '{state}': the page shows {shown} {alerts}")
         raise SystemExit
 
 
