@@ -234,9 +234,11 @@ struct Transition {
             if isLast, let approved {
                 envelope = try EventEnvelope(approved, correlationId: correlationId, producer: "approval")
             } else {
-                var payload = try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(ArticleStatusPayload(
+                var status = ArticleStatusPayload(
                     articleId: article.id, submissionId: article.submissionId, state: to, note: isLast ? note : nil,
-                    refusalReason: isLast ? refusal : nil)))
+                    refusalReason: isLast ? refusal : nil)
+                status.unitCode = article.unitCode
+                var payload = try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))
                 if isLast, case .object(var fields) = payload {
                     fields.merge(extra) { $1 }
                     if let publicExplanation { fields["publicExplanation"] = .string(publicExplanation) }

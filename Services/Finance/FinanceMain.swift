@@ -10,8 +10,9 @@ struct FinanceMain {
         let environment = ProcessInfo.processInfo.environment
         let reports = RoyaltyReports(database: server.database)
         let budgets = BudgetEstimates(database: server.database)
-        FinanceRoutes(reports: reports, budgets: budgets).register(on: server.router)
-        try await FinancePages(reports: reports, database: server.database).register(on: server.router)
+        let activity = ActivityReports(database: server.database)
+        FinanceRoutes(reports: reports, budgets: budgets, activity: activity).register(on: server.router)
+        try await FinancePages(reports: reports, activity: activity, database: server.database).register(on: server.router)
         let monthEnd = MonthEndReports(
             database: server.database, readiness: server.readiness, logger: server.logger,
             hour: environment["FINANCE_REPORT_HOUR"].flatMap(Int.init) ?? 8,

@@ -13,11 +13,13 @@ import Store
 /// the session's CSRF token.
 struct FinancePages {
     let reports: RoyaltyReports
+    let activity: ActivityReports
     let database: DatabasePool
     let library: MustacheLibrary
 
-    init(reports: RoyaltyReports, database: DatabasePool) async throws {
+    init(reports: RoyaltyReports, activity: ActivityReports, database: DatabasePool) async throws {
         self.reports = reports
+        self.activity = activity
         self.database = database
         guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates in the finance bundle"])
@@ -35,6 +37,7 @@ struct FinancePages {
         }
         router.get("/finance") { request, context in try await monthPage(request, context, notice: nil, error: nil, status: .ok) }
         router.get("/finance/downloads/:file") { request, context in try await download(request, context) }
+        router.get("/finance/activity") { request, context in try await activityPage(request, context) }
         router.post("/finance/reports/:month/:action") { request, context in try await act(request, context) }
     }
 
@@ -157,6 +160,42 @@ struct FinancePages {
             return try await monthPage(request, context, notice: nil, error: error.message, status: error.status, month: month)
         }
         return Response(status: .seeOther, headers: [.location: "/finance?month=\(month)&done=\(action)"])
+    }
+
+    /// The units' activity over a period (Art. 9.2.h, 22), the quarter so far by default: a table and
+    /// a chart of what each unit had published.
+    func activityPage(_ request: Request, _ context: PortalContext) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        let today = LocalDate.today
+        let quarterStart = LocalDate(year: today.year, month: (today.month - 1) / 3 * 3 + 1, day: 1)!
+        let query = request.uri.queryParameters
+        var from = quarterStart, to = today, problem: String?
+        if let text = query.get("from").map({ String($0) }), !text.isEmpty {
+            if let day = LocalDate(iso: text) { from = day } else { problem = "Ngày bắt đầu “\(text.prefix(20))” không hợp lệ (năm-tháng-ngày)." }
+        }
+        if let text = query.get("to").map({ String($0) }), !text.isEmpty {
+            if let day = LocalDate(iso: text) { to = day } else { problem = "Ngày kết thúc “\(text.prefix(20))” không hợp lệ (năm-tháng-ngày)." }
+        }
+        if from > to { problem = "Ngày bắt đầu sau ngày kết thúc."; from = quarterStart; to = today }
+        let report = try await activity.report(from: from, to: to)
+        let highest = max(1, report.units.map(\.published).max() ?? 1)
+        let bars = report.units.enumerated().map { index, unit -> [String: Any] in
+            let width = Int(Double(unit.published) / Double(highest) * 400)
+            return ["y": 10 + index * 24, "width": max(width, unit.published > 0 ? 2 : 0), "labelY": 26 + index * 24, "name": unit.unitName,
+                    "published": unit.published, "textX": 200 + width + 6]
+        }
+        var values: [String: Any] = [
+            "title": "Hoạt động của các đơn vị", "from": from.description, "to": to.description, "fromLabel": from.vietnamese, "toLabel": to.vietnamese,
+            "user": ["fullName": user.fullName], "csrf": session.csrf, "hasUnits": !report.units.isEmpty,
+            "units": report.units.map { unit -> [String: Any] in
+                ["name": unit.unitName, "submitted": unit.submitted, "published": unit.published, "returned": unit.returned, "rejected": unit.rejected,
+                 "hours": unit.averageHoursToDecision.map { String(format: "%.1f", $0) } ?? "—", "questions": unit.questionsReceived,
+                 "onTime": unit.answeredOnTime, "late": unit.answeredLate, "overdue": unit.overdue]
+            },
+            "chart": ["height": 20 + report.units.count * 24, "bars": bars],
+        ]
+        if let problem { values["error"] = problem }
+        return render("activity", values, status: problem == nil ? .ok : .badRequest)
     }
 
     static func stateLabel(_ state: String) -> String {

@@ -9,6 +9,7 @@ import ServiceKit
 struct FinanceRoutes {
     let reports: RoyaltyReports
     let budgets: BudgetEstimates
+    let activity: ActivityReports
 
     func register(on router: Router<PortalContext>) {
         let api = router.group("/api/v1")
@@ -26,6 +27,22 @@ struct FinanceRoutes {
             let state = try await reports.move(
                 month, action: context.parameters.get("action") ?? "", payment: payment, by: user, correlationId: context.correlationId)
             return try Self.json(["month": month.description, "state": state])
+        }
+        api.get("/reports/activity") { request, context in
+            let user = try Self.user(context)
+            try BudgetEstimates.requireAny(user, [.finance, .admin, .boardHead, .boardDeputy, .boardMember], "Activity reports")
+            let query = request.uri.queryParameters
+            guard let from = query.get("from").flatMap({ LocalDate(iso: String($0)) }), let to = query.get("to").flatMap({ LocalDate(iso: String($0)) }),
+                  from <= to, to.daysSinceEpoch - from.daysSinceEpoch <= 3_660 else {
+                throw APIError.badRequest("invalid_period", "Give from and to as YYYY-MM-DD, from not after to, at most ten years apart.")
+            }
+            let report = try await activity.report(from: from, to: to)
+            switch query.get("format") ?? "json" {
+            case "json": return try Self.json(report)
+            case "csv": return Self.download(Array(Spreadsheet.csv(ActivityReports.table(report)).utf8), type: "text/csv; charset=utf-8", name: "hoat-dong-\(from)-\(to).csv")
+            case "xlsx": return Self.download(try ActivityReports.xlsx(report), type: Self.xlsxType, name: "hoat-dong-\(from)-\(to).xlsx")
+            default: throw APIError.badRequest("invalid_format", "format is json, csv or xlsx.")
+            }
         }
         api.get("/budgets/:year") { request, context in
             let user = try Self.user(context)

@@ -10,6 +10,7 @@ import Store
 /// the next month whose report is still open when that one was submitted. The ledger is never edited.
 struct RoyaltyFeed: Sendable {
     func handle(_ envelope: EventEnvelope, _ context: EventContext) throws {
+        try ActivityReports.record(envelope, on: context.connection)
         switch envelope.type {
         case EventType.articleApproved: try keep(envelope, context)
         case EventType.articlePublished: try published(envelope, context)

@@ -36,7 +36,8 @@ enum Spreadsheet {
         var title: String
         var state: String
         var lines: [(String, Int64)]
-        var totalLabel: String
+        /// A total of the lines, as a formula; none when the lines do not add up to anything.
+        var totalLabel: String?
         var total: Int64
         var after: [(String, Int64)]
     }
@@ -65,7 +66,8 @@ enum Spreadsheet {
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func xlsx(name: String, summary: Summary, tables: [Table]) throws -> [UInt8] {
+    /// `counts`: the summary's numbers are counts, not amounts in VND.
+    static func xlsx(name: String, summary: Summary, tables: [Table], counts: Bool = false) throws -> [UInt8] {
         let path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString.prefix(8)).xlsx"
         defer { try? FileManager.default.removeItem(atPath: path) }
         var options = lxw_workbook_options()
@@ -83,6 +85,9 @@ enum Spreadsheet {
         format_set_num_format(date, "dd/mm/yyyy")
         let decimal = workbook_add_format(workbook)
         format_set_num_format(decimal, "0.00")
+        let count = workbook_add_format(workbook)
+        format_set_num_format(count, "#,##0")
+        let lineFormat = counts ? count : money
 
         let first = workbook_add_worksheet(workbook, "Tổng hợp")
         worksheet_set_column(first, 0, 0, 48, nil)
@@ -92,14 +97,17 @@ enum Spreadsheet {
         worksheet_write_string(first, 1, 1, summary.state, nil)
         for (index, line) in summary.lines.enumerated() {
             worksheet_write_string(first, lxw_row_t(3 + index), 0, line.0, nil)
-            worksheet_write_number(first, lxw_row_t(3 + index), 1, Double(line.1), money)
+            worksheet_write_number(first, lxw_row_t(3 + index), 1, Double(line.1), lineFormat)
         }
-        let totalRow = lxw_row_t(3 + summary.lines.count)
-        worksheet_write_string(first, totalRow, 0, summary.totalLabel, bold)
-        worksheet_write_formula_num(first, totalRow, 1, "=SUM(B4:B\(3 + summary.lines.count))", moneyBold, Double(summary.total))
+        var next = lxw_row_t(3 + summary.lines.count)
+        if let label = summary.totalLabel {
+            worksheet_write_string(first, next, 0, label, bold)
+            worksheet_write_formula_num(first, next, 1, "=SUM(B4:B\(3 + summary.lines.count))", moneyBold, Double(summary.total))
+            next += 1
+        }
         for (index, line) in summary.after.enumerated() {
-            worksheet_write_string(first, totalRow + 1 + lxw_row_t(index), 0, line.0, nil)
-            worksheet_write_number(first, totalRow + 1 + lxw_row_t(index), 1, Double(line.1), money)
+            worksheet_write_string(first, next + lxw_row_t(index), 0, line.0, nil)
+            worksheet_write_number(first, next + lxw_row_t(index), 1, Double(line.1), lineFormat)
         }
 
         for table in tables {

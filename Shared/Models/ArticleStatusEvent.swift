@@ -18,6 +18,8 @@ public struct ArticleStatusPayload: Codable, Sendable, Equatable {
     public var urls: [String]?
     /// For `published`: when it first went on the sites (a correction keeps that date).
     public var publishedAt: Date?
+    /// The unit whose item it is, for the activity reports (Art. 9.2.h, 22).
+    public var unitCode: String?
 
     public init(
         articleId: UUID, submissionId: UUID?, state: ArticleState, note: String? = nil, refusalReason: RefusalReason? = nil,

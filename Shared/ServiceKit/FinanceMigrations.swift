@@ -101,5 +101,20 @@ public enum FinanceMigrations {
                 note text NOT NULL DEFAULT ''
             );
             """),
+        Migration(4, "activity of units for the Board's reports", """
+            -- Art. 9.2.h, 9.3, 22: what each unit submitted, what was published, returned, refused
+            -- (and why), how long decisions took, questions and answers; one row per event.
+            CREATE TABLE finance.activity (
+                event_id uuid PRIMARY KEY,
+                type text NOT NULL,
+                subject_id uuid NOT NULL,
+                unit_code text NOT NULL,
+                at timestamptz NOT NULL,
+                refusal_reason text,
+                due_on date
+            );
+            CREATE INDEX activity_at ON finance.activity (at);
+            CREATE INDEX activity_subject ON finance.activity (subject_id);
+            """),
     ]
 }

@@ -39,7 +39,7 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
         // Drafts for comment open when published; questions move through their own flow.
         case .feedback: ["question.#", "article.published", "article.taken_down"]
         // The ledger counts publications; activity reports count decisions and answers.
-        case .finance: ["article.#", "question.#", "answer.published"]
+        case .finance: ["submission.received", "article.#", "question.#", "answer.published"]
         }
     }
 

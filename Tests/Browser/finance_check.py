@@ -118,6 +118,9 @@ try:
     if "UNC-0825" not in driver.page_source:
         failures.append("the payment reference is not shown")
     check("month report (paid)")
+    driver.find_element(By.LINK_TEXT, "Hoạt động của các đơn vị").click()
+    wait_for(lambda d: "/finance/activity" in d.current_url, "the activity page did not open")
+    check("units' activity")
     driver.get(f"{BASE}/finance?month=2026-13")
     check("a month that does not exist")
     if "không hợp lệ" not in driver.page_source:

@@ -119,6 +119,12 @@ struct FinanceFlowTests {
                 && ((report("2026-07")["entries"] as? [Any])?.count ?? 0) >= 10
         }
         #expect(report("2026-07")["generatedBy"] as? String == "schedule")
+        // On a month's last day from 8 o'clock (Asia/Ho_Chi_Minh), that month's report is there too.
+        let now = Date(), current = YearMonth.of(LocalDate.of(now))
+        if LocalDate.of(now) == current.lastDay, PortalCalendar.gregorian.component(.hour, from: now) >= 8 {
+            try await eventually("this month's report, on its last day") { api("GET", "/royalties/\(current)", token: accountant).status == 200 }
+            #expect(report(current.description)["generatedBy"] as? String == "schedule")
+        }
         #expect(report("2026-07")["state"] as? String == "draft")
 
         // 8 × 10% of 2,340,000 on 30/6; 8 × 10% of 2,530,000 on 1/7.
@@ -241,6 +247,79 @@ struct FinanceFlowTests {
         let budgetXLSX = httpRequest("GET", finance.url("/api/v1/budgets/2027?format=xlsx"), headers: ["Authorization": "Bearer \(accountant)"])
         #expect(budgetXLSX.status == 200)
         #expect(httpRequest("GET", finance.url("/api/v1/budgets/2027?format=csv"), headers: ["Authorization": "Bearer \(accountant)"]).body.contains("Giảm 10%"))
+    }
+
+    @Test("Art. 9.2.h, 22: the activity of a unit over a period: submitted, published, returned, refused by reason, time to decision; XLSX")
+    func activity() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        let tag = String(Int.random(in: 10_000...99_999))
+        let unit = "commune-activity-\(tag)"
+        try await pool.withConnection { connection in
+            try connection.query(
+                "INSERT INTO core.units (code, kind, name, parent_code, label, valid_from) VALUES ($1, 'commune', $2, 'longan', $3, '2025-07-01')",
+                [unit, "Xã Hoạt Động \(tag)", "hoatdong\(tag)"])
+        }
+        let finance = try ServiceProcess("finance", port: Self.port + 1, in: env)
+        do {
+            try await finance.waitUntilReady()
+            let link = try await env.link("finance-activity-it", topology: ServiceConfiguration(service: .finance).topology)
+            let approver = try await pool.withConnection {
+                try $0.query("SELECT id FROM core.users WHERE login = 'truongban'").one().decode("id", as: UUID.self)
+            }
+            func submitted(_ id: UUID, minutesAgo: Double) throws -> OutgoingMessage {
+                let content = SubmittedContent(
+                    submissionId: id, unitCode: unit, channel: "api", submittedBy: nil, senderAddress: nil, kind: "news", language: "vi",
+                    title: "Tin \(tag)", summary: nil, bodyFormat: "text", body: "…", bodyHTML: "<p>…</p>", authors: [AuthorShare(name: "A")],
+                    targetSites: [], alsoOnOwnSite: false, attachments: [], details: .object([:]), flags: [])
+                var envelope = try EventEnvelope(content, correlationId: "activity-it", producer: "intake")
+                envelope.occurredAt = Date(timeIntervalSinceNow: -minutesAgo * 60)
+                return try OutgoingMessage(event: envelope)
+            }
+            func status(_ type: String, _ id: UUID, _ state: ArticleState, reason: RefusalReason? = nil) throws -> OutgoingMessage {
+                var payload = ArticleStatusPayload(articleId: id, submissionId: id, state: state, refusalReason: reason)
+                payload.unitCode = unit
+                return try OutgoingMessage(event: EventEnvelope(
+                    type: type, correlationId: "activity-it", producer: "approval",
+                    payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(payload))))
+            }
+            let published = UUID(), refused = UUID(), returned = UUID()
+            try await link.publish([try submitted(published, minutesAgo: 120), try submitted(refused, minutesAgo: 60), try submitted(returned, minutesAgo: 30)])
+            let content = CanonicalRevision(
+                articleId: published, revision: 1, unitCode: unit, kind: "news", language: "vi", title: "Tin \(tag)", summary: nil, bodyHTML: "",
+                attachments: [], classification: Classification(), details: .object([:]))
+            try await link.publish([
+                try OutgoingMessage(event: try EventEnvelope(
+                    ArticleApproved(articleId: published, submissionId: published, content: content, contentSHA256: "", signature: "", keyId: "",
+                                    approverId: approver, rule: .boardHead, delegationId: nil),
+                    correlationId: "activity-it", producer: "approval")),
+                try status(EventType.articlePublished, published, .published),
+                try status(EventType.articleRejected, refused, .rejected, reason: .untrueLowQualityOrDuplicate),
+                try status(EventType.articleReturned, returned, .returned),
+            ])
+            await link.close()
+            let token = try IntakeAPITests().token("ketoan.mai", env)
+            let today = LocalDate.today
+            var row: [String: Any] = [:]
+            try await eventually("the activity is counted") {
+                let response = httpRequest("GET", finance.url("/api/v1/reports/activity?from=\(today.adding(days: -1))&to=\(today)"),
+                                           headers: ["Authorization": "Bearer \(token)"])
+                let units = (try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["units"] as? [[String: Any]] ?? []
+                row = units.first { $0["unitCode"] as? String == unit } ?? [:]
+                return row["published"] as? Int == 1 && row["rejected"] as? Int == 1 && row["returned"] as? Int == 1
+            }
+            #expect(row["submitted"] as? Int == 3)
+            #expect((row["rejectedByReason"] as? [String: Int])?[RefusalReason.untrueLowQualityOrDuplicate.rawValue] == 1, "refused by reason")
+            let hours = row["averageHoursToDecision"] as? Double ?? 0
+            #expect(hours > 1.4 && hours < 1.6, "approved after 2 h, refused after 1 h: 1.5 h on average, not \(hours)")
+            #expect(httpRequest("GET", finance.url("/api/v1/reports/activity?from=2026-12-01&to=2026-01-01"), headers: ["Authorization": "Bearer \(token)"]).status == 400)
+            let xlsx = httpRequest("GET", finance.url("/api/v1/reports/activity?from=\(today)&to=\(today)&format=xlsx"), headers: ["Authorization": "Bearer \(token)"])
+            #expect(xlsx.status == 200)
+        } catch {
+            _ = try? await finance.terminate()
+            throw error
+        }
+        #expect(try await finance.terminate() == 0)
     }
 
     /// "−2.530.000 ₫" without the sign's spacing: how the page writes an amount.

@@ -80,6 +80,7 @@ public struct PublishingFeed: Sendable {
             articleId: article.id, submissionId: article.submissionId, state: .published, url: "https://\(article.domains[0])\(article.path)")
         status.urls = article.domains.map { "https://\($0)\(article.path)" }
         status.publishedAt = article.publishedAt
+        status.unitCode = article.content.unitCode
         try context.outbox.enqueue(EventEnvelope(
             type: EventType.articlePublished, correlationId: correlationId, causationId: causationId, producer: "publishing",
             payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))), on: context.connection)
