@@ -10,8 +10,18 @@ import Store
 struct ActivityReports: Sendable {
     let database: DatabasePool
 
-    /// Keeps what the activity report counts from one event, in the handler's transaction.
-    static func record(_ envelope: EventEnvelope, on connection: Connection) throws {
+    struct Recorded: Codable {
+        var eventId: UUID
+        var type: String
+        var subjectId: UUID
+        var unitCode: String?
+        var at: Date
+        var refusalReason: String?
+        var dueOn: String?
+    }
+
+    /// What the activity report counts from one event; nil for events it does not count.
+    static func recorded(_ envelope: EventEnvelope) throws -> Recorded? {
         var subject: UUID?, unit: String?, reason: String?, due: String?
         switch envelope.type {
         case EventType.submissionReceived:
@@ -29,23 +39,44 @@ struct ActivityReports: Sendable {
             reason = status.refusalReason?.rawValue
         case EventType.questionReceived, EventType.questionAnswered:
             // Questions (feedback): `questionId`, `unitCode` and, when received, `dueOn`.
-            guard case .object(let fields) = envelope.payload else { return }
+            guard case .object(let fields) = envelope.payload else { return nil }
             if case .string(let id)? = fields["questionId"] { subject = UUID(uuidString: id) }
             if case .string(let code)? = fields["unitCode"] { unit = code }
             if case .string(let day)? = fields["dueOn"] { due = day }
         default:
-            return
+            return nil
         }
-        guard let subject else { return }
-        // Events that do not name the unit take the one an earlier event of the same item gave.
-        let unitCode: String? = try unit ?? connection.query(
-            "SELECT unit_code FROM finance.activity WHERE subject_id = $1 LIMIT 1", [subject]).rows.first?.decode("unit_code")
-        guard let unitCode else { return }
+        guard let subject else { return nil }
+        return Recorded(eventId: envelope.id, type: envelope.type, subjectId: subject, unitCode: unit, at: envelope.occurredAt,
+                        refusalReason: reason, dueOn: due)
+    }
+
+    /// Keeps what the activity report counts from a batch of events, in one statement. An event
+    /// that does not name the unit takes the one an earlier event of the same item gave (in this
+    /// batch or before); one whose unit nobody gave is not counted.
+    static func record(_ envelopes: [EventEnvelope], on connection: Connection) throws {
+        let rows = try envelopes.compactMap(recorded)
+        guard !rows.isEmpty else { return }
+        let json = String(decoding: try EventCoding.encoder.encode(rows), as: UTF8.self)
         try connection.query(
             """
+            WITH input AS (
+                SELECT (r->>'eventId')::uuid AS event_id, r->>'type' AS type, (r->>'subjectId')::uuid AS subject_id, r->>'unitCode' AS unit_code,
+                       (r->>'at')::timestamptz AS at, r->>'refusalReason' AS refusal_reason, (r->>'dueOn')::date AS due_on
+                FROM jsonb_array_elements($1::jsonb) AS r
+            )
             INSERT INTO finance.activity (event_id, type, subject_id, unit_code, at, refusal_reason, due_on)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::date) ON CONFLICT (event_id) DO NOTHING
-            """, [envelope.id, envelope.type, subject, unitCode, envelope.occurredAt, reason, due])
+            SELECT i.event_id, i.type, i.subject_id,
+                   coalesce(i.unit_code,
+                            (SELECT o.unit_code FROM input o WHERE o.subject_id = i.subject_id AND o.unit_code IS NOT NULL LIMIT 1),
+                            (SELECT a.unit_code FROM finance.activity a WHERE a.subject_id = i.subject_id LIMIT 1)),
+                   i.at, i.refusal_reason, i.due_on
+            FROM input i
+            WHERE coalesce(i.unit_code,
+                           (SELECT o.unit_code FROM input o WHERE o.subject_id = i.subject_id AND o.unit_code IS NOT NULL LIMIT 1),
+                           (SELECT a.unit_code FROM finance.activity a WHERE a.subject_id = i.subject_id LIMIT 1)) IS NOT NULL
+            ON CONFLICT (event_id) DO NOTHING
+            """, [json])
     }
 
     struct UnitActivity: Codable, Sendable {

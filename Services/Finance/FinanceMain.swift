@@ -17,6 +17,7 @@ struct FinanceMain {
             database: server.database, readiness: server.readiness, logger: server.logger,
             hour: environment["FINANCE_REPORT_HOUR"].flatMap(Int.init) ?? 8,
             interval: .seconds(environment["FINANCE_SCHEDULE_SECONDS"].flatMap(Int.init) ?? 60))
-        try await server.run(eventHandler: RoyaltyFeed().handle, services: [monthEnd])
+        let feed = RoyaltyFeed()
+        try await server.run(eventHandler: feed.handle, batchHandler: feed.handle, services: [monthEnd])
     }
 }

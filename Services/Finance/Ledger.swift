@@ -13,11 +13,16 @@ enum Ledger {
         var baseSalaryVND: Int64?
     }
 
-    /// The first month from `month` on whose report has not been submitted: a closed report is never edited.
-    static func openMonth(from month: YearMonth, on connection: Connection) throws -> YearMonth {
-        let closed = Set(try connection.query(
-            "SELECT month FROM finance.reports WHERE month >= $1 AND state <> 'draft'", [month.description]
-        ).rows.map { try $0.decode("month", as: String.self) })
+    /// The months from `month` on whose report has been submitted, read with a share lock: a
+    /// submission waits for this transaction, or this one sees it, so no row lands in a closed month.
+    static func closedMonths(from month: YearMonth, on connection: Connection) throws -> Set<String> {
+        Set(try connection.query(
+            "SELECT month, state FROM finance.reports WHERE month >= $1 FOR SHARE", [month.description]
+        ).rows.compactMap { row in try row.decode("state", as: String.self) == "draft" ? nil : try row.decode("month", as: String.self) })
+    }
+
+    /// The first month from `month` on that is not closed: a closed report is never edited.
+    static func openMonth(from month: YearMonth, closed: Set<String>) -> YearMonth {
         var candidate = month
         while closed.contains(candidate.description) { candidate = candidate.next }
         return candidate
@@ -41,21 +46,24 @@ enum Ledger {
         var reason: String
     }
 
-    /// The rows that bring the item's author lines to `target`: what each author already has in the
-    /// ledger is compared with what they should have, and the difference is posted. `first` says
-    /// the item has no rows yet, which spares the look.
-    static func differences(
-        articleId: UUID, item: RoyaltyFeed.Item, target: [Target], first: Bool, kind: String, reason: String, on connection: Connection
-    ) throws -> [Entry] {
-        var current = [String: Int64]()
-        if !first {
-            for row in try connection.query(
-                "SELECT payee_name, sum(amount_vnd)::bigint AS total FROM finance.ledger WHERE article_id = $1 AND role = 'author' GROUP BY payee_name",
-                [articleId]
-            ).rows {
-                current[try row.decode("payee_name")] = try row.decode("total")
-            }
+    /// What each author of each item already has in the ledger.
+    static func authorTotals(of ids: [UUID], on connection: Connection) throws -> [UUID: [String: Int64]] {
+        guard !ids.isEmpty else { return [:] }
+        var totals = [UUID: [String: Int64]]()
+        for row in try connection.query(
+            """
+            SELECT article_id, payee_name, sum(amount_vnd)::bigint AS total FROM finance.ledger
+            WHERE article_id = ANY($1::uuid[]) AND role = 'author' GROUP BY article_id, payee_name
+            """, [SQLArray.literal(ids.map(\.uuidString))]
+        ).rows {
+            totals[try row.decode("article_id"), default: [:]][try row.decode("payee_name")] = try row.decode("total")
         }
+        return totals
+    }
+
+    /// The rows that bring an item's author lines from `current` to `target`: the difference per
+    /// author; nothing when they are equal.
+    static func differences(item: RoyaltyFeed.Item, target: [Target], current: [String: Int64], kind: String, reason: String) -> [Entry] {
         var entries = [Entry]()
         var seen = Set<String>()
         for line in target {
@@ -82,35 +90,50 @@ enum Ledger {
                      shareBasisPoints: nil, baseSalaryVND: nil, amountVND: amount, reason: "")
     }
 
-    /// Posts `entries` of one item in one statement, in the first open month from its publication's.
-    static func post(_ entries: [Entry], articleId: UUID, item: RoyaltyFeed.Item, eventId: UUID, on connection: Connection) throws {
-        guard !entries.isEmpty, let day = item.publishedOn else { return }
-        let month = try openMonth(from: YearMonth.of(day), on: connection)
-        let classification = item.classification
-        var placeholders = [String]()
-        var values = [any SQLParameter]()
-        for entry in entries {
-            let base = values.count
-            placeholders.append("(" + (1...18).map { column in
-                let cast = column == 11 ? "::text[]" : column == 15 ? "::date" : ""
-                return "$\(base + column)\(cast)"
-            }.joined(separator: ", ") + ")")
-            let authorOnly = entry.role == "author"
-            let row: [(any SQLParameter)?] = [
-                articleId, month.description, entry.kind, entry.role, entry.payeeName, entry.payeeUserId, item.unitCode,
-                entry.payer, item.title, authorOnly ? classification.genre : nil,
-                SQLArray.literal(authorOnly ? classification.surcharges : []),
-                authorOnly ? classification.coefficientHundredths : nil,
-                entry.shareBasisPoints, entry.baseSalaryVND, day.description, entry.amountVND, entry.reason, eventId,
-            ]
-            values += row.map { $0 ?? SQLNull() }
+    /// A row to post for an item, and the event that causes it.
+    struct Pending {
+        var articleId: UUID
+        var item: RoyaltyFeed.Item
+        var entry: Entry
+        var eventId: UUID
+    }
+
+    /// Posts rows of many items, each in the first open month from its publication's, a thousand
+    /// rows a statement.
+    static func post(_ rows: [Pending], on connection: Connection) throws {
+        let days = rows.compactMap(\.item.publishedOn)
+        guard let earliest = days.min() else { return }
+        let closed = try closedMonths(from: YearMonth.of(earliest), on: connection)
+        for start in stride(from: 0, to: rows.count, by: 1_000) {
+            var placeholders = [String]()
+            var values = [any SQLParameter]()
+            for pending in rows[start..<min(start + 1_000, rows.count)] {
+                guard let day = pending.item.publishedOn else { continue }
+                let month = openMonth(from: YearMonth.of(day), closed: closed)
+                let base = values.count
+                placeholders.append("(" + (1...18).map { column in
+                    let cast = column == 11 ? "::text[]" : column == 15 ? "::date" : ""
+                    return "$\(base + column)\(cast)"
+                }.joined(separator: ", ") + ")")
+                let entry = pending.entry, item = pending.item, classification = item.classification
+                let authorOnly = entry.role == "author"
+                let row: [(any SQLParameter)?] = [
+                    pending.articleId, month.description, entry.kind, entry.role, entry.payeeName, entry.payeeUserId, item.unitCode,
+                    entry.payer, item.title, authorOnly ? classification.genre : nil,
+                    SQLArray.literal(authorOnly ? classification.surcharges : []),
+                    authorOnly ? classification.coefficientHundredths : nil,
+                    entry.shareBasisPoints, entry.baseSalaryVND, day.description, entry.amountVND, entry.reason, pending.eventId,
+                ]
+                values += row.map { $0 ?? SQLNull() }
+            }
+            guard !placeholders.isEmpty else { continue }
+            try connection.query(
+                """
+                INSERT INTO finance.ledger (article_id, month, kind, role, payee_name, payee_user_id, unit_code, payer, title, genre,
+                    surcharges, coefficient_hundredths, share_basis_points, base_salary_vnd, published_on, amount_vnd, reason, event_id)
+                VALUES \(placeholders.joined(separator: ", "))
+                """, values)
         }
-        try connection.query(
-            """
-            INSERT INTO finance.ledger (article_id, month, kind, role, payee_name, payee_user_id, unit_code, payer, title, genre,
-                surcharges, coefficient_hundredths, share_basis_points, base_salary_vnd, published_on, amount_vnd, reason, event_id)
-            VALUES \(placeholders.joined(separator: ", "))
-            """, values)
     }
 
     /// Each editor's monthly remuneration for `month`, once (R-4.8: the report carries remuneration too).

@@ -9,29 +9,60 @@ import Store
 /// take-down, posts the difference as an adjustment. Entries go to the publication's month, or to
 /// the next month whose report is still open when that one was submitted. The ledger is never edited.
 struct RoyaltyFeed: Sendable {
+    /// One event is a batch of one.
     func handle(_ envelope: EventEnvelope, _ context: EventContext) throws {
-        try ActivityReports.record(envelope, on: context.connection)
-        switch envelope.type {
-        case EventType.articleApproved: try keep(envelope, context)
-        case EventType.articlePublished: try published(envelope, context)
-        case EventType.articleTakenDown: try takenDown(envelope, context)
-        default: return
-        }
+        try handle([envelope], context)
     }
 
-    func keep(_ envelope: EventEnvelope, _ context: EventContext) throws {
-        let approval = try envelope.decode(ArticleApproved.self)
-        let content = approval.content
-        try context.connection.query(
+    /// A delivered batch, set-based: the approvals kept in one statement, the publications marked in
+    /// one, their ledger rows inserted in one. Approvals first, then publications, then take-downs.
+    func handle(_ envelopes: [EventEnvelope], _ context: EventContext) throws {
+        let connection = context.connection
+        try ActivityReports.record(envelopes, on: connection)
+        try keep(try envelopes.filter { $0.type == EventType.articleApproved }.map { try $0.decode(ArticleApproved.self) }, on: connection)
+        let publications = try envelopes.filter { $0.type == EventType.articlePublished }.map {
+            (event: $0, status: try $0.payload(as: ArticleStatusPayload.self))
+        }
+        if Set(publications.map(\.status.articleId)).count == publications.count {
+            try published(publications, on: connection)
+        } else {
+            // An item published twice in one batch (a correction right after): in order, one at a time.
+            for publication in publications { try published([publication], on: connection) }
+        }
+        for envelope in envelopes where envelope.type == EventType.articleTakenDown { try takenDown(envelope, on: connection) }
+    }
+
+    func keep(_ approvals: [ArticleApproved], on connection: Connection) throws {
+        guard !approvals.isEmpty else { return }
+        // The latest revision of each item in the batch.
+        var latest = [UUID: ArticleApproved]()
+        for approval in approvals where (latest[approval.articleId]?.content.revision ?? Int.min) <= approval.content.revision {
+            latest[approval.articleId] = approval
+        }
+        let rows = try latest.values.map { approval -> String in
+            let content = approval.content
+            return String(decoding: try EventCoding.encoder.encode(KeptApproval(
+                articleId: approval.articleId, unitCode: content.unitCode, title: content.title, revision: content.revision,
+                classification: content.classification, approverId: approval.approverId)), as: UTF8.self)
+        }
+        try connection.query(
             """
             INSERT INTO finance.approved_items (article_id, unit_code, title, revision, classification, approver_id)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+            SELECT (r->>'articleId')::uuid, r->>'unitCode', r->>'title', (r->>'revision')::int, r->'classification', (r->>'approverId')::uuid
+            FROM jsonb_array_elements($1::jsonb) AS r
             ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, classification = EXCLUDED.classification,
                 approver_id = EXCLUDED.approver_id, revision = EXCLUDED.revision
             WHERE finance.approved_items.revision <= EXCLUDED.revision
-            """,
-            [approval.articleId, content.unitCode, content.title, content.revision,
-             String(decoding: try EventCoding.encoder.encode(content.classification), as: UTF8.self), approval.approverId])
+            """, ["[" + rows.joined(separator: ",") + "]"])
+    }
+
+    struct KeptApproval: Codable {
+        var articleId: UUID
+        var unitCode: String
+        var title: String
+        var revision: Int
+        var classification: Classification
+        var approverId: UUID
     }
 
     struct Item {
@@ -43,49 +74,62 @@ struct RoyaltyFeed: Sendable {
         var state: String
     }
 
-    static func item(_ id: UUID, on connection: Connection) throws -> Item? {
-        guard let row = try connection.query(
-            """
-            SELECT unit_code, title, classification::text AS classification, approver_id, published_on::text AS published_on, state
-            FROM finance.approved_items WHERE article_id = $1 FOR UPDATE
-            """, [id]
-        ).rows.first else { return nil }
-        return Item(
+    static func item(_ row: Row) throws -> Item {
+        Item(
             unitCode: try row.decode("unit_code"), title: try row.decode("title"),
             classification: try EventCoding.decoder.decode(Classification.self, from: Data(try row.decode("classification", as: String.self).utf8)),
             approverId: try row.decode("approver_id"), publishedOn: try row.decodeIfPresent("published_on", as: String.self).flatMap(LocalDate.init(iso:)),
             state: try row.decode("state"))
     }
 
-    func published(_ envelope: EventEnvelope, _ context: EventContext) throws {
-        let status = try envelope.payload(as: ArticleStatusPayload.self)
-        let connection = context.connection
-        guard var item = try Self.item(status.articleId, on: connection) else {
+    static let itemColumns = "a.unit_code, a.title, a.classification::text AS classification, a.approver_id, a.published_on::text AS published_on, a.state"
+
+    /// Marks the items published (a first publication keeps its day; a later one is a correction)
+    /// and posts the authors' lines, or their differences, and the reviewers' remuneration.
+    func published(_ publications: [(event: EventEnvelope, status: ArticleStatusPayload)], on connection: Connection) throws {
+        guard !publications.isEmpty else { return }
+        let days = publications.map { LocalDate.of($0.status.publishedAt ?? $0.event.occurredAt).description }
+        let rows = try connection.query(
+            """
+            WITH input AS (SELECT * FROM unnest($1::uuid[], $2::date[]) AS t(id, day)),
+            old AS (SELECT a.article_id, a.published_on FROM finance.approved_items a JOIN input ON input.id = a.article_id FOR UPDATE OF a)
+            UPDATE finance.approved_items a SET published_on = coalesce(a.published_on, input.day), state = 'published'
+            FROM input JOIN old ON old.article_id = input.id
+            WHERE a.article_id = input.id
+            RETURNING a.article_id, \(Self.itemColumns), old.published_on IS NULL AS first
+            """, [SQLArray.literal(publications.map { $0.status.articleId.uuidString }), SQLArray.literal(days)]
+        ).rows
+        var found = [UUID: (item: Item, first: Bool)]()
+        for row in rows { found[try row.decode("article_id")] = (try Self.item(row), try row.decode("first")) }
+        if let missing = publications.first(where: { found[$0.status.articleId] == nil }) {
             // The approval comes first on this queue; if it has not arrived yet, try again later.
-            throw NotYetApproved(articleId: status.articleId)
+            throw NotYetApproved(articleId: missing.status.articleId)
         }
-        let first = item.publishedOn == nil
-        let day = item.publishedOn ?? LocalDate.of(status.publishedAt ?? envelope.occurredAt)
-        item.publishedOn = day
-        try connection.query(
-            "UPDATE finance.approved_items SET published_on = $2::date, state = 'published' WHERE article_id = $1",
-            [status.articleId, day.description])
-        var entries = try Ledger.differences(
-            articleId: status.articleId, item: item, target: try Self.authorLines(item, on: connection), first: first,
-            kind: first ? "royalty" : "adjustment", reason: first ? "" : "Phân loại lại sau khi đính chính / Reclassified by a correction",
-            on: connection)
-        if first, let reviewer = try Ledger.reviewer(item: item, on: connection) { entries.append(reviewer) }
-        try Ledger.post(entries, articleId: status.articleId, item: item, eventId: envelope.id, on: connection)
+        let corrected = publications.map(\.status.articleId).filter { found[$0]?.first == false }
+        let posted = try Ledger.authorTotals(of: corrected, on: connection)
+        var pending = [Ledger.Pending]()
+        for publication in publications {
+            let id = publication.status.articleId
+            guard let (item, first) = found[id] else { continue }
+            var entries = Ledger.differences(
+                item: item, target: try Self.authorLines(item, on: connection), current: posted[id] ?? [:],
+                kind: first ? "royalty" : "adjustment", reason: first ? "" : "Phân loại lại sau khi đính chính / Reclassified by a correction")
+            if first, let reviewer = try Ledger.reviewer(item: item, on: connection) { entries.append(reviewer) }
+            pending += entries.map { Ledger.Pending(articleId: id, item: item, entry: $0, eventId: publication.event.id) }
+        }
+        try Ledger.post(pending, on: connection)
     }
 
-    func takenDown(_ envelope: EventEnvelope, _ context: EventContext) throws {
+    func takenDown(_ envelope: EventEnvelope, on connection: Connection) throws {
         let status = try envelope.payload(as: ArticleStatusPayload.self)
-        guard let item = try Self.item(status.articleId, on: context.connection), item.publishedOn != nil, item.state == "published" else { return }
-        try context.connection.query("UPDATE finance.approved_items SET state = 'taken_down' WHERE article_id = $1", [status.articleId])
-        let entries = try Ledger.differences(
-            articleId: status.articleId, item: item, target: [], first: false, kind: "adjustment", reason: "Gỡ bỏ tin bài / Taken down",
-            on: context.connection)
-        try Ledger.post(entries, articleId: status.articleId, item: item, eventId: envelope.id, on: context.connection)
+        guard let row = try connection.query(
+            "SELECT \(Self.itemColumns) FROM finance.approved_items a WHERE a.article_id = $1 FOR UPDATE", [status.articleId]
+        ).rows.first, case let item = try Self.item(row), item.publishedOn != nil, item.state == "published" else { return }
+        try connection.query("UPDATE finance.approved_items SET state = 'taken_down' WHERE article_id = $1", [status.articleId])
+        let entries = Ledger.differences(
+            item: item, target: [], current: try Ledger.authorTotals(of: [status.articleId], on: connection)[status.articleId] ?? [:],
+            kind: "adjustment", reason: "Gỡ bỏ tin bài / Taken down")
+        try Ledger.post(entries.map { Ledger.Pending(articleId: status.articleId, item: item, entry: $0, eventId: envelope.id) }, on: connection)
     }
 
     /// Each author's line at the base salary in force on the publication date (R-4.1, R-4.2).

@@ -8,6 +8,11 @@ import Store
 /// inbox. Write follow-up events to `context.outbox` on the same connection; never publish.
 public typealias EventHandler = @Sendable (EventEnvelope, EventContext) throws -> Void
 
+/// What a service does with the new events of one delivered batch, in the one transaction that
+/// also records them in the inbox: for handlers that do set-based work. A batch that fails is
+/// handled again one event at a time, so it must give the same result for a single event.
+public typealias BatchEventHandler = @Sendable ([EventEnvelope], EventContext) throws -> Void
+
 /// Where a service keeps a failed event visible to people, in a transaction of its own after the
 /// handler's was rolled back; `permanent` when the message goes to `<queue>.dead`, else it is retried.
 public typealias FailureRecorder = @Sendable (EventEnvelope, any Error, _ permanent: Bool, Connection) throws -> Void
@@ -43,12 +48,14 @@ public struct InboxHandler: Sendable {
     let readiness: Readiness
     let logger: Logger
     let handler: EventHandler
+    let batchHandler: BatchEventHandler?
     let failureRecorder: FailureRecorder?
 
     public init(
         queue: String, inbox: Inbox, outbox: Outbox, database: DatabasePool, readiness: Readiness, logger: Logger,
-        handler: @escaping EventHandler, failureRecorder: FailureRecorder? = nil
+        handler: @escaping EventHandler, batchHandler: BatchEventHandler? = nil, failureRecorder: FailureRecorder? = nil
     ) {
+        self.batchHandler = batchHandler
         self.failureRecorder = failureRecorder
         self.queue = queue
         self.inbox = inbox
@@ -117,8 +124,14 @@ public struct InboxHandler: Sendable {
     /// a duplicate (an id already in the inbox, or twice in the batch) is skipped.
     private func apply(_ envelopes: [EventEnvelope]) async throws {
         let inbox = self.inbox, outbox = self.outbox, queue = self.queue, handler = self.handler, logger = self.logger
+        let batchHandler = self.batchHandler
         try await database.withTransaction { connection in
             var claimed = try inbox.claim(envelopes.map { ($0.id, $0.type) }, queue: queue, on: connection)
+            if let batchHandler {
+                let fresh = envelopes.filter { claimed.remove($0.id) != nil }
+                if !fresh.isEmpty { try batchHandler(fresh, EventContext(connection: connection, outbox: outbox, logger: logger)) }
+                return
+            }
             for envelope in envelopes {
                 var eventLogger = logger
                 eventLogger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())

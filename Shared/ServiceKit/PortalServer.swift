@@ -82,7 +82,8 @@ public final class PortalServer {
     /// accepting and finishes what it has, the consumer settles its message, the relay ends
     /// its round, and the pool closes.
     public func run(
-        eventHandler: @escaping EventHandler, failureRecorder: FailureRecorder? = nil, services extra: [any Service] = []
+        eventHandler: @escaping EventHandler, batchHandler: BatchEventHandler? = nil, failureRecorder: FailureRecorder? = nil,
+        services extra: [any Service] = []
     ) async throws {
         let service = configuration.service
         let queue = service.queue(configuration)
@@ -92,7 +93,7 @@ public final class PortalServer {
             producer: service.rawValue, logger: logger)
         let handler = InboxHandler(
             queue: queue.name, inbox: inbox, outbox: outbox, database: database, readiness: readiness, logger: logger,
-            handler: eventHandler, failureRecorder: failureRecorder)
+            handler: eventHandler, batchHandler: batchHandler, failureRecorder: failureRecorder)
         let consumer = BusConsumer(
             queue: queue, prefetch: configuration.prefetch,
             link: BrokerLink(name: "consumer:\(queue.name)", configuration: broker, topology: configuration.topology, logger: logger),
