@@ -91,9 +91,11 @@ struct RoyaltyReports: Sendable {
                     reason: try row.decode("reason")))
             }
         }
-        // The order people read: by publication date, then as posted (in place: a month can be large).
-        entries.sort { ($0.publishedOn, 0) < ($1.publishedOn, 1) }
-        return entries
+        // The order people read: by publication date, then as posted (the rows came by id). The sort is
+        // not stable, so the position breaks ties.
+        var order = Array(entries.indices)
+        order.sort { (entries[$0].publishedOn, $0) < (entries[$1].publishedOn, $1) }
+        return order.map { entries[$0] }
     }
 
     struct Payment: Codable, Sendable {

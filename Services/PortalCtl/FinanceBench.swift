@@ -63,6 +63,7 @@ struct FinanceBench: AsyncParsableCommand {
         }
         try await link.publish(batch)
         await link.close()
+        let sent = (ContinuousClock.now - started).seconds
         var posted = 0
         let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
@@ -71,8 +72,8 @@ struct FinanceBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(200))
         }
         let seconds = (ContinuousClock.now - started).seconds
-        print(String(format: "ledger: %d events (%d publications) posted %d entries in %.1f s = %.0f events/s",
-                     items * 2, items, posted, seconds, Double(items * 2) / seconds))
+        print(String(format: "ledger: %d events (%d publications) posted %d entries in %.1f s = %.0f events/s (sending them took %.1f s)",
+                     items * 2, items, posted, seconds, Double(items * 2) / seconds, sent))
 
         guard let endpoint = URLComponents(string: financeURL), let host = endpoint.host else { throw ValidationError("--finance-url") }
         let token = try await ApiTokens(database: tool.database).create(login: "ketoan.mai", label: "bench", lifetimeDays: 1)
