@@ -50,12 +50,12 @@ struct FinanceBench: AsyncParsableCommand {
             let approval = ArticleApproved(
                 articleId: id, submissionId: nil, content: content, contentSHA256: "", signature: "", keyId: "",
                 approverId: approver, rule: .boardMemberLeadingUnit, delegationId: nil)
-            batch.append(try OutgoingMessage(event: try EventEnvelope(approval, correlationId: "bench", producer: "approval")))
+            batch.append(Self.toFinanceOnly(try OutgoingMessage(event: try EventEnvelope(approval, correlationId: "bench", producer: "approval"))))
             var status = ArticleStatusPayload(articleId: id, submissionId: nil, state: .published)
             status.publishedAt = PortalCalendar.gregorian.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 10))
-            batch.append(try OutgoingMessage(event: EventEnvelope(
+            batch.append(Self.toFinanceOnly(try OutgoingMessage(event: EventEnvelope(
                 type: EventType.articlePublished, correlationId: "bench", producer: "publishing",
-                payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status)))))
+                payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))))))
             if batch.count >= 1_000 {
                 try await link.publish(batch)
                 batch.removeAll(keepingCapacity: true)
@@ -89,6 +89,15 @@ struct FinanceBench: AsyncParsableCommand {
                          memory.map { "\($0) MB (before the export: \(memoryBefore ?? 0) MB)" } ?? "not read (no --finance-pid)"))
         }
         await tool.database.close()
+    }
+
+    /// Straight to finance's queue (the default exchange routes by queue name): the bench's unsigned
+    /// approvals must not reach publishing, which would refuse and dead-letter every one.
+    static func toFinanceOnly(_ message: OutgoingMessage) -> OutgoingMessage {
+        var direct = message
+        direct.exchange = ""
+        direct.routingKey = PortalService.finance.queueName
+        return direct
     }
 
     func ledgerRows(_ tool: ToolContext) async throws -> Int {

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import ServiceKit
 import Store
 
 /// Writes an item's pages on each of its sites: the article page, its print version and its files;
@@ -33,8 +34,7 @@ public struct ArticlePages: Sendable {
             }
         case .published:
             let content = article.content
-            let unitName: String = try connection.query("SELECT name FROM core.units WHERE code = $1", [content.unitCode]).rows.first?
-                .decode("name") ?? content.unitCode
+            let unitName = try Self.unitName(content.unitCode, on: connection)
             var images = [PageRenderer.Image](), attached = [PageRenderer.File]()
             var blobs = [(String, [UInt8])]()
             for file in content.attachments {
@@ -64,6 +64,16 @@ public struct ArticlePages: Sendable {
                 try SiteIndexes.markStale(site.domain, on: connection)
             }
         }
+    }
+
+    /// Units' names, read once a minute: every page of an item names its source.
+    static let unitNames = ExpiringCache<String, String>(lifetime: .seconds(60))
+
+    static func unitName(_ code: String, on connection: Connection) throws -> String {
+        if let name = unitNames.value(for: code) { return name }
+        let name: String = try connection.query("SELECT name FROM core.units WHERE code = $1", [code]).rows.first?.decode("name") ?? code
+        unitNames.store(name, for: code)
+        return name
     }
 
     static let defaultExplanation = "Thông tin này đã được gỡ bỏ theo quyết định của Trưởng Ban Biên tập."

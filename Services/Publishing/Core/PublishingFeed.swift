@@ -30,9 +30,7 @@ public struct PublishingFeed: Sendable {
         } catch {
             throw PermanentFailure("article.approved without a readable approval: \(error)")
         }
-        guard let key = try connection.query(
-            "SELECT public_key FROM core.signing_keys WHERE id = $1 AND user_id = $2", [approval.keyId, approval.approverId]
-        ).rows.first?.decode("public_key", as: ByteA.self).bytes else {
+        guard let key = try Self.publicKey(approval.keyId, of: approval.approverId, on: connection) else {
             throw PermanentFailure("refused to publish \(approval.articleId): key \(approval.keyId) is not the approver's")
         }
         do {
@@ -44,17 +42,14 @@ public struct PublishingFeed: Sendable {
             throw PermanentFailure("refused to publish \(approval.articleId): \(error)")
         }
         let content = approval.content
-        try SiteRegistry.sync(on: connection)
-        var domains = content.classification.targetSites
-        // an item the unit also publishes on its own site appears there too.
-        if content.classification.alsoOnOwnSite, let own = try SiteRegistry.domain(ofUnit: content.unitCode, on: connection) {
-            domains.append(own)
+        var (sites, domains, allRegistered) = try Self.sites(for: content, on: connection)
+        if !allRegistered {
+            // A site the registry does not have yet (a unit added since): bring the registry up to date once.
+            try SiteRegistry.sync(on: connection)
+            (sites, domains, allRegistered) = try Self.sites(for: content, on: connection)
         }
-        if domains.isEmpty { domains = [SiteDomain.portal] }
-        let sites = try SiteRegistry.sites(Array(Set(domains)), on: connection)
         guard !sites.isEmpty else { throw PermanentFailure("none of the target sites \(domains) is a registered site") }
-        let unitName: String = try connection.query("SELECT name FROM core.units WHERE code = $1", [content.unitCode]).rows.first?
-            .decode("name") ?? content.unitCode
+        let unitName = try ArticlePages.unitName(content.unitCode, on: connection)
         let article = try PublishedArticle.store(
             approval, domains: sites.map(\.domain), searchText: PublishedArticle.searchText(content, unitName: unitName), now: Date(),
             on: connection)
@@ -65,6 +60,33 @@ public struct PublishingFeed: Sendable {
             return
         }
         try complete(article, correlationId: envelope.correlationId, causationId: envelope.id.uuidString.lowercased(), context)
+    }
+
+    /// Approvers' public keys never change under their id: kept five minutes.
+    static let keys = ExpiringCache<String, [UInt8]>(lifetime: .seconds(300))
+
+    static func publicKey(_ id: String, of user: UUID, on connection: Connection) throws -> [UInt8]? {
+        let cacheKey = "\(id)/\(user.uuidString)"
+        if let key = keys.value(for: cacheKey) { return key }
+        guard let key = try connection.query(
+            "SELECT public_key FROM core.signing_keys WHERE id = $1 AND user_id = $2", [id, user]
+        ).rows.first?.decode("public_key", as: ByteA.self).bytes else { return nil }
+        keys.store(key, for: cacheKey)
+        return key
+    }
+
+    /// The registered sites an item goes to: its target sites (the portal when none) and, when the
+    /// unit also publishes it, the unit's own; `complete` when the registry had them all.
+    static func sites(for content: CanonicalRevision, on connection: Connection) throws -> ([SiteRegistry.Site], [String], Bool) {
+        var domains = content.classification.targetSites
+        var complete = true
+        if content.classification.alsoOnOwnSite {
+            if let own = try SiteRegistry.domain(ofUnit: content.unitCode, on: connection) { domains.append(own) } else { complete = false }
+        }
+        if domains.isEmpty { domains = [SiteDomain.portal] }
+        let wanted = Array(Set(domains))
+        let sites = try SiteRegistry.sites(wanted, on: connection)
+        return (sites, wanted, complete && sites.count == wanted.count)
     }
 
     /// Writes the pages of a stored item and announces `article.published` with its URLs. A past

@@ -45,7 +45,9 @@ public struct SiteIndexes: Service {
                     logger.warning("site lists not redrawn; will retry", metadata: ["error": .string("\(error)")])
                     drawn = 0
                 }
-                if drawn == 0 { try await Task.sleep(for: .milliseconds(100)) }
+                // After a round, a pause: during a burst of approvals the lists are redrawn twice a second
+                // rather than continuously, and the article pages (written by the events) get the CPU.
+                try await Task.sleep(for: .milliseconds(drawn == 0 ? 100 : 500))
             }
         }
     }
