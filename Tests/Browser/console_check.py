@@ -12,12 +12,10 @@ import os
 import sys
 import time
 
-from axe_selenium_python import Axe
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from browser_audit import audit, chromium
 
 BASE = os.environ["BASE"]
 PASSWORD = os.environ["PASSWORD"]
@@ -26,35 +24,15 @@ MAIL_TITLE = os.environ["MAIL_TITLE"]
 OTHER_ITEM = os.environ["OTHER_ITEM"]
 PUBLISHING_PORT = os.environ.get("PUBLISHING_PORT")
 
-options = Options()
-options.binary_location = "/usr/bin/chromium"
-# The portal's names resolve to this machine, where the publishing service answers for them.
-for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024",
-                 "--host-resolver-rules=MAP longan.gov.vn 127.0.0.1, MAP *.longan.gov.vn 127.0.0.1"):
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver = chromium()
 driver.implicitly_wait(2)
-# axe-core walks the whole page; long lists take a while on two cores.
-driver.set_script_timeout(120)
 failures = []
 checked = []
 
 
 def check(page):
     """axe-core on the page as it stands, the console log, the page's language."""
-    axe = Axe(driver)
-    axe.inject()
-    results = axe.run()
-    for violation in results["violations"]:
-        if violation.get("impact") in ("serious", "critical"):
-            targets = [node["target"] for node in violation["nodes"]][:3]
-            failures.append(f"{page}: axe {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
-    for entry in driver.get_log("browser"):
-        if entry["level"] == "SEVERE":
-            failures.append(f"{page}: console error: {entry['message']}")
-    if not driver.find_element(By.TAG_NAME, "html").get_attribute("lang"):
-        failures.append(f"{page}: <html> has no lang")
+    audit(driver, page, failures)
     checked.append(page)
 
 

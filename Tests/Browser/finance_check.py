@@ -7,44 +7,26 @@ in the browser console. Environment: BASE (finance's URL), PASSWORD (the demo us
 MONTH (a month whose report is a draft), PORTAL_TOTAL (its portal total as the page writes it).
 """
 import os
-import sys
 import urllib.request
 
-from axe_selenium_python import Axe
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from browser_audit import audit, chromium, finish
 
 BASE = os.environ["BASE"]
 PASSWORD = os.environ["PASSWORD"]
 MONTH = os.environ["MONTH"]
 PORTAL_TOTAL = os.environ["PORTAL_TOTAL"]
 
-options = Options()
-options.binary_location = "/usr/bin/chromium"
-for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024"):
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_script_timeout(120)
+driver = chromium()
 failures = []
 checked = []
 
 
 def check(name):
-    axe = Axe(driver)
-    axe.inject()
-    for violation in axe.run()["violations"]:
-        if violation.get("impact") in ("serious", "critical"):
-            failures.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']}")
-    for entry in driver.get_log("browser"):
-        if entry["level"] == "SEVERE":
-            failures.append(f"{name}: console error: {entry['message']}")
-    if driver.find_element(By.TAG_NAME, "html").get_attribute("lang") != "vi":
-        failures.append(f"{name}: the page is not marked Vietnamese")
+    audit(driver, name, failures, language="vi")
     checked.append(name)
 
 
@@ -132,9 +114,4 @@ except Exception as error:
 finally:
     driver.quit()
 
-if failures:
-    print("finance check FAILED")
-    for failure in failures:
-        print(" -", failure)
-    sys.exit(1)
-print(f"finance check passed: {len(checked)} pages: {', '.join(checked)}")
+finish("finance check", failures, checked)

@@ -9,14 +9,11 @@ page's path), SEARCH (words without diacritics that find ARTICLE), UNIT_ARTICLE 
 the unit's site, ARTICLE unless set; empty for none), LEGAL_ARTICLE and LEGAL_NUMBER (a published legal document and its number, R-3.5).
 """
 import os
-import sys
 
-from axe_selenium_python import Axe
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from browser_audit import audit, chromium, finish
 
 PORT = os.environ["PORT"]
 ARTICLE = os.environ["ARTICLE"]
@@ -27,14 +24,7 @@ UNIT_ARTICLE = os.environ.get("UNIT_ARTICLE", ARTICLE)
 LEGAL_ARTICLE = os.environ.get("LEGAL_ARTICLE")
 LEGAL_NUMBER = os.environ.get("LEGAL_NUMBER")
 
-options = Options()
-options.binary_location = "/usr/bin/chromium"
-for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024",
-                 f"--host-resolver-rules=MAP longan.gov.vn 127.0.0.1, MAP *.longan.gov.vn 127.0.0.1"):
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_script_timeout(120)
+driver = chromium()
 failures = []
 checked = []
 
@@ -43,16 +33,7 @@ DUBLIN_CORE = ["title", "creator", "date", "description", "publisher", "identifi
 
 def check(url, name):
     driver.get(url)
-    axe = Axe(driver)
-    axe.inject()
-    for violation in axe.run()["violations"]:
-        if violation.get("impact") in ("serious", "critical"):
-            failures.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']}")
-    for entry in driver.get_log("browser"):
-        if entry["level"] == "SEVERE":
-            failures.append(f"{name}: console error: {entry['message']}")
-    if not driver.find_element(By.TAG_NAME, "html").get_attribute("lang"):
-        failures.append(f"{name}: <html> has no lang")
+    audit(driver, name, failures)
     for element in DUBLIN_CORE:
         metas = driver.find_elements(By.CSS_SELECTOR, f'meta[name="DC.{element}"]')
         if not metas or not metas[0].get_attribute("content"):
@@ -115,9 +96,4 @@ except Exception as error:
 finally:
     driver.quit()
 
-if failures:
-    print("public pages check FAILED")
-    for failure in failures:
-        print(" -", failure)
-    sys.exit(1)
-print(f"public pages check passed: {len(checked)} pages: {', '.join(checked)}")
+finish("public pages check", failures, checked)
