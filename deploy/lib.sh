@@ -693,7 +693,8 @@ portal_start_service() {
     printf '\n=== %s started by %s at %s ===\n' "$name" "${0##*/}" "$(date -Is)" >>"$log"
     # setsid: the service must not get the terminal's Ctrl-C directly; the
     # caller's trap stops the services in order, with SIGTERM.
-    setsid "$bin_dir/$name" >>"$log" 2>&1 </dev/null &
+    # Two malloc arenas, as the systemd units set: see deploy/systemd/portal-finance.service.
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} setsid "$bin_dir/$name" >>"$log" 2>&1 </dev/null &
     echo $! >"$(_portal_service_pid_file "$name")"
     _PORTAL_STARTED_SERVICES+=("$name")
 }

@@ -74,6 +74,15 @@ struct FinanceBench: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).seconds
         print(String(format: "ledger: %d events (%d publications) posted %d entries in %.1f s = %.0f events/s (sending them took %.1f s)",
                      items * 2, items, posted, seconds, Double(items * 2) / seconds, sent))
+        // The consumer's own rate: from its first row to its last, the queue never empty in between
+        // once the sender is ahead (each row carries its transaction's time).
+        let span = try await tool.database.withConnection {
+            try $0.query(
+                "SELECT extract(epoch FROM max(posted_at) - min(posted_at))::float8 AS span FROM finance.ledger WHERE month = $1 AND kind = 'royalty'",
+                [month]
+            ).one().decode("span", as: Double.self)
+        }
+        print(String(format: "ledger posting, first row to last: %.1f s = %.0f events/s", span, Double(items * 2) / max(span, 0.001)))
 
         guard let endpoint = URLComponents(string: financeURL), let host = endpoint.host else { throw ValidationError("--finance-url") }
         let token = try await ApiTokens(database: tool.database).create(login: "ketoan.mai", label: "bench", lifetimeDays: 1)
