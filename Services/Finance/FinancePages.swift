@@ -137,13 +137,17 @@ struct FinancePages {
         _ = try await signedIn(request, context, form: nil)
         let file = context.parameters.get("file") ?? ""
         let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let month = YearMonth(parts[0]), let report = try await reports.report(month) else {
-            throw HTTPError(.notFound, message: "Không có báo cáo này.")
-        }
+        let missing = HTTPError(.notFound, message: "Không có báo cáo này.")
+        guard parts.count == 2, let month = YearMonth(parts[0]) else { throw missing }
         switch parts[1] {
-        case "xlsx": return FinanceRoutes.download(try ReportExports.xlsx(report), type: FinanceRoutes.xlsxType, name: "nhuan-but-\(month).xlsx")
-        case "csv": return FinanceRoutes.download(Array(ReportExports.csv(report, view: "authors").utf8), type: "text/csv; charset=utf-8", name: "nhuan-but-\(month).csv")
-        default: throw HTTPError(.notFound, message: "Không có báo cáo này.")
+        case "xlsx":
+            guard let bytes = try await reports.xlsx(month) else { throw missing }
+            return FinanceRoutes.download(bytes, type: FinanceRoutes.xlsxType, name: "nhuan-but-\(month).xlsx")
+        case "csv":
+            guard let report = try await reports.report(month) else { throw missing }
+            return FinanceRoutes.download(Array(ReportExports.csv(report, view: "authors").utf8), type: "text/csv; charset=utf-8", name: "nhuan-but-\(month).csv")
+        default:
+            throw missing
         }
     }
 

@@ -95,10 +95,15 @@ struct FinanceRoutes {
         }
         let month = try RoyaltyReports.month(context.parameters.get("month"))
         try RoyaltyReports.requireNotFuture(month)
-        guard let report = try await reports.report(month) else {
-            throw APIError.notFound("report_not_found", "No report for \(month) yet: it is generated on the month's last day, or with POST …/generate.")
+        let missing = APIError.notFound("report_not_found", "No report for \(month) yet: it is generated on the month's last day, or with POST …/generate.")
+        let format = request.uri.queryParameters.get("format") ?? "json"
+        if format == "xlsx" {
+            // Streamed from the ledger: the month is not loaded as values first.
+            guard let bytes = try await reports.xlsx(month) else { throw missing }
+            return Self.download(bytes, type: Self.xlsxType, name: "nhuan-but-\(month).xlsx")
         }
-        switch request.uri.queryParameters.get("format") ?? "json" {
+        guard let report = try await reports.report(month) else { throw missing }
+        switch format {
         case "json":
             struct Body: Encodable {
                 var report: RoyaltyReport
@@ -111,8 +116,6 @@ struct FinanceRoutes {
                 throw APIError.badRequest("invalid_view", "view is one of: \(ReportExports.views.joined(separator: ", ")).")
             }
             return Self.download(Array(ReportExports.csv(report, view: view).utf8), type: "text/csv; charset=utf-8", name: "nhuan-but-\(month)-\(view).csv")
-        case "xlsx":
-            return Self.download(try ReportExports.xlsx(report), type: Self.xlsxType, name: "nhuan-but-\(month).xlsx")
         default:
             throw APIError.badRequest("invalid_format", "format is json, csv or xlsx.")
         }

@@ -8,7 +8,6 @@ enum ReportExports {
     static let views = ["authors", "units", "unit-paid", "adjustments", "remuneration", "entries"]
 
     static func tables(_ report: RoyaltyReport) -> [String: Spreadsheet.Table] {
-        let role = ["author": "Tác giả", "reviewer": "Duyệt tin bài", "editor": "Biên tập"]
         return [
             "authors": Spreadsheet.Table(
                 sheet: "Tác giả", headers: ["Họ và tên", "Đơn vị", "Số tin bài", "Tổng hệ số", "Nhuận bút (VND)"],
@@ -29,18 +28,9 @@ enum ReportExports {
                 }, totalColumn: 5),
             "remuneration": Spreadsheet.Table(
                 sheet: "Thù lao", headers: ["Họ và tên", "Công việc", "Số tin bài", "Thù lao (VND)"],
-                items: report.remuneration, cells: { [.text($0.name), .text(role[$0.role] ?? $0.role), .number(Double($0.items)), .money($0.amountVND)] },
+                items: report.remuneration, cells: { [.text($0.name), .text(roles[$0.role] ?? $0.role), .number(Double($0.items)), .money($0.amountVND)] },
                 totalColumn: 3),
-            "entries": Spreadsheet.Table(
-                sheet: "Chi tiết", headers: ["Loại", "Người nhận", "Vai trò", "Đơn vị", "Bên chi trả", "Tin bài", "Thể loại", "Hệ số", "Tỷ lệ (%)",
-                                            "Lương cơ sở (VND)", "Ngày đăng", "Số tiền (VND)"],
-                items: report.entries, cells: { entry in
-                    [.text(entry.kind), .text(entry.payeeName), .text(role[entry.role] ?? entry.role), .text(entry.unitName),
-                     .text(entry.payer == "portal" ? "Cổng TTĐT" : entry.unitName), .text(entry.title), .text(entry.genre ?? ""),
-                     entry.coefficientHundredths.map { .number(Double($0) / 100) } ?? .text(""),
-                     entry.shareBasisPoints.map { .number(Double($0) / 100) } ?? .text(""),
-                     entry.baseSalaryVND.map { .money($0) } ?? .text(""), .date(entry.publishedOn), .money(entry.amountVND)]
-                }, totalColumn: 11),
+            "entries": Spreadsheet.Table(sheet: "Chi tiết", headers: entryHeaders, items: report.entries, cells: entryCells, totalColumn: 11),
         ]
     }
 
@@ -48,16 +38,49 @@ enum ReportExports {
         tables(report)[view].map(Spreadsheet.csv) ?? ""
     }
 
-    /// The whole report as an XLSX workbook: a summary sheet first, then one sheet per view.
-    static func xlsx(_ report: RoyaltyReport) throws -> [UInt8] {
-        let summary = Spreadsheet.Summary(
+    static let roles = ["author": "Tác giả", "reviewer": "Duyệt tin bài", "editor": "Biên tập"]
+
+    static let entryHeaders = ["Loại", "Người nhận", "Vai trò", "Đơn vị", "Bên chi trả", "Tin bài", "Thể loại", "Hệ số", "Tỷ lệ (%)",
+                               "Lương cơ sở (VND)", "Ngày đăng", "Số tiền (VND)"]
+
+    static func entryCells(_ entry: RoyaltyReport.Entry) -> [Spreadsheet.Table.Cell] {
+        [.text(entry.kind), .text(entry.payeeName), .text(roles[entry.role] ?? entry.role), .text(entry.unitName),
+         .text(entry.payer == "portal" ? "Cổng TTĐT" : entry.unitName), .text(entry.title), .text(entry.genre ?? ""),
+         entry.coefficientHundredths.map { .number(Double($0) / 100) } ?? .text(""),
+         entry.shareBasisPoints.map { .number(Double($0) / 100) } ?? .text(""),
+         entry.baseSalaryVND.map { .money($0) } ?? .text(""), .date(entry.publishedOn), .money(entry.amountVND)]
+    }
+
+    static func summary(_ report: RoyaltyReport) -> Spreadsheet.Summary {
+        Spreadsheet.Summary(
             title: "Báo cáo nhuận bút, thù lao tháng \(report.month.vietnamese)", state: report.state,
             lines: [("Nhuận bút do Cổng TTĐT chi trả", report.totals.royaltiesVND),
                     ("Thù lao biên tập, duyệt tin bài", report.totals.remunerationVND),
                     ("Điều chỉnh (Cổng TTĐT)", report.totals.adjustmentsVND)],
             totalLabel: "Tổng Cổng TTĐT chi trả", total: report.totals.portalVND,
             after: [("Các đơn vị tự chi trả (R-4.7)", report.totals.unitPaidVND)])
-        let tables = tables(report)
-        return try Spreadsheet.xlsx(name: "royalties-\(report.month)", summary: summary, tables: views.compactMap { tables[$0] })
+    }
+
+    /// The month's report as an XLSX workbook: a summary sheet first, one sheet per view, and the
+    /// detail last. `rows` gives the month's ledger rows once, in reading order; they go into the
+    /// detail sheet as they come while the totals are added up, so the month is never held.
+    static func xlsx(month: YearMonth, state: String, rows: ((RoyaltyReport.Entry) throws -> Void) throws -> Void) throws -> [UInt8] {
+        var accumulator = RoyaltyReport.Accumulator(state: state, today: LocalDate.today)
+        let streamed = Spreadsheet.Streamed(sheet: "Chi tiết", headers: entryHeaders, totalColumn: 11)
+        let summaryViews = views.filter { $0 != "entries" }
+        let empty = tables(RoyaltyReport.Accumulator(state: state, today: LocalDate.today).report(month: month))
+        return try Spreadsheet.xlsx(
+            name: "royalties-\(month)", sheets: summaryViews.compactMap { empty[$0]?.sheet }, streamed: streamed,
+            produce: { emit in
+                try rows { entry in
+                    accumulator.add(entry)
+                    emit(entryCells(entry))
+                }
+            }
+        ) {
+            let report = accumulator.report(month: month)
+            let tables = tables(report)
+            return (summary(report), summaryViews.compactMap { tables[$0] })
+        }
     }
 }

@@ -80,9 +80,21 @@ struct RoyaltyReport: Codable, Sendable {
     var deadlines: [Deadline]
     var entries: [Entry]
 
-    /// One pass over the month's rows: nothing is copied but the short lists (unit-paid items,
-    /// adjustments, deadlines), so a month of 50,000 items is held once.
+    /// The month's report from its rows, kept in `entries`.
     static func build(month: YearMonth, state: String, entries: [Entry], today: LocalDate) -> RoyaltyReport {
+        var accumulator = Accumulator(state: state, today: today)
+        for entry in entries { accumulator.add(entry) }
+        var report = accumulator.report(month: month)
+        report.entries = entries
+        return report
+    }
+
+    /// The report built one row at a time, so that rows can stream past it (into a workbook)
+    /// without the month being held: only the short lists (unit-paid items, adjustments,
+    /// deadlines) are kept.
+    struct Accumulator {
+        let state: String
+        let today: LocalDate
         var authors = [String: AuthorTotal]()
         var itemsByAuthor = [String: Set<UUID>]()
         var coefficientsByAuthor = [String: Int]()
@@ -91,7 +103,13 @@ struct RoyaltyReport: Codable, Sendable {
         var remuneration = [String: RemunerationTotal]()
         var adjustments = [Entry](), unitPaid = [Entry](), deadlines = [Deadline]()
         var totals = Totals(royaltiesVND: 0, remunerationVND: 0, adjustmentsVND: 0, portalVND: 0, unitPaidVND: 0)
-        for entry in entries {
+
+        init(state: String, today: LocalDate) {
+            self.state = state
+            self.today = today
+        }
+
+        mutating func add(_ entry: Entry) {
             if entry.payer == "portal" { totals.portalVND += entry.amountVND } else { totals.unitPaidVND += entry.amountVND }
             switch entry.kind {
             case "royalty" where entry.payer == "portal":
@@ -128,15 +146,20 @@ struct RoyaltyReport: Codable, Sendable {
                 if entry.payer == "portal" { totals.adjustmentsVND += entry.amountVND }
             }
         }
-        for (key, hundredths) in coefficientsByAuthor { authors[key]?.coefficients = String(format: "%.2f", Double(hundredths) / 100) }
-        let byName = { (a: String, b: String) in (Slugged.key(a), a) < (Slugged.key(b), b) }
-        return RoyaltyReport(
-            month: month, state: state, totals: totals,
-            authors: authors.values.sorted { byName($0.name, $1.name) },
-            units: units.values.sorted { byName($0.unitName, $1.unitName) },
-            unitPaid: unitPaid, adjustments: adjustments,
-            remuneration: remuneration.values.sorted { byName($0.name, $1.name) },
-            deadlines: deadlines.sorted { $0.days > $1.days }, entries: entries)
+
+        /// The report of what was added, without the rows themselves.
+        func report(month: YearMonth) -> RoyaltyReport {
+            var authors = self.authors
+            for (key, hundredths) in coefficientsByAuthor { authors[key]?.coefficients = String(format: "%.2f", Double(hundredths) / 100) }
+            let byName = { (a: String, b: String) in (Slugged.key(a), a) < (Slugged.key(b), b) }
+            return RoyaltyReport(
+                month: month, state: state, totals: totals,
+                authors: authors.values.sorted { byName($0.name, $1.name) },
+                units: units.values.sorted { byName($0.unitName, $1.unitName) },
+                unitPaid: unitPaid, adjustments: adjustments,
+                remuneration: remuneration.values.sorted { byName($0.name, $1.name) },
+                deadlines: deadlines.sorted { $0.days > $1.days }, entries: [])
+        }
     }
 }
 

@@ -62,11 +62,10 @@ struct RoyaltyReports: Sendable {
         return report
     }
 
-    /// The month's ledger rows, read 5,000 at a time so that the database's answer never holds a
-    /// whole month of 50,000 items at once.
-    static func entries(_ month: YearMonth, on connection: Connection) throws -> [RoyaltyReport.Entry] {
-        var entries = [RoyaltyReport.Entry]()
-        var after: Int64 = 0
+    /// The month's ledger rows in the order people read them (publication date, then as posted),
+    /// 5,000 at a time so that the database's answer never holds a whole month.
+    static func forEachPage(_ month: YearMonth, on connection: Connection, _ body: ([RoyaltyReport.Entry]) throws -> Void) throws {
+        var after: (day: String, id: Int64) = ("0001-01-01", 0)
         while true {
             let rows = try connection.query(
                 """
@@ -74,13 +73,13 @@ struct RoyaltyReports: Sendable {
                        l.title, l.genre, l.coefficient_hundredths, l.share_basis_points, l.base_salary_vnd, l.amount_vnd,
                        l.published_on::text AS published_on, l.reason
                 FROM finance.ledger l LEFT JOIN core.units u ON u.code = l.unit_code
-                WHERE l.month = $1 AND l.id > $2 ORDER BY l.id LIMIT 5000
-                """, [month.description, after]
+                WHERE l.month = $1 AND (l.published_on, l.id) > ($2::date, $3) ORDER BY l.published_on, l.id LIMIT 5000
+                """, [month.description, after.day, after.id]
             ).rows
-            guard let last = rows.last else { break }
-            after = try last.decode("id")
-            for row in rows {
-                entries.append(RoyaltyReport.Entry(
+            guard let last = rows.last else { return }
+            after = (try last.decode("published_on"), try last.decode("id"))
+            try body(try rows.map { row in
+                RoyaltyReport.Entry(
                     articleId: try row.decodeIfPresent("article_id"), kind: try row.decode("kind"), role: try row.decode("role"),
                     payeeName: try row.decode("payee_name"), unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
                     payer: try row.decode("payer"), title: try row.decode("title"), genre: try row.decodeIfPresent("genre"),
@@ -88,14 +87,44 @@ struct RoyaltyReports: Sendable {
                     shareBasisPoints: try row.decodeIfPresent("share_basis_points"), baseSalaryVND: try row.decodeIfPresent("base_salary_vnd"),
                     amountVND: try row.decode("amount_vnd"),
                     publishedOn: LocalDate(iso: try row.decode("published_on", as: String.self)) ?? LocalDate(daysSinceEpoch: 0),
-                    reason: try row.decode("reason")))
+                    reason: try row.decode("reason"))
+            })
+        }
+    }
+
+    static func entries(_ month: YearMonth, on connection: Connection) throws -> [RoyaltyReport.Entry] {
+        var entries = [RoyaltyReport.Entry]()
+        try forEachPage(month, on: connection) { entries += $0 }
+        return entries
+    }
+
+    /// The month's report as a workbook, its rows streamed from the database into the detail sheet
+    /// while the totals are added up; nil when the month has no report. Reading the next pages and
+    /// writing the last ones go on side by side (a reader thread, a few pages ahead).
+    func xlsx(_ month: YearMonth) async throws -> [UInt8]? {
+        try await database.withConnection { connection in
+            guard let state: String = try connection.query("SELECT state FROM finance.reports WHERE month = $1", [month.description])
+                .rows.first?.decode("state") else { return nil }
+            let pages = PageQueue<RoyaltyReport.Entry>(capacity: 3)
+            // The connection passes to the reader thread: this thread does not touch it until
+            // `drain` has seen the reader finish.
+            let lent = Lent(connection)
+            let reader = Thread {
+                do {
+                    try Self.forEachPage(month, on: lent.value) { pages.put($0) }
+                    pages.finish(nil)
+                } catch {
+                    pages.finish(error)
+                }
+            }
+            reader.start()
+            defer { pages.drain() }
+            return try ReportExports.xlsx(month: month, state: state) { body in
+                while let page = try pages.take() {
+                    for entry in page { try body(entry) }
+                }
             }
         }
-        // The order people read: by publication date, then as posted (the rows came by id). The sort is
-        // not stable, so the position breaks ties.
-        var order = Array(entries.indices)
-        order.sort { (entries[$0].publishedOn, $0) < (entries[$1].publishedOn, $1) }
-        return order.map { entries[$0] }
     }
 
     struct Payment: Codable, Sendable {
@@ -219,3 +248,66 @@ struct RoyaltyReports: Sendable {
         return month
     }
 }
+
+/// Pages handed from a reader thread to a writer: at most `capacity` waiting, then the reader waits.
+final class PageQueue<Element>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pages = [[Element]]()
+    private var finished = false
+    private var failure: (any Error)?
+    private var abandoned = false
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Waits while the queue is full; drops the page when the writer has gone.
+    func put(_ page: [Element]) {
+        condition.lock()
+        defer { condition.unlock() }
+        while pages.count >= capacity && !abandoned { condition.wait() }
+        if !abandoned { pages.append(page) }
+        condition.broadcast()
+    }
+
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next page; nil at the end; the reader's error if it failed.
+    func take() throws -> [Element]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pages.isEmpty && !finished { condition.wait() }
+        if !pages.isEmpty {
+            let page = pages.removeFirst()
+            condition.broadcast()
+            return page
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// The writer is done (or failed): lets the reader run to its end and waits for it, so that
+    /// the connection is free again before it goes back to the pool.
+    func drain() {
+        condition.lock()
+        abandoned = true
+        pages.removeAll()
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// A value handed to one other thread while its owner waits for it back (see `PageQueue.drain`).
+struct Lent<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+

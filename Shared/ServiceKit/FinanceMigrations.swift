@@ -116,5 +116,9 @@ public enum FinanceMigrations {
             CREATE INDEX activity_at ON finance.activity (at);
             CREATE INDEX activity_subject ON finance.activity (subject_id);
             """),
+        Migration(5, "a month's ledger in reading order", """
+            -- Reports read a month's rows by publication date, a page at a time (keyset).
+            CREATE INDEX ledger_month_day ON finance.ledger (month, published_on, id);
+            """),
     ]
 }
