@@ -111,7 +111,7 @@ struct RoyaltyReports: Sendable {
             let lent = Lent(connection)
             let reader = Thread {
                 do {
-                    try Self.forEachPage(month, on: lent.value) { pages.put($0) }
+                    try Self.forEachPage(month, on: lent.value) { try pages.put($0) }
                     pages.finish(nil)
                 } catch {
                     pages.finish(error)
@@ -262,12 +262,13 @@ final class PageQueue<Element>: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    /// Waits while the queue is full; drops the page when the writer has gone.
-    func put(_ page: [Element]) {
+    /// Waits while the queue is full; throws when the writer has gone, so the reader stops reading.
+    func put(_ page: [Element]) throws {
         condition.lock()
         defer { condition.unlock() }
         while pages.count >= capacity && !abandoned { condition.wait() }
-        if !abandoned { pages.append(page) }
+        guard !abandoned else { throw CancellationError() }
+        pages.append(page)
         condition.broadcast()
     }
 
@@ -293,7 +294,7 @@ final class PageQueue<Element>: @unchecked Sendable {
         return nil
     }
 
-    /// The writer is done (or failed): lets the reader run to its end and waits for it, so that
+    /// The writer is done (or failed): stops the reader at its next page and waits for it, so that
     /// the connection is free again before it goes back to the pool.
     func drain() {
         condition.lock()
