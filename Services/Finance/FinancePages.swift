@@ -236,14 +236,6 @@ struct FinancePages {
     }
 
     func render(_ template: String, _ values: [String: Any], status: HTTPResponse.Status) -> Response {
-        let html = library.render(values, withTemplate: template) ?? "<!DOCTYPE html><title>Error</title><p>Template \(template) is missing.</p>"
-        return Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+        return StaffPage.response(library.render(values, withTemplate: template), template: template, status: status)
     }
 }

@@ -16,6 +16,21 @@ public struct Redirect: HTTPResponseError {
     }
 }
 
+/// A page of the staff's web pages (console, finance): HTML never cached, with a content security
+/// policy that allows only the page's own origin (inline styles, `data:` images).
+public enum StaffPage {
+    public static func response(_ html: String?, template: String, status: HTTPResponse.Status) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html ?? "<!DOCTYPE html><title>Error</title><p>Template \(template) is missing.</p>")))
+    }
+}
+
 /// An `application/x-www-form-urlencoded` body, as the web pages post it.
 public struct Form: Sendable {
     public let pairs: [(String, String)]

@@ -428,15 +428,7 @@ struct ConsoleRoutes: Sendable {
         if let (user, session) = user { values["user"] = ["fullName": user.fullName, "csrf": session.csrf] }
         values["csrf"] = user?.1.csrf ?? ""
         values["otherLanguageLink"] = "\(request.uri.path)?lang=\(t["otherLang"] ?? "en")"
-        let html = library.render(values, withTemplate: template) ?? "<!DOCTYPE html><title>Error</title><p>Template \(template) is missing.</p>"
-        return Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+        return StaffPage.response(library.render(values, withTemplate: template), template: template, status: status)
     }
 
     /// Removes nil optionals, which Mustache would print as "nil" and treat as present.
