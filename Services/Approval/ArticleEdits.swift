@@ -115,12 +115,10 @@ struct ArticleEdits: Sendable {
             let body = (changes.body ?? revision.body).precomposedStringWithCanonicalMapping
             let format = changes.bodyFormat ?? revision.bodyFormat
             guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw invalid("body_required", "The body is empty.") }
-            switch format {
-            case "text": revision.bodyHTML = BodyRenderer.html(fromText: body)
-            case "markdown": revision.bodyHTML = BodyRenderer.html(fromMarkdown: body)
-            case "html": revision.bodyHTML = HTMLSanitizer.sanitize(body)
-            default: throw invalid("invalid_body_format", "bodyFormat must be \"markdown\", \"html\" or \"text\".")
+            guard let html = BodyRenderer.html(format: format, body: body) else {
+                throw invalid("invalid_body_format", "bodyFormat must be \"markdown\", \"html\" or \"text\".")
             }
+            revision.bodyHTML = html
             revision.body = body
             revision.bodyFormat = format
         }
@@ -134,6 +132,11 @@ struct ArticleEdits: Sendable {
         }
         if let genre = changes.genre { classification.genre = genre }
         if let coefficient = changes.coefficient {
+            // Checked before converting: NaN, infinities and huge values (JSON allows 1e300)
+            // would trap in Int(_:). No genre's maximum comes near 1,000.
+            guard coefficient.isFinite, coefficient > 0, coefficient <= 1_000 else {
+                throw invalid("invalid_coefficient", "The coefficient must be a positive number up to 1,000, with at most two decimals (e.g. 8.5).")
+            }
             let hundredths = Int((coefficient * 100).rounded())
             guard hundredths > 0, abs(Double(hundredths) / 100 - coefficient) < 0.000_1 else {
                 throw invalid("invalid_coefficient", "The coefficient must be positive, with at most two decimals (e.g. 8.5).")

@@ -108,8 +108,8 @@ enum ArticleRecords {
             receivedAt: receivedAt, on: connection)
         let revision = RevisionRecord(
             number: 1, kind: content.kind, language: content.language, title: content.title, summary: content.summary,
-            bodyFormat: content.bodyFormat, body: content.body, bodyHTML: content.bodyHTML, attachments: content.attachments,
-            classification: classification, details: content.details, changeNote: nil, createdBy: content.submittedBy,
+            bodyFormat: content.bodyFormat, body: content.body, bodyHTML: BodyRenderer.resanitized(content.bodyHTML),
+            attachments: content.attachments, classification: classification, details: content.details, changeNote: nil, createdBy: content.submittedBy,
             createdByLabel: content.senderAddress ?? "intake", createdAt: receivedAt, contentSHA256: "")
         try insertRevision(revision, articleId: content.submissionId, unit: content.unitCode, on: connection)
         try screen(content.submissionId, on: connection)

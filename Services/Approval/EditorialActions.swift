@@ -217,7 +217,14 @@ struct Transition {
     }
 
     func commit(on connection: Connection, outbox: Outbox) throws {
+        // Each event of the item takes the next number of its editorial sequence; the row is
+        // locked, so the numbers follow the order of the decisions.
+        let last: Int64 = try connection.query(
+            "UPDATE editorial.articles SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+            [article.id, steps.count]).one().decode("event_seq")
+        let firstSequence = last - Int64(steps.count) + 1
         for (index, (action, from, to)) in steps.enumerated() {
+            let sequence = firstSequence + Int64(index)
             let isLast = index == steps.count - 1
             try connection.query(
                 """
@@ -231,18 +238,20 @@ struct Transition {
                  isLast ? (signature?.sha256 ?? revision.contentSHA256) : revision.contentSHA256,
                  isLast ? signature?.signature : nil, isLast ? signature?.keyId : nil])
             let envelope: EventEnvelope
-            if isLast, let approved {
+            if isLast, var approved {
+                approved.sequence = sequence
                 envelope = try EventEnvelope(approved, correlationId: correlationId, producer: "approval")
             } else {
                 var status = ArticleStatusPayload(
                     articleId: article.id, submissionId: article.submissionId, state: to, note: isLast ? note : nil,
                     refusalReason: isLast ? refusal : nil)
                 status.unitCode = article.unitCode
+                status.sequence = sequence
+                if isLast { status.revision = revision.number }
                 var payload = try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))
                 if isLast, case .object(var fields) = payload {
                     fields.merge(extra) { $1 }
                     if let publicExplanation { fields["publicExplanation"] = .string(publicExplanation) }
-                    fields["revision"] = .number(Double(revision.number))
                     payload = .object(fields)
                 }
                 envelope = EventEnvelope(

@@ -47,23 +47,30 @@ struct SigningKeys: Sendable {
     }
 
     /// The approver's key and its id, made and registered on first use, in the caller's transaction.
+    ///
+    /// Only a key read back from the table is cached: that row was committed by an earlier
+    /// transaction. A key made here exists only if the caller's transaction commits; cached
+    /// now, a rollback would leave the approver signing with a key nobody can verify. The
+    /// next approval reads it from the table and caches it then.
     func key(for user: UUID, on connection: Connection) throws -> (id: String, key: Curve25519.Signing.PrivateKey) {
         if let cached = opened.value(for: user) {
             return (cached.id, try Curve25519.Signing.PrivateKey(rawRepresentation: cached.raw))
         }
         let found = try stored(for: user, on: connection)
-        opened.store(Opened(id: found.id, raw: Array(found.key.rawRepresentation)), for: user)
-        return found
+        if !found.made {
+            opened.store(Opened(id: found.id, raw: Array(found.key.rawRepresentation)), for: user)
+        }
+        return (found.id, found.key)
     }
 
-    private func stored(for user: UUID, on connection: Connection) throws -> (id: String, key: Curve25519.Signing.PrivateKey) {
+    private func stored(for user: UUID, on connection: Connection) throws -> (id: String, key: Curve25519.Signing.PrivateKey, made: Bool) {
         if let row = try connection.query(
             "SELECT id, sealed_private_key FROM editorial.signing_keys WHERE user_id = $1", [user]
         ).rows.first {
             do {
                 let sealed = try AES.GCM.SealedBox(combined: try row.decode("sealed_private_key", as: ByteA.self).bytes)
                 let raw = try AES.GCM.open(sealed, using: sealingKey)
-                return (try row.decode("id"), try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
+                return (try row.decode("id"), try Curve25519.Signing.PrivateKey(rawRepresentation: raw), false)
             } catch {
                 // The key was sealed under another secret: a configuration error, not the approver's.
                 throw APIError(
@@ -85,6 +92,6 @@ struct SigningKeys: Sendable {
         guard inserted == 1 else { return try stored(for: user, on: connection) }
         try connection.query(
             "INSERT INTO core.signing_keys (id, user_id, public_key) VALUES ($1, $2, $3)", [id, user, ByteA(Array(key.publicKey.rawRepresentation))])
-        return (id, key)
+        return (id, key, true)
     }
 }

@@ -133,7 +133,7 @@ struct BudgetEstimates: Sendable {
                 "SELECT coalesce(max(position) + 1, 0) AS next FROM finance.budget_lines WHERE year = $1", [year]).one().decode("next")
             try Self.insert(line, year: year, position: position, on: connection)
         }
-        return try await estimate(year)!
+        return try await existingEstimate(year)
     }
 
     /// The Department of Finance's appraisal: an adjusted amount (and a comment) per line; the
@@ -161,7 +161,7 @@ struct BudgetEstimates: Sendable {
             try AuditLog.append(service: "finance", actor: user.login, action: "budget.appraised", subject: String(year),
                                 correlationId: correlationId, on: connection)
         }
-        return try await estimate(year)!
+        return try await existingEstimate(year)
     }
 
     func move(year: Int, action: String, by user: AuthenticatedUser, correlationId: String) async throws -> Estimate {
@@ -178,7 +178,15 @@ struct BudgetEstimates: Sendable {
             try AuditLog.append(service: "finance", actor: user.login, action: "budget.\(action)", subject: String(year),
                                 correlationId: correlationId, on: connection)
         }
-        return try await estimate(year)!
+        return try await existingEstimate(year)
+    }
+
+    /// The estimate a step has just changed (so it exists, unless deleted meanwhile).
+    private func existingEstimate(_ year: Int) async throws -> Estimate {
+        guard let estimate = try await estimate(year) else {
+            throw APIError.notFound("no_estimate", "There is no budget estimate for \(year).")
+        }
+        return estimate
     }
 
     static func state(_ year: Int, forUpdate: Bool, on connection: Connection) throws -> String {

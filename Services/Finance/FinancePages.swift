@@ -171,7 +171,7 @@ struct FinancePages {
     func activityPage(_ request: Request, _ context: PortalContext) async throws -> Response {
         let (user, session) = try await signedIn(request, context, form: nil)
         let today = LocalDate.today
-        let quarterStart = LocalDate(year: today.year, month: (today.month - 1) / 3 * 3 + 1, day: 1)!
+        let quarterStart = LocalDate.firstOfMonth(year: today.year, month: (today.month - 1) / 3 * 3 + 1)
         let query = request.uri.queryParameters
         var from = quarterStart, to = today, problem: String?
         if let text = query.get("from").map({ String($0) }), !text.isEmpty {

@@ -29,7 +29,11 @@ struct ToolContext {
         var logger = Logger(label: "portal.portalctl")
         logger.logLevel = logLevel
         self.logger = logger
-        database = DatabasePool(configuration: configuration.database, logger: logger)
+        // An operator's command (a rebuild, a migration of a large archive, seeding a
+        // benchmark) may rightly run statements for minutes: no statement timeout here.
+        var database = configuration.database
+        database.statementTimeoutMilliseconds = 0
+        self.database = DatabasePool(configuration: database, logger: logger)
     }
 
     /// Runs `body` and closes the pool whatever happens.

@@ -9,6 +9,23 @@ import Glibc  // free() for the string cmark-gfm allocates
 /// HTML and drops `javascript:`-style links, and its output then passes the same allowlist
 /// as HTML bodies (`HTMLSanitizer`).
 public enum BodyRenderer {
+    /// The HTML of a body in `format` (`text`, `markdown` or `html`); nil for another format.
+    public static func html(format: String, body: String) -> String? {
+        switch format {
+        case "text": html(fromText: body)
+        case "markdown": html(fromMarkdown: body)
+        case "html": HTMLSanitizer.sanitize(body)
+        default: nil
+        }
+    }
+
+    /// HTML that arrived from another service (an event on the bus) passes the allowlist again
+    /// before it is stored or shown: whatever reaches the bus, no markup outside the allowlist
+    /// reaches a page. Clean HTML comes out unchanged.
+    public static func resanitized(_ html: String) -> String {
+        HTMLSanitizer.sanitize(html)
+    }
+
     public static func html(fromText text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n")
             .components(separatedBy: "\n\n")

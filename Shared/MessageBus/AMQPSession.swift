@@ -1,5 +1,9 @@
 import CRabbitMQ
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One rabbitmq-c connection with one channel. Every call blocks and none is thread-safe:
 /// `BrokerLink` runs them all on one thread of its own.
@@ -10,6 +14,9 @@ final class AMQPSession {
     /// The delivery tag the broker will give the next publish (publisher confirms).
     private var nextPublishTag: UInt64 = 1
     private var confirmsEnabled = false
+    /// Identifies this session in its deliveries: a tag means nothing on another connection.
+    let identity: UInt64 = AMQPSession.opened.add(1, ordering: .relaxed).newValue
+    private static let opened = Atomic<UInt64>(0)
 
     init(configuration: BrokerConfiguration) throws {
         guard let state = amqp_new_connection() else {
@@ -100,14 +107,35 @@ final class AMQPSession {
         nextPublishTag = 1
     }
 
-    /// Publishes every message, then waits once for the broker to confirm them all.
-    func publishConfirmed(_ messages: [OutgoingMessage], timeoutSeconds: Double) throws {
-        try enableConfirms()
-        let firstTag = nextPublishTag
-        for message in messages {
-            try publish(message)
+    /// Publishes every message, then waits once for the broker's answers. Never throws: what
+    /// went wrong is in the report, next to which messages the broker did acknowledge.
+    func publishConfirmed(_ messages: [OutgoingMessage], timeoutSeconds: Double) -> PublishReport {
+        do {
+            try enableConfirms()
+        } catch {
+            return PublishReport(outcomes: Array(repeating: .waiting, count: messages.count), failure: error)
         }
-        try waitForConfirms(through: nextPublishTag - 1, from: firstTag, timeoutSeconds: timeoutSeconds)
+        var tracker = ConfirmTracker(firstTag: nextPublishTag)
+        var failure: (any Error)?
+        for message in messages {
+            do {
+                try publish(message)
+                tracker.sent()
+            } catch {
+                failure = error
+                break
+            }
+        }
+        nextPublishTag = tracker.nextTag
+        if failure == nil {
+            do {
+                try waitForConfirms(&tracker, timeoutSeconds: timeoutSeconds)
+            } catch {
+                failure = error
+            }
+        }
+        let unsent = messages.count - tracker.results.count
+        return PublishReport(outcomes: tracker.results + Array(repeating: .waiting, count: unsent), failure: failure)
     }
 
     private func publish(_ message: OutgoingMessage) throws {
@@ -140,20 +168,18 @@ final class AMQPSession {
         guard status == AMQP_STATUS_OK.rawValue else {
             throw fail(BusError(.connectionLost, "basic.publish: \(Self.describe(status: status))", context: message.exchange))
         }
-        nextPublishTag += 1
     }
 
-    private func waitForConfirms(through lastTag: UInt64, from firstTag: UInt64, timeoutSeconds: Double) throws {
-        guard lastTag >= firstTag else { return }
-        var confirmedThrough = firstTag - 1
+    /// Reads the broker's answers into `tracker` until every message has one or time is up.
+    private func waitForConfirms(_ tracker: inout ConfirmTracker, timeoutSeconds: Double) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while confirmedThrough < lastTag {
+        while !tracker.isSettled {
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else {
-                throw fail(BusError(.confirmTimeout, "no confirm for \(lastTag - confirmedThrough) message(s) in \(timeoutSeconds) s"))
+                throw fail(BusError(.confirmTimeout, "no confirm for \(tracker.waiting) message(s) in \(timeoutSeconds) s"))
             }
             var frame = amqp_frame_t()
-            var timeout = timeval(tv_sec: Int(remaining), tv_usec: Int((remaining - Double(Int(remaining))) * 1_000_000))
+            var timeout = Self.interval(seconds: remaining)
             let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)
             if status == AMQP_STATUS_TIMEOUT.rawValue { continue }
             guard status == AMQP_STATUS_OK.rawValue else {
@@ -163,10 +189,10 @@ final class AMQPSession {
             switch frame.payload.method.id {
             case portal_method_basic_ack:
                 let ack = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
-                confirmedThrough = max(confirmedThrough, ack.delivery_tag)
+                tracker.acknowledge(ack.delivery_tag, multiple: ack.multiple != 0)
             case portal_method_basic_nack:
                 let nack = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
-                throw BusError(.publishRefused, "the broker refused message \(nack.delivery_tag)")
+                tracker.refuse(nack.delivery_tag, multiple: nack.multiple != 0)
             case portal_method_channel_close, portal_method_connection_close:
                 throw fail(BusError(.channelClosed, "the broker closed the channel while confirming"))
             default:
@@ -177,20 +203,32 @@ final class AMQPSession {
 
     // MARK: consuming
 
+    /// The queue this session consumes, once `basic.consume` succeeded on it.
+    private(set) var consumedQueue: String?
+    /// Deliveries read while servicing heartbeats between calls, handed out first.
+    private var received: [Delivery] = []
+
+    /// Starts consuming `queue` unless this session already does.
     func consume(queue: String, prefetch: Int) throws {
+        guard consumedQueue != queue else { return }
         amqp_basic_qos(state, channel, 0, UInt16(clamping: prefetch), 0)
         try check("basic.qos", context: queue)
         let arena = CArena()
         amqp_basic_consume(state, channel, arena.bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
         try check("basic.consume", context: queue)
+        consumedQueue = queue
     }
 
     /// The next delivery, or nil when none came within `timeoutSeconds`.
     func nextDelivery(timeoutSeconds: Double) throws -> Delivery? {
+        if !received.isEmpty { return received.removeFirst() }
+        return try readDelivery(timeoutSeconds: timeoutSeconds)
+    }
+
+    private func readDelivery(timeoutSeconds: Double) throws -> Delivery? {
         amqp_maybe_release_buffers(state)
         var envelope = amqp_envelope_t()
-        var timeout = timeval(
-            tv_sec: Int(timeoutSeconds), tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1_000_000))
+        var timeout = Self.interval(seconds: timeoutSeconds)
         let reply = amqp_consume_message(state, &envelope, &timeout, 0)
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
@@ -201,7 +239,8 @@ final class AMQPSession {
                 exchange: Self.string(envelope.exchange),
                 routingKey: Self.string(envelope.routing_key),
                 properties: envelope.message.properties,
-                body: Self.bytes(envelope.message.body))
+                body: Self.bytes(envelope.message.body),
+                session: identity)
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
             return nil
         default:
@@ -215,22 +254,56 @@ final class AMQPSession {
     func nextDeliveries(max: Int, timeoutSeconds: Double) throws -> [Delivery] {
         guard let first = try nextDelivery(timeoutSeconds: timeoutSeconds) else { return [] }
         var batch = [first]
-        while batch.count < max, amqp_data_in_buffer(state) != 0 || amqp_frames_enqueued(state) != 0 {
+        while batch.count < max, !received.isEmpty || amqp_data_in_buffer(state) != 0 || amqp_frames_enqueued(state) != 0 {
             guard let next = try nextDelivery(timeoutSeconds: 0.001) else { break }
             batch.append(next)
         }
         return batch
     }
 
-    func ack(_ deliveryTag: UInt64) throws {
-        let status = amqp_basic_ack(state, channel, deliveryTag, 0)
+    /// Lets rabbitmq-c send and check heartbeats, which it does only inside its own calls,
+    /// while the link has nothing else to do (a handler still working on a batch, a
+    /// publisher with nothing to publish). Deliveries that arrive meanwhile are kept for
+    /// `nextDelivery`; the broker sends no more than the prefetch, so this is bounded.
+    func serviceHeartbeats() throws {
+        if consumedQueue != nil {
+            while let delivery = try readDelivery(timeoutSeconds: 0) {
+                received.append(delivery)
+            }
+            return
+        }
+        var frame = amqp_frame_t()
+        var timeout = Self.interval(seconds: 0)
+        while true {
+            let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)
+            if status == AMQP_STATUS_TIMEOUT.rawValue { return }
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw fail(BusError(.connectionLost, "heartbeat: \(Self.describe(status: status))"))
+            }
+            // A publisher expects nothing between its rounds: a late confirm of a round that
+            // already gave up is ignored; a close ends the session.
+            if frame.frame_type == portal_frame_method,
+               frame.payload.method.id == portal_method_channel_close || frame.payload.method.id == portal_method_connection_close {
+                throw fail(BusError(.channelClosed, "the broker closed the channel"))
+            }
+        }
+    }
+
+
+    /// Acknowledges a delivery of this session. One from an earlier session is skipped: the
+    /// broker gave it back to its queue when that connection closed.
+    func ack(_ delivery: Delivery) throws {
+        guard delivery.session == identity else { return }
+        let status = amqp_basic_ack(state, channel, delivery.deliveryTag, 0)
         guard status == AMQP_STATUS_OK.rawValue else {
             throw fail(BusError(.connectionLost, "basic.ack: \(Self.describe(status: status))"))
         }
     }
 
-    func reject(_ deliveryTag: UInt64, requeue: Bool) throws {
-        let status = amqp_basic_reject(state, channel, deliveryTag, requeue ? 1 : 0)
+    /// Rejects a delivery of this session (skipped for an earlier session's, as `ack`).
+    func reject(_ delivery: Delivery, requeue: Bool) throws {
+        guard delivery.session == identity else { return }
+        let status = amqp_basic_reject(state, channel, delivery.deliveryTag, requeue ? 1 : 0)
         guard status == AMQP_STATUS_OK.rawValue else {
             throw fail(BusError(.connectionLost, "basic.reject: \(Self.describe(status: status))"))
         }
@@ -251,7 +324,7 @@ final class AMQPSession {
         defer { amqp_destroy_message(&message) }
         return Delivery(
             deliveryTag: tag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
-            properties: message.properties, body: Self.bytes(message.body))
+            properties: message.properties, body: Self.bytes(message.body), session: identity)
     }
 
     // MARK: helpers
@@ -263,6 +336,11 @@ final class AMQPSession {
     static func bytes(_ bytes: amqp_bytes_t) -> [UInt8] {
         guard bytes.len > 0, let base = bytes.bytes else { return [] }
         return Array(UnsafeRawBufferPointer(start: base, count: bytes.len))
+    }
+
+    static func interval(seconds: Double) -> Glibc.timeval {
+        let whole = Int(max(0, seconds))
+        return Glibc.timeval(tv_sec: whole, tv_usec: Int((max(0, seconds) - Double(whole)) * 1_000_000))
     }
 
     static func describe(status: Int32) -> String {

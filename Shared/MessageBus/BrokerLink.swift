@@ -21,6 +21,8 @@ public final class BrokerLink: Sendable {
     private let thread: NIOThreadPool
     private let box = SessionBox()
     private let logger: Logger
+    /// The task that serves heartbeats between calls; cancelled by `close`.
+    private let heartbeats = Mutex<Task<Void, Never>?>(nil)
 
     /// `name` appears in logs (e.g. `publisher`, `consumer:publishing.events`).
     public init(name: String, configuration: BrokerConfiguration, topology: Topology, logger: Logger) {
@@ -30,42 +32,45 @@ public final class BrokerLink: Sendable {
         self.logger = logger
         self.thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
+        // Three times per heartbeat interval, so that neither side ever misses two.
+        guard configuration.heartbeatSeconds > 0 else { return }
+        let interval = Duration.milliseconds(max(100, configuration.heartbeatSeconds * 1000 / 3))
+        let task = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                await self.serviceHeartbeats()
+            }
+        }
+        heartbeats.withLock { $0 = task }
     }
 
     /// Whether the last call on the link found the broker.
     public var isConnected: Bool { box.connected.load(ordering: .relaxed) }
 
     /// Runs `body` on the link's thread with an open session, connecting first if needed.
-    /// When `body` fails and the session is broken, the session is dropped for the next call.
+    /// A session that `body` (or anything before it) left broken is dropped, on the link's
+    /// thread, so that the next call opens a new one.
     func withSession<Result: Sendable>(_ body: @escaping @Sendable (AMQPSession) throws -> Result) async throws -> Result {
         let box = self.box, configuration = self.configuration, topology = self.topology
         let logger = self.logger, name = self.name
-        do {
-            return try await thread.runIfActive {
-                let session: AMQPSession
-                if let open = box.session, open.isOpen {
-                    session = open
-                } else {
-                    box.session = nil
-                    session = try AMQPSession(configuration: configuration)
-                    try topology.declare(on: session)
-                    box.session = session
-                    logger.info("connected to the broker", metadata: ["bus.link": .string(name)])
-                }
-                box.connected.store(true, ordering: .relaxed)
-                do {
-                    return try body(session)
-                } catch {
-                    if !session.isOpen {
-                        box.session = nil
-                        box.connected.store(false, ordering: .relaxed)
-                    }
-                    throw error
-                }
+        return try await thread.runIfActive {
+            defer {
+                if let session = box.session, !session.isOpen { box.session = nil }
+                box.connected.store(box.session != nil, ordering: .relaxed)
             }
-        } catch {
-            if box.session == nil { box.connected.store(false, ordering: .relaxed) }
-            throw error
+            let session: AMQPSession
+            if let open = box.session, open.isOpen {
+                session = open
+            } else {
+                box.session = nil
+                let opened = try AMQPSession(configuration: configuration)
+                try topology.declare(on: opened)
+                box.session = opened
+                session = opened
+                logger.info("connected to the broker", metadata: ["bus.link": .string(name)])
+            }
+            return try body(session)
         }
     }
 
@@ -89,10 +94,35 @@ public final class BrokerLink: Sendable {
         _ = try await withSession { _ in true }
     }
 
-    /// Publishes the messages, then waits once for the broker's confirms of all of them.
+    /// Publishes the messages, then waits once for the broker's confirms; throws unless the
+    /// broker acknowledged every one of them.
     public func publish(_ messages: [OutgoingMessage], confirmTimeoutSeconds: Double = 10) async throws {
-        guard !messages.isEmpty else { return }
-        try await withSession { try $0.publishConfirmed(messages, timeoutSeconds: confirmTimeoutSeconds) }
+        try await publishReporting(messages, confirmTimeoutSeconds: confirmTimeoutSeconds).requireAllConfirmed()
+    }
+
+    /// Publishes the messages and says, message by message, which the broker acknowledged.
+    public func publishReporting(_ messages: [OutgoingMessage], confirmTimeoutSeconds: Double = 10) async -> PublishReport {
+        guard !messages.isEmpty else { return PublishReport(outcomes: [], failure: nil) }
+        do {
+            return try await withSession { $0.publishConfirmed(messages, timeoutSeconds: confirmTimeoutSeconds) }
+        } catch {
+            return PublishReport(outcomes: Array(repeating: .waiting, count: messages.count), failure: error)
+        }
+    }
+
+    /// Serves heartbeats on an open session while the link is otherwise idle (see
+    /// `AMQPSession.serviceHeartbeats`). Opens no connection.
+    func serviceHeartbeats() async {
+        let box = self.box
+        _ = try? await thread.runIfActive {
+            guard let session = box.session, session.isOpen else { return }
+            do {
+                try session.serviceHeartbeats()
+            } catch {
+                box.session = nil
+                box.connected.store(false, ordering: .relaxed)
+            }
+        }
     }
 
     /// Messages ready in `queue`.
@@ -102,6 +132,7 @@ public final class BrokerLink: Sendable {
 
     /// Closes the connection and stops the link's thread.
     public func close() async {
+        heartbeats.withLock { $0?.cancel() }
         await reset()
         try? await thread.shutdownGracefully()
     }

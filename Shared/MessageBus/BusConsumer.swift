@@ -61,14 +61,15 @@ public final class BusConsumer: Service, Sendable {
         let queue = self.queue, prefetch = self.prefetch, batchSize = self.batchSize
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
+                // Every new session (after a lost connection, a missed heartbeat) consumes anew.
+                let deliveries = try await link.withSession { session in
+                    try session.consume(queue: queue.name, prefetch: prefetch)
+                    return try session.nextDeliveries(max: batchSize, timeoutSeconds: 0.5)
+                }
                 if !consuming {
-                    try await link.withSession { try $0.consume(queue: queue.name, prefetch: prefetch) }
                     consuming = true
                     backoff.reset()
                     logger.info("consuming", metadata: ["bus.queue": .string(queue.name)])
-                }
-                let deliveries = try await link.withSession {
-                    try $0.nextDeliveries(max: batchSize, timeoutSeconds: 0.5)
                 }
                 guard !deliveries.isEmpty else { continue }
                 let outcomes = await handler(deliveries)
@@ -77,13 +78,13 @@ public final class BusConsumer: Service, Sendable {
                     settlements.append(try await settle(delivery, outcome))
                 }
                 // Deliveries the handler gave no outcome for go back to the queue.
-                settlements += deliveries.dropFirst(outcomes.count).map { .requeue($0.deliveryTag) }
+                settlements += deliveries.dropFirst(outcomes.count).map { .requeue($0) }
                 let settled = settlements
                 try await link.withSession { session in
                     for settlement in settled {
                         switch settlement {
-                        case .ack(let tag): try session.ack(tag)
-                        case .requeue(let tag): try session.reject(tag, requeue: true)
+                        case .ack(let delivery): try session.ack(delivery)
+                        case .requeue(let delivery): try session.reject(delivery, requeue: true)
                         }
                     }
                 }
@@ -102,8 +103,8 @@ public final class BusConsumer: Service, Sendable {
 
     /// What to tell the broker about one delivery, once its retry or dead copy is safe.
     enum Settlement {
-        case ack(UInt64)
-        case requeue(UInt64)
+        case ack(Delivery)
+        case requeue(Delivery)
     }
 
     private func settle(_ delivery: Delivery, _ outcome: DeliveryOutcome) async throws -> Settlement {
@@ -144,7 +145,7 @@ public final class BusConsumer: Service, Sendable {
             metadata["message.attempt"] = .stringConvertible(delivery.attempt)
             logger.error("message dead-lettered: \(reason)", metadata: metadata)
         }
-        return .ack(delivery.deliveryTag)
+        return .ack(delivery)
     }
 
     /// The retry or dead-letter copy could not be published: give the message back to its
@@ -152,6 +153,6 @@ public final class BusConsumer: Service, Sendable {
     private func requeue(_ delivery: Delivery, because error: any Error) async -> Settlement {
         logger.warning("cannot publish a retry; requeueing", metadata: ["bus.queue": .string(queue.name), "error": .string("\(error)")])
         try? await Task.sleep(for: .milliseconds(500))
-        return .requeue(delivery.deliveryTag)
+        return .requeue(delivery)
     }
 }

@@ -37,8 +37,8 @@ public struct DeadLetters: Sendable {
                         Topology.Header.attempt: .int(1),
                         Topology.Header.replayedAt: .string(replayedAt),
                     ])
-                try session.publishConfirmed([copy], timeoutSeconds: 10)
-                try session.ack(delivery.deliveryTag)
+                try session.publishConfirmed([copy], timeoutSeconds: 10).requireAllConfirmed()
+                try session.ack(delivery)
                 count += 1
             }
             return count

@@ -56,9 +56,12 @@ public struct Delivery: Sendable {
     public let producer: String?
     public let headers: [String: HeaderValue]
     public let body: [UInt8]
+    /// The session that received it: its tag can only be settled there.
+    let session: UInt64
 
     init(deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String,
-         properties: amqp_basic_properties_t, body: [UInt8]) {
+         properties: amqp_basic_properties_t, body: [UInt8], session: UInt64) {
+        self.session = session
         self.deliveryTag = deliveryTag
         self.redelivered = redelivered
         self.exchange = exchange

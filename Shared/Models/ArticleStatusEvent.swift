@@ -20,6 +20,10 @@ public struct ArticleStatusPayload: Codable, Sendable, Equatable {
     public var publishedAt: Date?
     /// The unit whose item it is, for the activity reports (Art. 9.2.h, 22).
     public var unitCode: String?
+    /// The item's editorial sequence (see `ArticleApproved.sequence`); set by approval.
+    public var sequence: Int64?
+    /// The revision the event is about; set by approval on the last step of an action.
+    public var revision: Int?
 
     public init(
         articleId: UUID, submissionId: UUID?, state: ArticleState, note: String? = nil, refusalReason: RefusalReason? = nil,

@@ -182,6 +182,10 @@ public struct ArticleApproved: PortalEvent {
     public var approverId: UUID
     public var rule: ApprovalRule
     public var delegationId: UUID?
+    /// The item's editorial sequence: every `article.*` event of an item carries the next number,
+    /// so that a follower applies only what is newer than what it has (docs/decisions.md,
+    /// "Order of editorial events"). Absent in events written before it existed.
+    public var sequence: Int64?
 
     public init(
         articleId: UUID, submissionId: UUID?, content: CanonicalRevision, contentSHA256: String, signature: String, keyId: String,

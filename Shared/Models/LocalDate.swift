@@ -18,6 +18,11 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         guard self.year == year, self.month == month, self.day == day else { return nil }
     }
 
+    /// The first day of a month; `month` must be 1 to 12.
+    public static func firstOfMonth(year: Int, month: Int) -> LocalDate {
+        LocalDate(daysSinceEpoch: days(year: year, month: min(12, max(1, month)), day: 1))
+    }
+
     /// Reads `YYYY-MM-DD`.
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -18,12 +18,19 @@ public struct YearMonth: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(year: year, month: month)
     }
 
-    public static func of(_ day: LocalDate) -> YearMonth { YearMonth(year: day.year, month: day.month)! }
+    /// A month computed from another (the next, the previous, a day's): only the month is
+    /// checked, so that the first and last months a user may type still have neighbours.
+    private init(computedYear year: Int, month: Int) {
+        self.year = year
+        self.month = month
+    }
 
-    public var firstDay: LocalDate { LocalDate(year: year, month: month, day: 1)! }
+    public static func of(_ day: LocalDate) -> YearMonth { YearMonth(computedYear: day.year, month: day.month) }
+
+    public var firstDay: LocalDate { LocalDate.firstOfMonth(year: year, month: month) }
     public var lastDay: LocalDate { next.firstDay.adding(days: -1) }
-    public var next: YearMonth { month == 12 ? YearMonth(year: year + 1, month: 1)! : YearMonth(year: year, month: month + 1)! }
-    public var previous: YearMonth { month == 1 ? YearMonth(year: year - 1, month: 12)! : YearMonth(year: year, month: month - 1)! }
+    public var next: YearMonth { month == 12 ? YearMonth(computedYear: year + 1, month: 1) : YearMonth(computedYear: year, month: month + 1) }
+    public var previous: YearMonth { month == 1 ? YearMonth(computedYear: year - 1, month: 12) : YearMonth(computedYear: year, month: month - 1) }
     public var description: String { String(format: "%04d-%02d", year, month) }
     /// "11/2026", as months are written in Vietnamese.
     public var vietnamese: String { String(format: "%02d/%04d", month, year) }

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import MessageBus
+import Store
 
 /// An error the caller can act on, rendered as `{"error": {"code", "message"}}` with a 4xx
 /// status (DESIGN.md, External contract). The code is stable; the message explains.
@@ -7,11 +9,19 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
+    /// For a 503: when to try again, sent as `Retry-After`.
+    public let retryAfterSeconds: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Nothing was stored; the same request may be sent again after `seconds`.
+    public static func unavailable(_ code: String, _ message: String, retryAfterSeconds seconds: Int) -> APIError {
+        APIError(.serviceUnavailable, code: code, message: message, retryAfterSeconds: seconds)
     }
 
     public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message: message) }
@@ -34,6 +44,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
@@ -50,12 +61,36 @@ struct ErrorMiddleware<Context: PortalRequestContext>: RouterMiddleware {
             throw APIError(error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid_json", "The request body is not the JSON this endpoint takes: \(Self.describe(error))")
+        } catch let error as StoreError where error.isUnavailable || error.sqlState == "57014" {
+            // Nothing was committed (a transaction either commits or is rolled back): the
+            // client should simply send the same request again a little later.
+            context.logger.warning("database unavailable", metadata: ["error": .string("\(error)")])
+            throw Self.unavailable(error)
+        } catch let error as BusError {
+            context.logger.warning("broker unavailable", metadata: ["error": .string("\(error)")])
+            throw APIError.unavailable(
+                "broker_unavailable", "The message broker cannot be reached; nothing was stored. Try again in a few seconds.",
+                retryAfterSeconds: 5)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": .string("\(error)")])
             throw APIError(
                 .internalServerError, code: "internal_error",
                 message: "Something went wrong on our side; quote correlation id \(context.correlationId) when reporting it.")
         }
+    }
+
+    static func unavailable(_ error: StoreError) -> APIError {
+        if error.code == .busy {
+            return .unavailable(
+                "busy", "The server is busy with other requests; nothing was stored. Try again in a second.", retryAfterSeconds: 1)
+        }
+        if error.sqlState == "57014" {
+            return .unavailable(
+                "timeout", "The request took too long and was cancelled; nothing was stored. Try again shortly.", retryAfterSeconds: 5)
+        }
+        return .unavailable(
+            "database_unavailable", "The database cannot be reached; nothing was stored. Try again in a few seconds.",
+            retryAfterSeconds: 5)
     }
 
     static func code(for status: HTTPResponse.Status) -> String {

@@ -114,5 +114,9 @@ public enum ApprovalMigrations {
             -- The published revision a revision corrects; its change note is then part of what is approved.
             ALTER TABLE editorial.revisions ADD COLUMN correction_of integer;
             """),
+        Migration(5, "editorial sequence of each item", """
+            -- The number of the item's last article.* event; followers apply only newer ones.
+            ALTER TABLE editorial.articles ADD COLUMN event_seq bigint NOT NULL DEFAULT 0;
+            """),
     ]
 }

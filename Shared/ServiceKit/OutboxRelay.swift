@@ -82,20 +82,22 @@ public final class OutboxRelay: Service, Sendable {
                     encodedEvent: Array($0.envelope.utf8), id: $0.id.uuidString.lowercased(), type: $0.routingKey,
                     producer: producer)
             }
-            let seqs = pending.map(\.seq)
-            do {
-                try await publisher.publish(messages)
-            } catch {
-                let reason = "\(error)"
-                try? await lease.run { connection in
-                    try connection.script("ROLLBACK")
-                    try connection.transaction { try outbox.markFailed(seqs, error: reason, on: $0) }
-                }
-                throw error
-            }
+            // Only a row whose own message the broker acknowledged is marked published; the
+            // others (refused, or unanswered when the connection went) stay pending for the
+            // next round. Consumers deduplicate, so a row sent twice is applied once.
+            let report = await publisher.publishReporting(messages)
+            let confirmed = Set(report.confirmed)
+            let published = pending.indices.filter { confirmed.contains($0) }.map { pending[$0].seq }
+            let unconfirmed = pending.indices.filter { !confirmed.contains($0) }.map { pending[$0].seq }
+            let reason = report.failure.map { "\($0)" } ?? "the broker did not confirm"
             try await lease.run { connection in
-                try outbox.markPublished(seqs, on: connection)
+                try outbox.markPublished(published, on: connection)
+                try outbox.markFailed(unconfirmed, error: reason, on: connection)
                 try connection.script("COMMIT")
+            }
+            if !unconfirmed.isEmpty {
+                if published.count > 0 { relayed.increment(by: published.count) }
+                throw RelayError(description: "\(unconfirmed.count) of \(pending.count) event(s) not confirmed: \(reason)")
             }
             let now = Date()
             relayed.increment(by: pending.count)
@@ -103,4 +105,9 @@ public final class OutboxRelay: Service, Sendable {
             return pending.count
         }
     }
+}
+
+/// A round in which some events were not confirmed; they stay pending.
+struct RelayError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -98,5 +98,20 @@ public enum PublishingMigrations {
             -- deleted: it redirects, to the portal unless an operator names another site.
             ALTER TABLE publishing.sites ADD COLUMN redirect_to text;
             """),
+        Migration(6, "order of editorial events", """
+            -- The newest editorial event applied to each item: its sequence, its revision, and
+            -- whether it was an approval (0) or a takedown (1). An event that is not newer than
+            -- this row is ignored, so a late or replayed approval never brings back a page
+            -- taken down, nor replaces a newer revision (docs/decisions.md).
+            CREATE TABLE publishing.editorial_order (
+                article_id uuid PRIMARY KEY,
+                sequence bigint NOT NULL,
+                revision integer NOT NULL,
+                step smallint NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            INSERT INTO publishing.editorial_order (article_id, sequence, revision, step)
+                SELECT id, 0, revision, CASE WHEN state = 'taken_down' THEN 1 ELSE 0 END FROM publishing.articles;
+            """),
     ]
 }

@@ -14,6 +14,12 @@ public struct ServiceConfiguration: Sendable {
     public var databaseURL: String
     /// `PORTAL_DB_POOL_SIZE`.
     public var databasePoolSize: Int
+    /// `PORTAL_DB_STATEMENT_TIMEOUT_MS`: the server cancels a longer statement (0: never).
+    public var statementTimeoutMilliseconds: Int
+    /// `PORTAL_DB_MAX_WAITERS`: requests that may wait for a connection at once (then 503).
+    public var databaseMaxWaiters: Int
+    /// `PORTAL_DB_MAX_WAIT_MS`: the longest a request waits for a connection (then 503).
+    public var databaseMaxWaitMilliseconds: Int
     /// `PORTAL_AMQP_URL`.
     public var amqpURL: String
     /// `PORTAL_AMQP_HEARTBEAT` in seconds.
@@ -53,6 +59,9 @@ public struct ServiceConfiguration: Sendable {
         httpPort = integer(service.portVariable, service.defaultPort)
         databaseURL = value("PORTAL_DATABASE_URL") ?? "postgresql://postgres@127.0.0.1:55432/portal"
         databasePoolSize = integer("PORTAL_DB_POOL_SIZE", 4)
+        statementTimeoutMilliseconds = integer("PORTAL_DB_STATEMENT_TIMEOUT_MS", 30_000)
+        databaseMaxWaiters = integer("PORTAL_DB_MAX_WAITERS", 1_000)
+        databaseMaxWaitMilliseconds = integer("PORTAL_DB_MAX_WAIT_MS", 10_000)
         amqpURL = value("PORTAL_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:35672/"
         amqpHeartbeatSeconds = integer("PORTAL_AMQP_HEARTBEAT", 30)
         prefetch = integer("PORTAL_AMQP_PREFETCH", 500)
@@ -79,7 +88,9 @@ public struct ServiceConfiguration: Sendable {
     }
 
     public var database: DatabasePool.Configuration {
-        DatabasePool.Configuration(conninfo: databaseURL, maxConnections: databasePoolSize)
+        DatabasePool.Configuration(
+            conninfo: databaseURL, maxConnections: databasePoolSize, statementTimeoutMilliseconds: statementTimeoutMilliseconds,
+            maxWaiters: databaseMaxWaiters, maxWait: .milliseconds(databaseMaxWaitMilliseconds))
     }
 
     /// The full topology, the same in every process, so any one of them can declare it.

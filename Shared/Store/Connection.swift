@@ -22,7 +22,12 @@ public struct Connection {
     /// the transaction already open.
     public func transaction<Result>(_ body: (Connection) throws -> Result) throws -> Result {
         if connection.isInTransaction { return try body(self) }
-        try script("BEGIN")
+        do {
+            try script("BEGIN")
+        } catch var error as StoreError {
+            error.beforeTransaction = true
+            throw error
+        }
         do {
             let result = try body(self)
             try script("COMMIT")

@@ -17,11 +17,24 @@ public final class DatabasePool: Service, Sendable {
         public var maxConnections: Int
         /// Seconds libpq waits for the server when connecting.
         public var connectTimeoutSeconds: Int
+        /// The server cancels a statement that runs longer (`statement_timeout`); 0 for never.
+        public var statementTimeoutMilliseconds: Int
+        /// Callers that may wait for a connection at once; one more is refused (`busy`) at
+        /// once rather than queued without end.
+        public var maxWaiters: Int
+        /// How long a caller waits for a connection before it is refused (`busy`).
+        public var maxWait: Duration
 
-        public init(conninfo: String, maxConnections: Int = 4, connectTimeoutSeconds: Int = 3) {
+        public init(
+            conninfo: String, maxConnections: Int = 4, connectTimeoutSeconds: Int = 3, statementTimeoutMilliseconds: Int = 30_000,
+            maxWaiters: Int = 1_000, maxWait: Duration = .seconds(10)
+        ) {
             self.conninfo = conninfo
             self.maxConnections = max(1, maxConnections)
             self.connectTimeoutSeconds = connectTimeoutSeconds
+            self.statementTimeoutMilliseconds = max(0, statementTimeoutMilliseconds)
+            self.maxWaiters = max(0, maxWaiters)
+            self.maxWait = maxWait
         }
     }
 
@@ -31,10 +44,16 @@ public final class DatabasePool: Service, Sendable {
         init(_ connection: PostgresConnection) { self.connection = connection }
     }
 
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Lease?, any Error>
+    }
+
     private struct State {
         var idle: [Lease] = []
         var open = 0
-        var waiters: [CheckedContinuation<Lease?, any Error>] = []
+        var waiters: [Waiter] = []
+        var nextWaiter: UInt64 = 0
         var closed = false
     }
 
@@ -58,13 +77,13 @@ public final class DatabasePool: Service, Sendable {
     /// Closes idle connections (releasing a lease finishes its libpq connection) and refuses
     /// new work; connections in use close when returned.
     public func close() async {
-        let waiters = state.withLock { state -> [CheckedContinuation<Lease?, any Error>] in
+        let waiters = state.withLock { state -> [Waiter] in
             state.closed = true
             state.idle = []
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.resume(throwing: StoreError(.poolClosed, message: "the database pool is closed")) }
+        waiters.forEach { $0.continuation.resume(throwing: StoreError(.poolClosed, message: "the database pool is closed")) }
         try? await threads.shutdownGracefully()
     }
 
@@ -126,11 +145,26 @@ public final class DatabasePool: Service, Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// A transaction that failed in a way that wrote nothing (the server rolled it back for a
+    /// serialization failure or a deadlock, or it could not begin: a connection that died
+    /// with a restarted server, none to be had) runs again, up to three times, after a short
+    /// growing delay. `body` must therefore do nothing outside the database that it could
+    /// not do twice.
     public func withTransaction<Result: Sendable>(
         _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws -> Result {
-        try await withConnection { connection in
-            try connection.transaction(body)
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection { connection in
+                    try connection.transaction(body)
+                }
+            } catch let error as StoreError where error.isSafeToRetry && error.code != .busy && attempt < 3 {
+                logger.info("transaction retried", metadata: ["attempt": .stringConvertible(attempt), "error": .string("\(error)")])
+                try await Task.sleep(for: .milliseconds(25 * attempt * attempt + Int.random(in: 0...25)))
+                attempt += 1
+            }
         }
     }
 
@@ -173,26 +207,57 @@ public final class DatabasePool: Service, Sendable {
                     throw error
                 }
             case .wait:
-                let lease = try await withCheckedThrowingContinuation { continuation in
-                    let runNow = state.withLock { state -> Bool in
-                        if state.closed { return true }
-                        state.waiters.append(continuation)
-                        return false
-                    }
-                    if runNow {
-                        continuation.resume(throwing: StoreError(.poolClosed, message: "the database pool is closed"))
-                    }
-                }
+                let lease = try await waitForConnection()
                 // A nil lease means a slot was freed (a connection was dropped): loop and open one.
                 if let lease { return lease }
             }
         }
     }
 
+    /// Waits in line for a connection another caller returns, at most `maxWait`, and only
+    /// when fewer than `maxWaiters` already wait: past either, `busy` (answered 503 with
+    /// Retry-After by the services), never a queue that grows without end.
+    private func waitForConnection() async throws -> Lease? {
+        let maxWaiters = configuration.maxWaiters, maxWait = configuration.maxWait
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        let timeout = Task { [weak self] in
+            try await Task.sleep(for: maxWait)
+            self?.giveUp(waiter: id)
+        }
+        defer { timeout.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let refusal = state.withLock { state -> StoreError? in
+                if state.closed { return StoreError(.poolClosed, message: "the database pool is closed") }
+                if state.waiters.count >= maxWaiters {
+                    return StoreError(.busy, message: "all database connections are busy and \(maxWaiters) requests already wait")
+                }
+                state.waiters.append(Waiter(id: id, continuation: continuation))
+                return nil
+            }
+            if let refusal { continuation.resume(throwing: refusal) }
+        }
+    }
+
+    /// Ends one caller's wait with `busy`, unless it was served meanwhile.
+    private func giveUp(waiter id: UInt64) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: StoreError(.busy, message: "no database connection became free in \(configuration.maxWait)"))
+    }
+
     private func openConnection() async throws -> Lease {
-        let conninfo = Self.conninfo(configuration)
+        let conninfo = Self.conninfo(configuration), timeout = configuration.statementTimeoutMilliseconds
         return try await threads.runIfActive {
-            Lease(try PostgresConnection(conninfo: conninfo))
+            let connection = try PostgresConnection(conninfo: conninfo)
+            // No statement holds a connection (and its locks) for ever: a runaway query is
+            // cancelled by the server and its request answered with an error.
+            _ = try connection.execute("SET statement_timeout = \(timeout)", [])
+            return Lease(connection)
         }
     }
 
@@ -201,7 +266,7 @@ public final class DatabasePool: Service, Sendable {
             discard(lease)
             return
         }
-        let waiter = state.withLock { state -> CheckedContinuation<Lease?, any Error>? in
+        let waiter = state.withLock { state -> Waiter? in
             if !state.waiters.isEmpty { return state.waiters.removeFirst() }
             if state.closed {
                 state.open -= 1
@@ -210,19 +275,31 @@ public final class DatabasePool: Service, Sendable {
             }
             return nil
         }
-        waiter?.resume(returning: lease)
+        waiter?.continuation.resume(returning: lease)
     }
 
-    /// Gives up a broken connection's slot, waking one waiter to open a new one.
+    /// Gives up a broken connection's slot, waking one waiter to open a new one. A connection
+    /// that broke in use most often means the server restarted: the idle ones are as dead,
+    /// so they go too, rather than fail one request each.
     private func discard(_ lease: Lease?) {
         if lease != nil {
-            logger.warning("dropping a broken database connection")
+            logger.warning("dropping a broken database connection and the idle ones")
         }
-        let waiter = state.withLock { state -> CheckedContinuation<Lease?, any Error>? in
-            state.open -= 1
-            return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+        let (waiters, stale) = state.withLock { state -> ([Waiter], Int) in
+            var freed = 1
+            var stale = 0
+            if lease != nil {
+                stale = state.idle.count
+                freed += stale
+                state.idle = []
+            }
+            state.open -= freed
+            let woken = Array(state.waiters.prefix(freed))
+            state.waiters.removeFirst(woken.count)
+            return (woken, stale)
         }
-        waiter?.resume(returning: nil)
+        if stale > 0 { logger.info("closed idle database connections", metadata: ["count": .stringConvertible(stale)]) }
+        waiters.forEach { $0.continuation.resume(returning: nil) }
     }
 
     static func conninfo(_ configuration: Configuration) -> String {

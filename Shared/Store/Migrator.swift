@@ -30,6 +30,9 @@ public enum Migrator {
         logger: Logger
     ) async throws -> [String] {
         let applied = try await pool.withTransaction { connection -> [String] in
+            // A migration of a large archive (an index, a new column filled) may take minutes,
+            // and waiting for another process's migrations too: no statement timeout here.
+            try connection.script("SET LOCAL statement_timeout = 0")
             try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey])
             try connection.script("""
                 CREATE SCHEMA IF NOT EXISTS core;

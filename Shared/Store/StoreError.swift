@@ -3,7 +3,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, in the terms a caller can act on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case connectionFailed, connectionLost, queryFailed, decodingFailed, poolClosed, noRows
+            case connectionFailed, connectionLost, queryFailed, decodingFailed, poolClosed, noRows, busy
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -20,6 +20,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let poolClosed = Code(.poolClosed)
         /// A query expected a row and found none.
         public static let noRows = Code(.noRows)
+        /// Every connection was in use and too many callers were waiting, or one waited too long.
+        public static let busy = Code(.busy)
 
         public var description: String { base.rawValue }
     }
@@ -31,6 +33,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The statement, without its parameters (they may hold personal data).
     public let query: String?
+    /// Set when the failure came before the transaction began (its BEGIN failed): nothing
+    /// was written, so running the whole transaction again cannot double anything.
+    public var beforeTransaction = false
 
     public init(_ code: Code, message: String, sqlState: String? = nil, query: String? = nil) {
         self.code = code
@@ -46,6 +51,19 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var isTransient: Bool {
         code == .connectionFailed || code == .connectionLost
             || sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "40001" || $0 == "40P01" } ?? false
+    }
+
+    /// True when the same transaction may simply be run again: the server rolled it back
+    /// (serialization failure, deadlock), or it never started.
+    public var isSafeToRetry: Bool {
+        beforeTransaction || code == .connectionFailed || code == .busy || sqlState == "40001" || sqlState == "40P01"
+    }
+
+    /// True when the database cannot be used right now (unreachable, restarting, shutting
+    /// down, or every connection busy): the caller should be told to try again later.
+    public var isUnavailable: Bool {
+        code == .connectionFailed || code == .connectionLost || code == .busy || code == .poolClosed
+            || sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P02" || $0 == "57P03" } ?? false
     }
 
     public var description: String {

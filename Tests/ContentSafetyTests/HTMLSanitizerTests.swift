@@ -51,4 +51,19 @@ struct HTMLSanitizerTests {
         #expect(HTMLSanitizer.sanitize("<p>1 &lt; 2 &amp;&amp; \"x\"</p>") == "<p>1 &lt; 2 &amp;&amp; &quot;x&quot;</p>")
         #expect(HTMLSanitizer.sanitize("") == "")
     }
+
+    /// What approval receives on the bus passes the allowlist again (issue: re-sanitise on
+    /// consumption): markup that someone put on the bus is removed, clean HTML is unchanged.
+    @Test func resanitisingOnArrivalRemovesMarkupAndKeepsCleanHTML() {
+        let forged = #"<p>Tin</p><script>fetch('/api')</script><img src=x onerror=alert(1) alt="a">"#
+        let arrived = BodyRenderer.resanitized(forged).lowercased()
+        #expect(!arrived.contains("<script") && !arrived.contains("onerror"))
+        for body in ["Dòng một\n\nDòng **hai**", "<h2>Hội nghị</h2><p>Tại <a href=\"https://longan.gov.vn\">đây</a></p>"] {
+            for format in ["text", "markdown", "html"] {
+                let html = BodyRenderer.html(format: format, body: body) ?? ""
+                #expect(BodyRenderer.resanitized(html) == html, "\(format): sanitising twice changed the HTML")
+            }
+        }
+        #expect(BodyRenderer.html(format: "docx", body: "x") == nil)
+    }
 }

@@ -184,4 +184,91 @@ struct MessagingIntegrationTests {
         #expect(dead.first?.attempt == 1)
         await bus.close()
     }
+
+    @Test("R-1.7: the broker restarted while the relay publishes: every event arrives, each applied once")
+    func relayAcrossBrokerRestart() async throws {
+        let bus = try await BusFixture("it.relay")
+        let (env, pool, queue) = (bus.env, bus.pool, bus.queue)
+        let relayLink = try await env.link("relay", topology: bus.topology)
+        let readiness = Readiness()
+        readiness.markMigrated()
+        let relay = OutboxRelay(
+            outbox: Outbox(schema: TestSchema.name), database: pool, publisher: relayLink, readiness: readiness,
+            batchSize: 200, idlePollMilliseconds: 5, producer: "test", logger: env.logger)
+        let relaying = Task { try await relay.run() }
+
+        // Events keep being written while the broker goes down and comes back, so that
+        // rounds are cut short at every stage: publishing, waiting for confirms, reconnecting.
+        let written = Mutex<[UUID]>([])
+        let writing = Task {
+            while !Task.isCancelled {
+                let events = (0..<20).map { _ in bus.event() }
+                try await pool.withTransaction { connection in
+                    for event in events { try Outbox(schema: TestSchema.name).enqueue(event, on: connection) }
+                }
+                written.withLock { $0 += events.map(\.id) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try env.infra("restart-broker")
+        try await Task.sleep(for: .milliseconds(500))
+        writing.cancel()
+        _ = try? await writing.value
+        let ids = written.withLock { $0 }
+        #expect(ids.count > 200)
+
+        let consumer = try await bus.consumer()
+        let consuming = Task { try await consumer.run() }
+        try await eventually("every event written is applied", within: 60) {
+            try await TestSchema.effectCounts(pool, ids: ids).count == ids.count
+        }
+        let pending = try await pool.withConnection { try Outbox(schema: TestSchema.name).backlog(on: $0).count }
+        #expect(pending == 0)
+        let counts = try await TestSchema.effectCounts(pool, ids: ids)
+        #expect(counts.values.allSatisfy { $0 == 1 }, "an event was applied twice")
+        relaying.cancel()
+        consuming.cancel()
+        _ = try? await relaying.value
+        _ = try? await consuming.value
+        await relayLink.close()
+        await bus.close()
+    }
+
+    @Test("A handler slower than two heartbeat intervals keeps its connection: nothing is delivered twice")
+    func slowHandlerKeepsTheConnection() async throws {
+        let bus = try await BusFixture("it.heartbeat")
+        let (env, queue) = (bus.env, bus.queue)
+        // Heartbeats every second: the broker drops a link silent for two of them.
+        var configuration = env.broker
+        configuration.heartbeatSeconds = 1
+        let consumerLink = BrokerLink(name: "slow", configuration: configuration, topology: bus.topology, logger: env.logger)
+        let publisherLink = BrokerLink(name: "slow-publisher", configuration: configuration, topology: bus.topology, logger: env.logger)
+        let events = (0..<6).map { _ in bus.event() }
+        try await bus.publisher.publish(try events.map { try OutgoingMessage(event: $0) })
+        try await eventually("the six events are queued") { try await bus.publisher.messageCount(queue: queue.name) == 6 }
+
+        let seen = Mutex<[(id: String, redelivered: Bool)]>([])
+        let consumer = BusConsumer(
+            queue: queue, prefetch: 6, batchSize: 2, link: consumerLink, publisher: publisherLink, logger: env.logger
+        ) { deliveries in
+            seen.withLock { $0 += deliveries.map { ($0.messageId ?? "-", $0.redelivered) } }
+            // 3.5 s per batch of two: far longer than two heartbeat intervals.
+            try? await Task.sleep(for: .milliseconds(3_500))
+            return deliveries.map { _ in .ack }
+        }
+        let running = Task { try await consumer.run() }
+        try await eventually("the six events are handled", within: 40) { seen.withLock { $0.count } >= 6 }
+        try await eventually("every delivery is settled", within: 10) {
+            try await bus.publisher.messageCount(queue: queue.name) == 0
+        }
+        running.cancel()
+        _ = try? await running.value
+        let deliveries = seen.withLock { $0 }
+        #expect(deliveries.count == 6, "a message was delivered again: \(deliveries.map(\.id))")
+        #expect(deliveries.allSatisfy { !$0.redelivered }, "the connection was lost and messages came back")
+        #expect(Set(deliveries.map(\.id)) == Set(events.map { $0.id.uuidString.lowercased() }))
+        await publisherLink.close()
+        await bus.close()
+    }
 }

@@ -59,4 +59,16 @@ struct RoyaltyLedgerTests {
         #expect(YearMonth(year: 2026, month: 2)!.lastDay.description == "2026-02-28")
         #expect(YearMonth(year: 2026, month: 12)!.next.description == "2027-01")
     }
+
+    /// The first and last months a user may type have neighbours: `/finance?month=1900-01`
+    /// once trapped on a force-unwrap of the month before.
+    @Test func theEdgeMonthsHaveNeighbours() throws {
+        let first = try #require(YearMonth("1900-01"))
+        #expect(first.previous.description == "1899-12")
+        #expect(first.previous.lastDay.description == "1899-12-31")
+        let last = try #require(YearMonth("9999-12"))
+        #expect(last.next.firstDay.description == "10000-01-01")
+        #expect(last.lastDay.description == "9999-12-31")
+        #expect(YearMonth("1899-12") == nil && YearMonth("2026-13") == nil)
+    }
 }

@@ -104,7 +104,7 @@ struct ConsoleRoutes: Sendable {
         let state = request.uri.queryParameters.get("state").flatMap { ArticleState(rawValue: String($0)) } ?? defaultState
         let english = language(request, context) == "en"
         let newest = request.uri.queryParameters.get("order") == "newest"
-        let page = max(1, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1)
+        let page = PageNumber(request.uri.queryParameters.get("page")).number
         let pageSize = 50
         let items = try await queries.queue(
             for: user, state: state.rawValue, unit: nil, assignedToMe: false, newestFirst: newest, limit: pageSize + 1,
@@ -318,7 +318,7 @@ struct ConsoleRoutes: Sendable {
 
     func quarantinePage(_ request: Request, _ context: PortalContext, error: String?) async throws -> Response {
         let (user, session) = try await signedIn(request, context, form: nil)
-        let page = max(1, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1)
+        let page = PageNumber(request.uri.queryParameters.get("page")).number
         let pageSize = 20
         let items = try await queries.quarantine(unit: nil, limit: pageSize + 1, offset: (page - 1) * pageSize)
         let units = try await database.withConnection { connection in

@@ -42,6 +42,15 @@ public struct PublishingFeed: Sendable {
             throw PermanentFailure("refused to publish \(approval.articleId): \(error)")
         }
         let content = approval.content
+        guard try EditorialOrder.claim(
+            approval.articleId, sequence: approval.sequence ?? 0, revision: content.revision, step: .approval, on: connection)
+        else {
+            context.logger.notice(
+                "an older approval arrived after a newer event; ignored",
+                metadata: ["article.id": .string(approval.articleId.uuidString.lowercased()),
+                           "revision": .stringConvertible(content.revision), "sequence": .stringConvertible(approval.sequence ?? 0)])
+            return
+        }
         var (sites, domains, allRegistered) = try Self.sites(for: content, on: connection)
         if !allRegistered {
             // A site the registry does not have yet (a unit added since): bring the registry up to date once.
@@ -115,6 +124,17 @@ public struct PublishingFeed: Sendable {
         let status = try envelope.payload(as: ArticleStatusPayload.self)
         var explanation = ArticlePages.defaultExplanation
         if case .object(let fields) = envelope.payload, case .string(let text)? = fields["publicExplanation"], !text.isEmpty { explanation = text }
+        // A takedown without a revision (written before events carried one) ranks after every
+        // approval of the same sequence.
+        guard try EditorialOrder.claim(
+            status.articleId, sequence: status.sequence ?? 0, revision: status.revision ?? Int(Int32.max), step: .takedown,
+            on: context.connection)
+        else {
+            context.logger.notice(
+                "an older takedown arrived after a newer approval; ignored",
+                metadata: ["article.id": .string(status.articleId.uuidString.lowercased()), "sequence": .stringConvertible(status.sequence ?? 0)])
+            return
+        }
         // The text stays archived in publishing.articles; the pages answer 410 with the explanation.
         guard try context.connection.query(
             "UPDATE publishing.articles SET state = 'taken_down', public_explanation = $2, updated_at = now() WHERE id = $1 RETURNING id",

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// Hostile input to every service's routes (path and query parameters, JSON bodies, forms),
+/// against the running processes: never a 5xx, never a process that exits. The driver is
+/// seeded and prints its seed (`Tests/Fuzz/http_fuzz.py`, `FUZZ_SEED` repeats a run).
+@Suite("Fuzzing every service over HTTP", .serialized)
+struct HTTPFuzzTests {
+    static let ports = ["intake": 18_230, "approval": 18_231, "publishing": 18_232, "finance": 18_233, "feedback": 18_234]
+
+    @Test("No input answers 5xx or stops a service (issue: no input crashes a service)")
+    func noInputCrashesAService() async throws {
+        let env = try TestEnvironment()
+        let portalctl = try env.executable("portalctl")
+        var tokens = [String]()
+        for login in ["ctv.tuphap", "btv.lan", "truongban", "ketoan.mai", "admin"] {
+            let made = try env.run(portalctl, ["token", "create", "--user", login])
+            #expect(made.status == 0, "\(made.output)")
+            tokens.append("\(login)=\(made.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let work = NSTemporaryDirectory() + "portal-fuzz-\(UUID().uuidString.prefix(8))"
+        let environment = ["PORTAL_DATA_DIR": "\(work)/data", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
+                           "APPROVAL_KEY_SECRET": "integration-test-secret", "INTAKE_LMTP_PORT": "0", "INTAKE_SMTP_PORT": "0"]
+        var services = [String: ServiceProcess]()
+        do {
+            for (name, port) in Self.ports.sorted(by: { $0.key < $1.key }) {
+                services[name] = try ServiceProcess(name, port: port, environment: environment, in: env)
+            }
+            for service in services.values { try await service.waitUntilReady() }
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fuzz/http_fuzz.py").path
+            let run = try env.run("/usr/bin/env", ["python3", script], environment: [
+                "SERVICES": Self.ports.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","),
+                "TOKENS": tokens.joined(separator: ","),
+                "FUZZ_SECONDS": ProcessInfo.processInfo.environment["FUZZ_SECONDS"] ?? "10",
+            ])
+            #expect(run.status == 0 && run.output.contains("http fuzz passed"), "\(run.output)")
+        } catch {
+            for service in services.values { _ = try? await service.terminate() }
+            throw error
+        }
+        for (name, service) in services {
+            #expect(try await service.terminate() == 0, "\(name) did not stop cleanly: it may have crashed")
+        }
+    }
+}
