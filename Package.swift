@@ -103,7 +103,8 @@ let package = Package(
         .target(
             name: "Mail",
             dependencies: [
-                "CGMime", "CCurl", "Store",
+                "CGMime", "CCurl", "Models", "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -20,11 +20,12 @@ struct ApprovalMain {
         let actions = EditorialActions(database: database, outbox: server.outbox, mail: mailOutbox, keys: keys)
         let delegations = Delegations(database: database)
         let quarantine = QuarantineDecisions(database: database)
-        ApprovalRoutes(queries: queries, edits: edits, actions: actions, delegations: delegations, quarantine: quarantine)
+        let originals = Originals(database: database)
+        ApprovalRoutes(queries: queries, edits: edits, actions: actions, delegations: delegations, quarantine: quarantine, originals: originals)
             .register(on: server.router)
         ConsoleRoutes(
             library: try await ConsoleRoutes.templates(), database: database, queries: queries, edits: edits, actions: actions,
-            delegations: delegations, quarantine: quarantine, passwords: Passwords(database: database)
+            delegations: delegations, quarantine: quarantine, passwords: Passwords(database: database), originals: originals
         ).register(on: server.router)
         try await server.run(eventHandler: EditorialFeed.handle, services: [server.mailRelay(for: mailOutbox)])
     }

@@ -12,6 +12,7 @@ struct ApprovalRoutes {
     let actions: EditorialActions
     let delegations: Delegations
     let quarantine: QuarantineDecisions
+    let originals: Originals
 
     func register(on router: Router<PortalContext>) {
         let api = router.group("/api/v1")
@@ -25,6 +26,19 @@ struct ApprovalRoutes {
                 throw APIError.badRequest("invalid_revisions", "Give two revision numbers: ?from=1&to=2.")
             }
             return try await queries.diff(try Self.id(context), from: from, to: to, for: user)
+        }
+        api.get("/articles/:id/attachments/:sha256") { _, context in
+            let user = try Access.requireConsole(context.identity)
+            let file = try await originals.attachment(of: try Self.id(context), sha256: context.parameters.get("sha256") ?? "", for: user)
+            return Originals.fileResponse(file.bytes, filename: file.ref.filename)
+        }
+        api.get("/quarantine/:id") { _, context in
+            try await originals.heldMail(try Self.id(context), for: try Access.requireConsole(context.identity))
+        }
+        api.get("/quarantine/:id/raw") { _, context in
+            let id = try Self.id(context)
+            let raw = try await originals.raw(id, for: try Access.requireConsole(context.identity))
+            return Originals.fileResponse(raw, filename: "thu-\(id.uuidString.lowercased()).eml", forceDownload: true, contentType: "message/rfc822")
         }
         api.post("/articles/:id/lock") { _, context in try await lock(context, release: false) }
         api.delete("/articles/:id/lock") { _, context in try await lock(context, release: true) }

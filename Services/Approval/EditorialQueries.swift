@@ -60,6 +60,9 @@ struct ArticleView: Codable, Sendable {
     var revisions: [RevisionSummary]
     var decisions: [DecisionRecord]
     var prescreen: JSONValue
+    /// What intake noticed about the submission: an image without alt text, a mail that reused
+    /// another's Message-ID, a likely resend of one already received.
+    var flags: [String]
     var approval: Approval?
     var publishedUrl: String?
     /// The revision the public reads, while a correction may be under way.
@@ -191,7 +194,7 @@ struct EditorialQueries: Sendable {
             kind: revision.kind, restricted: article.restricted, receivedAt: article.receivedAt,
             assignedTo: article.assignedTo.flatMap { logins[$0] }, lockedBy: article.activeLock().flatMap { logins[$0] },
             lockedUntil: article.activeLock() == nil ? nil : article.lockExpiresAt, revision: revision, revisions: summaries,
-            decisions: decisions, prescreen: article.prescreen, approval: approval, publishedUrl: article.publishedUrl,
+            decisions: decisions, prescreen: article.prescreen, flags: article.flags, approval: approval, publishedUrl: article.publishedUrl,
             publishedRevision: article.publishedRevision,
             allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
             why: article.state == .pendingApproval ? authority?.explanation : nil)

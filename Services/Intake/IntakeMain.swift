@@ -18,10 +18,12 @@ struct IntakeMain {
         let receiver = MailReceiver(
             database: server.database, submissions: submissions,
             quarantine: QuarantineStore(database: server.database, outbox: server.outbox, mail: mailOutbox),
-            maxAttachmentBytes: settings.maxAttachmentBytes, trustedServer: settings.authservId, logger: server.logger)
+            maxAttachmentBytes: settings.maxAttachmentBytes, trustedServer: settings.authservId,
+            requireAuthentication: settings.requireAuthentication, logger: server.logger)
         let listeners = [(MailSession.Dialect.lmtp, settings.lmtpPort), (.smtp, settings.smtpPort)].filter { $0.1 > 0 }.map { dialect, port in
             MailListener(
-                dialect: dialect, host: server.configuration.httpHost, port: port, hostname: settings.hostname,
+                dialect: dialect, host: settings.mailHost, port: port, hostname: settings.hostname,
+                maxConnections: settings.maxMailConnections,
                 limits: .init(maxMessageBytes: settings.maxMessageBytes, maxRecipients: settings.maxRecipients),
                 idleTimeout: .seconds(Int64(settings.idleSeconds)), mailboxes: settings.mailboxes, receiver: receiver, logger: server.logger)
         }
@@ -48,6 +50,15 @@ struct IntakeSettings {
     var mailboxes: Set<String>
     /// `INTAKE_AUTHSERV_ID`: whose `Authentication-Results` are trusted.
     var authservId: String
+    /// True when `INTAKE_AUTHSERV_ID` is set: mail without that server's pass is held.
+    var requireAuthentication: Bool
+    /// `INTAKE_MAIL_HOST`: where the mail listeners listen. Loopback by default: mail comes
+    /// from the MTA on the same machine, which checks SPF/DKIM/DMARC; a listener open to the
+    /// network would let anyone hand in mail as any unit.
+    var mailHost: String
+    /// `INTAKE_MAIL_MAX_CONNECTIONS`: mail sessions at once, each holding up to a whole
+    /// message in memory; one more is answered 421 and the MTA tries again later.
+    var maxMailConnections: Int
 
     init(_ environment: [String: String], dataDirectory: String) {
         func integer(_ key: String, _ fallback: Int) -> Int { environment[key].flatMap(Int.init) ?? fallback }
@@ -60,6 +71,10 @@ struct IntakeSettings {
         idleSeconds = integer("INTAKE_MAIL_IDLE_SECONDS", 300)
         mailboxes = Set((environment["INTAKE_MAILBOXES"] ?? "webmaster@\(SiteDomain.portal)")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        authservId = environment["INTAKE_AUTHSERV_ID"] ?? "mx.\(SiteDomain.portal)"
+        let configuredServer = environment["INTAKE_AUTHSERV_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        authservId = configuredServer ?? "mx.\(SiteDomain.portal)"
+        requireAuthentication = configuredServer != nil
+        mailHost = environment["INTAKE_MAIL_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        maxMailConnections = max(1, integer("INTAKE_MAIL_MAX_CONNECTIONS", 10))
     }
 }

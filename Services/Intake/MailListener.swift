@@ -4,6 +4,7 @@ import Mail
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The receiver of `webmaster@`: LMTP (RFC 2033) for the MTA in front of it, and the same as
 /// SMTP for clients that speak only SMTP. One connection runs one `MailSession`; a message is
@@ -19,11 +20,15 @@ final class MailListener: Service, Sendable {
     let mailboxes: Set<String>
     let receiver: MailReceiver
     let logger: Logger
+    /// Sessions at once; each may hold a whole message (up to `limits.maxMessageBytes`).
+    let maxConnections: Int
+    private let active = Atomic<Int>(0)
 
     init(
-        dialect: MailSession.Dialect, host: String, port: Int, hostname: String, limits: MailSession.Limits, idleTimeout: TimeAmount,
-        mailboxes: Set<String>, receiver: MailReceiver, logger: Logger
+        dialect: MailSession.Dialect, host: String, port: Int, hostname: String, maxConnections: Int, limits: MailSession.Limits,
+        idleTimeout: TimeAmount, mailboxes: Set<String>, receiver: MailReceiver, logger: Logger
     ) {
+        self.maxConnections = maxConnections
         self.dialect = dialect
         self.host = host
         self.port = port
@@ -58,13 +63,30 @@ final class MailListener: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+                        group.addTask {
+                            // Past the limit the session is refused at the greeting with a
+                            // temporary code: the MTA keeps the message and tries again.
+                            guard self.active.add(1, ordering: .relaxed).newValue <= self.maxConnections else {
+                                self.active.subtract(1, ordering: .relaxed)
+                                await self.refuse(connection)
+                                return
+                            }
+                            defer { self.active.subtract(1, ordering: .relaxed) }
+                            await self.serve(connection)
+                        }
                     }
                 }
             }
         } onGracefulShutdown: {
             // No new connections; a message being stored still gets its answer.
             server.channel.close(promise: nil)
+        }
+    }
+
+    private func refuse(_ connection: NIOAsyncChannel<MailLine, ByteBuffer>) async {
+        logger.warning("mail connection refused: too many at once", metadata: ["limit": .stringConvertible(maxConnections)])
+        try? await connection.executeThenClose { _, outbound in
+            try await outbound.write(ByteBuffer(string: "421 4.3.2 \(hostname) Quá nhiều kết nối cùng lúc / Too many connections; try again later\r\n"))
         }
     }
 

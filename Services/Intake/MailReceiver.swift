@@ -17,6 +17,9 @@ struct MailReceiver: Sendable {
     let maxAttachmentBytes: Int
     /// `INTAKE_AUTHSERV_ID`: the authserv-id of the portal's own MTA in `Authentication-Results`.
     let trustedServer: String
+    /// Set when `INTAKE_AUTHSERV_ID` is: a message the MTA did not authenticate is held. Without
+    /// it (development, `deploy/run`) local mail is trusted and only reported failures hold one.
+    let requireAuthentication: Bool
     let logger: Logger
 
     enum Outcome: Sendable, Equatable {
@@ -34,7 +37,7 @@ struct MailReceiver: Sendable {
 
     func receive(_ raw: [UInt8], envelopeSender: String, channel: String, correlationId: String) async throws -> Outcome {
         let parsed = try? await NIOThreadPool.singleton.runIfActive { try MailParser.parse(raw) }
-        let messageKey = parsed?.messageId.map { "<\($0)>" } ?? "sha256:\(SHA256.hash(data: raw).hexString)"
+        let messageKey = MailKey(raw: raw, sender: parsed?.from?.address ?? envelopeSender, messageId: parsed?.messageId)
         func hold(_ reason: String, _ detail: String, sender: Sender? = nil, notify: Bool = false) async throws -> Outcome {
             let held = Held(
                 channel: channel, envelopeSender: envelopeSender, fromAddress: parsed?.from?.address, subject: parsed?.subject ?? "",
@@ -59,10 +62,19 @@ struct MailReceiver: Sendable {
         if !mail.defects.isEmpty {
             return try await hold("malformed_mime", "The MIME structure is broken: \(mail.defects.joined(separator: "; ")).")
         }
-        let failures = AuthenticationCheck.failures(in: mail, trustedServer: trustedServer)
-        if !failures.isEmpty {
+        switch AuthenticationCheck.verdict(of: mail, trustedServer: trustedServer) {
+        case .failed(let methods):
             return try await hold(
-                "authentication_failed", "\(trustedServer) reported \(failures.map { "\($0)=fail" }.joined(separator: ", ")).")
+                "authentication_failed",
+                "\(trustedServer) báo kiểm tra \(methods.map { $0.uppercased() }.joined(separator: ", ")) không đạt "
+                    + "(\(trustedServer) reported \(methods.map { "\($0)=fail" }.joined(separator: ", "))).")
+        case .unverified where requireAuthentication:
+            return try await hold(
+                "not_authenticated",
+                "Thư không được \(trustedServer) xác thực SPF, DKIM hoặc DMARC "
+                    + "(no SPF, DKIM or DMARC pass from \(trustedServer)).")
+        case .passed, .unverified:
+            break
         }
         guard let address = mail.from?.address, let sender = try await registeredSender(address) else {
             return try await hold(
@@ -73,7 +85,7 @@ struct MailReceiver: Sendable {
             title: draft.title, summary: nil, body: draft.body, bodyFormat: draft.bodyFormat, kind: draft.kind, language: "vi",
             authors: [.init(name: draft.authorName ?? sender.name, userId: sender.userId, share: nil)], targetSites: nil,
             alsoOnOwnSite: false, attachments: nil, legalDocument: nil, draft: nil)
-        let submission: ValidatedSubmission
+        var submission: ValidatedSubmission
         do {
             submission = try request.validated(
                 attachments: draft.attachments.map { .init(filename: $0.filename, contentType: $0.contentType, bytes: $0.bytes, altText: $0.altText) },
@@ -81,6 +93,7 @@ struct MailReceiver: Sendable {
         } catch let error as APIError {
             return try await hold(error.code, error.message, sender: sender, notify: true)
         }
+        submission.quotedHistory = draft.quotedHistory
         let origin = SubmissionOrigin(
             channel: "email", unit: sender.unit, userId: sender.userId, actor: sender.address, senderAddress: sender.address)
         let created = try await submissions.create(
@@ -121,6 +134,13 @@ struct MailReceiver: Sendable {
 enum Acknowledgement {
     static let portalAddress = "webmaster@\(SiteDomain.portal)"
 
+    /// The page where a sender follows the item (`INTAKE_PUBLIC_URL`, the staff host behind
+    /// `deploy/nginx`, by default); the id is unguessable, so the link is the key.
+    static func trackingURL(_ id: String) -> String {
+        let base = ProcessInfo.processInfo.environment["INTAKE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://quantri.\(SiteDomain.portal)"
+        return "\(base)/theo-doi/\(id)"
+    }
+
     static func received(to address: String, title: String, trackingId: UUID, inReplyTo: String?) -> OutgoingMail {
         let id = trackingId.uuidString.lowercased()
         return OutgoingMail(
@@ -134,7 +154,7 @@ enum Acknowledgement {
                 Thời điểm tiếp nhận: \(PortalCalendar.dateTime(Date())) (giờ Việt Nam)
                 Tình trạng: Đã tiếp nhận. Ban Biên tập sẽ biên tập và xét duyệt theo Quy chế
                 (Quyết định 5422/QĐ-UBND); quý đơn vị sẽ được báo khi có kết quả.
-                Tra cứu: /api/v1/submissions/\(id)
+                Tra cứu tình trạng: \(Acknowledgement.trackingURL(id))
 
                 ---
                 The Long An provincial portal has received your submission "\(title)".
@@ -152,12 +172,13 @@ enum Acknowledgement {
                 Thư của quý đơn vị chưa thể tiếp nhận thành tin, bài. Thư được lưu nguyên vẹn để
                 Ban Biên tập xem xét; quý đơn vị vui lòng sửa và gửi lại.
 
-                Lý do (\(reason)): \(detail)
+                Lý do: \(HoldReason.vietnamese(reason)).
+                Chi tiết: \(detail)
                 Mã lưu thư: \(id)
 
                 ---
                 Your message could not be accepted as a submission; it is kept for the editors.
-                Reason (\(reason)): \(detail)
+                Reason: \(HoldReason.english(reason)) (\(reason)).
                 Reference: \(id)
                 """,
             inReplyTo: inReplyTo)

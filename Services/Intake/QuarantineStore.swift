@@ -26,7 +26,7 @@ struct QuarantineStore: Sendable {
     let mail: MailOutbox
 
     func hold(
-        _ held: Held, raw: [UInt8], messageKey: String, correlationId: String, notice: (@Sendable (UUID) -> OutgoingMail)?
+        _ held: Held, raw: [UInt8], messageKey: MailKey, correlationId: String, notice: (@Sendable (UUID) -> OutgoingMail)?
     ) async throws -> SubmissionStore.Created {
         let outbox = self.outbox, mail = self.mail
         let attempt = { @Sendable () async throws -> SubmissionStore.Created in
@@ -44,7 +44,7 @@ struct QuarantineStore: Sendable {
                     """,
                     [id, held.channel, held.envelopeSender, held.fromAddress, held.subject, held.messageId, held.reason, held.detail,
                      blob.sha256, held.unit])
-                try connection.query("INSERT INTO intake.mail_messages (message_key, quarantine_id) VALUES ($1, $2)", [messageKey, id])
+                try messageKey.record(submission: nil, quarantine: id, on: connection)
                 let event = QuarantinedMail(
                     quarantineId: id, reason: held.reason, detail: held.detail, fromAddress: held.fromAddress, subject: held.subject,
                     unitCode: held.unit, rawSHA256: blob.sha256, receivedAt: Date())

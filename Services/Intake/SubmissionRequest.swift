@@ -73,6 +73,8 @@ struct ValidatedSubmission {
     var draft: SubmissionRequest.Draft?
     /// Things publishing will need fixed, accepted for now (an image without alt text).
     var flags: [String]
+    /// The quoted reply history of a mail, folded away from the body, kept for the editors.
+    var quotedHistory: String?
 }
 
 extension SubmissionRequest {

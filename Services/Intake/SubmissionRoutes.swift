@@ -18,6 +18,47 @@ struct SubmissionRoutes {
         group.post { request, context in try await create(request, context) }
         group.get { request, context in try await list(request, context) }
         group.get("/:id") { request, context in try await status(request, context) }
+        router.get("/theo-doi/:id") { _, context in try await trackingPage(context) }
+    }
+
+    /// The page an acknowledgement links to: what became of what was sent, in Vietnamese first,
+    /// without signing in (the random id is the key); nothing but the title and the status.
+    func trackingPage(_ context: PortalContext) async throws -> Response {
+        var found: SubmissionStatus?
+        if let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) { found = try await store.status(of: id) }
+        let escape = { (text: String) in
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var body = ""
+        if let status = found {
+            body = """
+                <h1>Tình trạng tin, bài đã gửi</h1>
+                <dl>
+                <dt>Tiêu đề</dt><dd>\(escape(status.title))</dd>
+                <dt>Mã theo dõi</dt><dd>\(status.id)</dd>
+                <dt>Thời điểm tiếp nhận</dt><dd>\(PortalCalendar.dateTime(status.receivedAt)) (giờ Việt Nam)</dd>
+                <dt>Tình trạng</dt><dd>\(escape(status.statusLabel))\(status.note.map { " – " + escape($0) } ?? "")</dd>
+                \(status.publishedUrl.map { "<dt>Đã đăng tại</dt><dd><a href=\"\(escape($0))\">\(escape($0))</a></dd>" } ?? "")
+                </dl>
+                <p lang="en">Status of your submission: \(escape(status.status.replacingOccurrences(of: "_", with: " "))).</p>
+                """
+        } else {
+            body = "<h1>Không tìm thấy mã theo dõi này</h1><p>Xin kiểm tra lại đường dẫn trong thư báo đã tiếp nhận.</p><p lang=\"en\">No submission has this tracking id.</p>"
+        }
+        let page = """
+            <!DOCTYPE html>
+            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Theo dõi tin, bài – Cổng Thông tin điện tử tỉnh Long An</title>
+            <style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}dt{font-weight:bold}</style>
+            </head><body><main>\(body)</main></body></html>
+            """
+        return Response(
+            status: found == nil ? .notFound : .ok,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                      HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                      HTTPField.Name("Referrer-Policy")!: "no-referrer"],
+            body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 
     struct Accepted: ResponseEncodable {

@@ -41,8 +41,75 @@ struct SubmissionOrigin: Sendable {
 enum RepeatKey: Sendable {
     /// An API client's `Idempotency-Key`, with the SHA-256 of what it sent.
     case idempotency(userId: UUID, key: String, requestSHA256: String)
-    /// A mail's Message-ID, or the SHA-256 of its bytes when it has none.
-    case message(String)
+    /// A mail: the same sender sending the same content under the same Message-ID.
+    case message(MailKey)
+}
+
+/// What makes two deliveries of mail the same message: the same sender, the same Message-ID and
+/// the same content (the bytes after the header, so body and attachments; an MTA's own
+/// `Received` lines on a retry do not count). A Message-ID alone proves nothing: clients and
+/// strangers reuse them, and a message answered "already received" would be lost.
+struct MailKey: Sendable, Equatable {
+    /// `v2:` and the hex SHA-256 of sender, Message-ID and content.
+    let key: String
+    /// The Message-ID as written, for finding reuse.
+    let messageId: String?
+    /// The hex SHA-256 of sender and content alone, for finding a resend under a new Message-ID.
+    let contentKey: String
+
+    init(raw: [UInt8], sender: String, messageId: String?) {
+        var content = SHA256()
+        content.update(data: Array(sender.lowercased().utf8) + [0])
+        content.update(data: raw[Self.bodyStart(raw)...])
+        contentKey = content.finalize().hexString
+        key = "v2:" + SHA256.hash(data: Array("\(contentKey)\u{0}\(messageId ?? "")".utf8)).hexString
+        self.messageId = messageId
+    }
+
+    /// Where the body begins: after the first empty line (CRLF CRLF, or LF LF from a file).
+    static func bodyStart(_ raw: [UInt8]) -> Int {
+        var index = 0
+        while index + 1 < raw.count {
+            if raw[index] == 10 {
+                if raw[index + 1] == 10 { return index + 2 }
+                if raw[index + 1] == 13, index + 2 < raw.count, raw[index + 2] == 10 { return index + 3 }
+            }
+            index += 1
+        }
+        return raw.count
+    }
+
+    /// Whether an earlier, different message came with the same Message-ID.
+    func isReused(on connection: Connection) throws -> Bool {
+        guard let messageId else { return false }
+        return try !connection.query(
+            "SELECT 1 FROM intake.mail_messages WHERE message_id = $1 AND message_key <> $2 LIMIT 1", [messageId, key]
+        ).rows.isEmpty
+    }
+
+    /// Whether the same sender already sent this content under another Message-ID.
+    func isResend(on connection: Connection) throws -> Bool {
+        try !connection.query(
+            "SELECT 1 FROM intake.mail_messages WHERE content_key = $1 AND message_key <> $2 LIMIT 1", [contentKey, key]
+        ).rows.isEmpty
+    }
+
+    /// The flags editors see on a message that reused another's Message-ID, or that resends
+    /// content already received.
+    static let reusedFlag = "reused_message_id"
+    static let resendFlag = "likely_duplicate"
+
+    func flags(on connection: Connection) throws -> [String] {
+        (try isReused(on: connection) ? [Self.reusedFlag] : []) + (try isResend(on: connection) ? [Self.resendFlag] : [])
+    }
+
+    func record(submission: UUID?, quarantine: UUID?, on connection: Connection) throws {
+        try connection.query(
+            """
+            INSERT INTO intake.mail_messages (message_key, message_id, content_key, submission_id, quarantine_id)
+            VALUES ($1, $2, $3, $4, $5)
+            """, [key, messageId, contentKey, submission, quarantine])
+    }
 }
 
 /// Reads and writes `intake.*`. A submission, its raw input, its attachments, its repeat
@@ -91,7 +158,7 @@ struct SubmissionStore: Sendable {
             return try row.decode("submission_id")
         case .message(let key):
             return try connection.query(
-                "SELECT coalesce(submission_id, quarantine_id) AS id FROM intake.mail_messages WHERE message_key = $1", [key]
+                "SELECT coalesce(submission_id, quarantine_id) AS id FROM intake.mail_messages WHERE message_key = $1", [key.key]
             ).rows.first?.decode("id")
         }
     }
@@ -110,6 +177,9 @@ struct SubmissionStore: Sendable {
         if let draft = submission.draft {
             details["draft"] = try EventCoding.decoder.decode(JSONValue.self, from: encoder.encode(draft))
         }
+        if let history = submission.quotedHistory {
+            details["quotedHistory"] = .string(history)
+        }
         let detailsJSON = String(decoding: try encoder.encode(details), as: UTF8.self)
         let detailsValue = JSONValue.object(details)
         return try await database.withTransaction { connection -> Created in
@@ -117,6 +187,10 @@ struct SubmissionStore: Sendable {
                 return Created(id: id, replayed: true)
             }
             let id = UUID()
+            var submission = submission
+            if case .message(let key)? = repeatKey {
+                submission.flags += try key.flags(on: connection)
+            }
             let rawBlob = try PostgresBlobStore.put(raw, contentType: rawType, on: connection)
             try connection.query(
                 """
@@ -146,7 +220,7 @@ struct SubmissionStore: Sendable {
                     "INSERT INTO intake.idempotency_keys (user_id, key, request_sha256, submission_id) VALUES ($1, $2, $3, $4)",
                     [userId, key, hash, id])
             case .message(let key):
-                try connection.query("INSERT INTO intake.mail_messages (message_key, submission_id) VALUES ($1, $2)", [key, id])
+                try key.record(submission: id, quarantine: nil, on: connection)
             case nil:
                 break
             }
@@ -184,6 +258,14 @@ struct SubmissionStore: Sendable {
 
     /// The submission if it belongs to `unit`; nil otherwise, so that other units cannot
     /// learn that it exists.
+    /// The status of a submission by its id alone, for the tracking page the sender's
+    /// acknowledgement links to (the id is random and unguessable).
+    func status(of id: UUID) async throws -> SubmissionStatus? {
+        try await database.withConnection { connection in
+            try connection.query("\(Self.select) WHERE id = $1", [id]).rows.first.map(Self.decode)
+        }
+    }
+
     func status(of id: UUID, forUnit unit: String) async throws -> SubmissionStatus? {
         try await database.withConnection { connection in
             try connection.query("\(Self.select) WHERE id = $1 AND unit_code = $2", [id, unit]).rows.first.map(Self.decode)

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import Models
 
 /// What a unit's email says it submits, read the way the Center's editors read it. Pure: the
 /// intake service validates the result exactly as it validates an API submission.
@@ -18,6 +20,9 @@ public struct MailDraft: Sendable, Equatable {
     public var body: String
     public var authorName: String?
     public var attachments: [Attachment]
+    /// Quoted reply history folded away from the body (">" lines, "Vào … đã viết:", a Gmail
+    /// quote), kept for the editors with the item.
+    public var quotedHistory: String?
 
     /// Subject tags a sender may put first, as in "[Bài] Hội nghị tổng kết": Vietnamese
     /// (with or without diacritics) or the API's own names. Without a tag an item is news.
@@ -57,27 +62,69 @@ public struct MailDraft: Sendable, Equatable {
         }
         // The body of the message itself; a bare forward ("see below") carries its content in the forwarded message.
         var source = mail
+        var forwarded = mail.forwarded
         if Self.isBlank(mail.text) && Self.isBlank(mail.html), let inner = mail.forwarded.first {
             source = inner
+            forwarded = Array(mail.forwarded.dropFirst())
             if subject.isEmpty { subject = inner.subject }
         }
+        var folded = [String]()
         if let html = source.html, !Self.isBlank(html) {
             bodyFormat = "html"
-            body = html
+            let (kept, history) = MailText.foldingQuotedHTML(html)
+            body = kept
+            if let history { folded.append(history) }
         } else {
             bodyFormat = "text"
-            body = source.text ?? ""
+            var text = source.text ?? ""
+            if source.textIsFlowed { text = MailText.unflowed(text, deleteSpace: source.textDeletesSpace) }
+            let (kept, history) = MailText.foldingQuotedText(text)
+            body = kept
+            if let history { folded.append(history) }
         }
+        // A forward with a note: the forwarded text goes below the note, marked as such, so that
+        // the editor reads everything that was sent.
+        for inner in forwarded {
+            body += bodyFormat == "html" ? MailText.forwardedHTML(inner) : MailText.forwardedText(inner)
+        }
+        quotedHistory = folded.isEmpty ? nil : folded.joined(separator: "\n\n")
         title = subject
         self.kind = kind
         authorName = mail.from?.name
         var files = [Attachment]()
-        for (index, part) in (mail.attachments + mail.forwarded.flatMap(\.attachments)).enumerated() {
-            files.append(Attachment(
-                filename: part.filename ?? "tep-dinh-kem-\(index + 1)\(Self.fileExtension(for: part.contentType))",
-                contentType: part.contentType, bytes: part.bytes, altText: part.description))
+        let parts = mail.attachments + mail.forwarded.flatMap(\.attachments)
+        let altByContentId = bodyFormat == "html" ? MailText.altTextsOfInlineImages(body) : [:]
+        for (index, part) in parts.enumerated() {
+            // No file system takes a '/' in a name; Outlook users write "1234/QĐ-UBND".
+            let filename = (part.filename ?? "tep-dinh-kem-\(index + 1)\(Self.fileExtension(for: part.contentType))")
+                .replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "\\", with: "-")
+            var altText = part.description.flatMap { Self.looksLikeFileName($0, filename: filename) ? nil : $0 }
+            if let id = part.contentId, let alt = altByContentId[id] { altText = alt.isEmpty ? nil : alt }
+            files.append(Attachment(filename: filename, contentType: part.contentType, bytes: part.bytes, altText: altText))
+            // An image the HTML shows by `cid:` stays where it was: the body points at the file's
+            // published address, and the file goes with the item.
+            if let id = part.contentId, bodyFormat == "html" {
+                let sha256 = SHA256.hash(data: part.bytes).map { String(format: "%02x", $0) }.joined()
+                body = MailText.replacingContentId(id, with: PublishedFiles.path(sha256: sha256, filename: filename), in: body)
+            }
         }
         attachments = files
+        // Photos need no text: their captions, or the subject, say what they show.
+        if kind == "photo", Self.isBlank(bodyFormat == "html" ? MailText.plainText(body) : body),
+           files.contains(where: { $0.contentType.hasPrefix("image/") }) {
+            let captions = files.compactMap(\.altText).filter { !$0.isEmpty }
+            bodyFormat = "text"
+            body = captions.isEmpty ? title : captions.joined(separator: "\n\n")
+        }
+    }
+
+    /// A description that is only a file name ("image001.jpg", as Exchange writes it) is no
+    /// alternative text: the image then counts as one without, and editors are told.
+    static func looksLikeFileName(_ text: String, filename: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == filename.lowercased() { return true }
+        let ext = PublishedFiles.fileExtension(trimmed)
+        return !ext.isEmpty && !trimmed.contains(" ")
     }
 
     static func isBlank(_ text: String?) -> Bool {
@@ -100,10 +147,19 @@ public struct MailDraft: Sendable, Equatable {
 /// Reads `Authentication-Results` (RFC 8601) headers, trusting only those that the portal's
 /// own MTA added: any other such header came with the message and proves nothing.
 public enum AuthenticationCheck {
-    /// The failed methods (`spf`, `dkim`, `dmarc`) that the trusted server reported; empty
-    /// when it reported none, or when no header of its own is present.
-    public static func failures(in mail: ParsedMail, trustedServer: String) -> [String] {
-        var failed = [String]()
+    /// What the trusted server said of a message.
+    public enum Verdict: Sendable, Equatable {
+        /// DMARC passed, or, where the server gave no DMARC result, DKIM or SPF passed.
+        case passed
+        /// These methods failed (`spf`, `dkim`, `dmarc`).
+        case failed([String])
+        /// The trusted server said nothing that proves the sender (no header of its own, or
+        /// only `none`, `neutral` or `temperror` results).
+        case unverified
+    }
+
+    public static func verdict(of mail: ParsedMail, trustedServer: String) -> Verdict {
+        var results = [String: Set<String>]()
         for value in mail.headerValues("Authentication-Results") {
             let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard let server = parts.first?.split(separator: " ").first, server.lowercased() == trustedServer.lowercased() else {
@@ -113,11 +169,22 @@ public enum AuthenticationCheck {
                 let pair = result.split(separator: " ").first?.split(separator: "=", maxSplits: 1) ?? []
                 guard pair.count == 2 else { continue }
                 let method = pair[0].lowercased(), outcome = pair[1].lowercased()
-                if ["spf", "dkim", "dmarc"].contains(method), ["fail", "permerror"].contains(outcome), !failed.contains(method) {
-                    failed.append(method)
-                }
+                guard ["spf", "dkim", "dmarc"].contains(method) else { continue }
+                results[method, default: []].insert(outcome)
             }
         }
-        return failed
+        let failed = ["spf", "dkim", "dmarc"].filter { !(results[$0] ?? []).isDisjoint(with: ["fail", "permerror"]) }
+        // DMARC decides when it was checked: it ties the From address to SPF or DKIM. A
+        // failed SPF or DKIM beside a DMARC pass (a forwarded message) does not refuse it.
+        if results["dmarc"]?.contains("pass") == true { return .passed }
+        if !failed.isEmpty { return .failed(failed) }
+        if results["dkim"]?.contains("pass") == true || results["spf"]?.contains("pass") == true { return .passed }
+        return .unverified
+    }
+
+    /// The failed methods the trusted server reported; empty when none.
+    public static func failures(in mail: ParsedMail, trustedServer: String) -> [String] {
+        if case .failed(let methods) = verdict(of: mail, trustedServer: trustedServer) { return methods }
+        return []
     }
 }

@@ -43,7 +43,7 @@ public enum MailParser {
     private static func read(_ message: UnsafeMutablePointer<GMimeMessage>, depth: Int) -> ParsedMail {
         let headers = headers(of: portal_gmime_object(message))
         var mail = ParsedMail(
-            messageId: string(g_mime_message_get_message_id(message)), from: firstMailbox(g_mime_message_get_from(message)),
+            messageId: string(g_mime_message_get_message_id(message)), from: from(of: message),
             subject: headers.first { $0.name.lowercased() == "subject" }?.value ?? "", text: nil, html: nil, forwarded: [],
             attachments: [], headers: headers, defects: [])
         if let body = g_mime_message_get_mime_part(message) {
@@ -70,7 +70,7 @@ public enum MailParser {
         }
         guard portal_gmime_is_part(object) != 0, let part = portal_gmime_part(object) else { return }
         let contentType = mimeType(of: object)
-        let filename = string(g_mime_part_get_filename(part))
+        let filename = filename(of: object, part: part)
         let disposition = string(g_mime_object_get_disposition(object))?.lowercased()
         let isAttachment = disposition == "attachment" || filename != nil
         if !isAttachment, portal_gmime_is_text_part(object) != 0, contentType == "text/plain" || contentType == "text/html" {
@@ -80,6 +80,10 @@ public enum MailParser {
             }
             if contentType == "text/plain", mail.text == nil {
                 mail.text = text ?? ""
+                // RFC 3676: soft line breaks to join, as Thunderbird sends by default.
+                let format = string(g_mime_object_get_content_type_parameter(object, "format"))?.lowercased()
+                mail.textIsFlowed = format == "flowed"
+                mail.textDeletesSpace = string(g_mime_object_get_content_type_parameter(object, "delsp"))?.lowercased() == "yes"
                 return
             }
             if contentType == "text/html", mail.html == nil {
@@ -111,6 +115,50 @@ public enum MailParser {
         }
         defer { g_free(text) }
         return String(cString: text).lowercased()
+    }
+
+    /// The first mailbox of From. Parsed from the raw header after joining adjacent base64
+    /// words (`EncodedWords`): GMime's own decoding cuts a long Vietnamese display name short.
+    private static func from(of message: UnsafeMutablePointer<GMimeMessage>) -> ParsedMail.Address? {
+        if let raw = rawHeader("From", of: portal_gmime_object(message)),
+           let list = internet_address_list_parse(nil, EncodedWords.mergingAdjacentBase64(raw)) {
+            defer { portal_g_object_unref(list) }
+            if let mailbox = firstMailbox(list) { return mailbox }
+        }
+        return firstMailbox(g_mime_message_get_from(message))
+    }
+
+    /// A header's raw value, unfolded; nil when the object has no such header.
+    private static func rawHeader(_ name: String, of object: UnsafeMutablePointer<GMimeObject>) -> String? {
+        guard let list = g_mime_object_get_header_list(object) else { return nil }
+        for index in 0..<max(0, g_mime_header_list_get_count(list)) {
+            guard let header = g_mime_header_list_get_header_at(list, index),
+                  string(g_mime_header_get_name(header))?.lowercased() == name.lowercased(),
+                  let raw = g_mime_header_get_raw_value(header), let unfolded = g_mime_utils_header_unfold(raw)
+            else { continue }
+            defer { g_free(unfolded) }
+            return String(cString: unfolded)
+        }
+        return nil
+    }
+
+    /// The part's file name. RFC 2231 names (`filename*=`, `filename*0*=` …) are GMime's, which
+    /// reads them right. A plain `filename=` or `name=` holding RFC 2047 words, as Outlook writes
+    /// long Vietnamese names, is decoded here after joining adjacent base64 words: GMime decodes
+    /// such a run as one stream and loses everything after the first padded word, `.pdf` too.
+    static func filename(of object: UnsafeMutablePointer<GMimeObject>, part: UnsafeMutablePointer<GMimePart>) -> String? {
+        let library = string(g_mime_part_get_filename(part))
+        for (header, parameter) in [("Content-Disposition", "filename"), ("Content-Type", "name")] {
+            guard let raw = rawHeader(header, of: object) else { continue }
+            if MailParameters.hasExtended(parameter, in: raw) { return library }
+            guard let value = MailParameters.value(of: parameter, in: raw) else { continue }
+            guard value.contains("=?") else { return library ?? value }
+            let merged = EncodedWords.mergingAdjacentBase64(value)
+            guard let decoded = g_mime_utils_header_decode_text(nil, merged) else { return library }
+            defer { g_free(decoded) }
+            return string(decoded) ?? library
+        }
+        return library
     }
 
     private static func firstMailbox(_ list: UnsafeMutablePointer<InternetAddressList>?) -> ParsedMail.Address? {

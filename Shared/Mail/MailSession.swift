@@ -105,7 +105,7 @@ public struct MailSession: Sendable {
         case "LHLO" where dialect == .lmtp, "EHLO" where dialect == .smtp:
             reset()
             state = .ready
-            return .reply([Reply(250, [hostname, "PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME", "SIZE \(limits.maxMessageBytes)"].joined(separator: "\n"))])
+            return .reply([Reply(250, [hostname, "PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8", "SIZE \(limits.maxMessageBytes)"].joined(separator: "\n"))])
         case "HELO" where dialect == .smtp:
             reset()
             state = .ready
@@ -120,7 +120,7 @@ public struct MailSession: Sendable {
                 return .reply([Reply(501, "5.5.4 Syntax: MAIL FROM:<address>")])
             }
             if let size = parameters["SIZE"].flatMap(Int.init), size > limits.maxMessageBytes {
-                return .reply([Reply(552, "5.3.4 Message of \(size) bytes exceeds the limit of \(limits.maxMessageBytes)")])
+                return .reply([Reply(552, "5.3.4 \(Self.tooLarge(limits.maxMessageBytes)) (\(size) bytes)")])
             }
             sender = address
             state = .mail
@@ -163,7 +163,7 @@ public struct MailSession: Sendable {
     private mutating func receiveData(line: [UInt8], tooLong: Bool) -> Action {
         if line == [UInt8(ascii: ".")] {
             if overSize {
-                let replies = Array(repeating: Reply(552, "5.3.4 Message exceeds the limit of \(limits.maxMessageBytes) bytes"), count: dialect == .lmtp ? recipients.count : 1)
+                let replies = Array(repeating: Reply(552, "5.3.4 \(Self.tooLarge(limits.maxMessageBytes))"), count: dialect == .lmtp ? recipients.count : 1)
                 reset()
                 state = .ready
                 return .reply(replies)
@@ -198,6 +198,16 @@ public struct MailSession: Sendable {
         recipients = []
         data = []
         overSize = false
+    }
+
+    /// The refusal of a message over the limit, Vietnamese first: the MTA puts this text in the
+    /// bounce the sender reads. The limit is of the whole message as sent, in which base64 makes
+    /// attachments a third larger: about 18 MB of files fit in 25 MiB.
+    static func tooLarge(_ limit: Int) -> String {
+        let megabytes = limit / (1024 * 1024)
+        let attachments = limit / 4 * 3 / 1_000_000 - 1
+        return "Thư vượt quá \(megabytes) MB (tệp đính kèm tổng cộng khoảng \(attachments) MB); xin gửi tệp lớn qua đường dẫn tải về hoặc chia thành nhiều thư. "
+            + "Message exceeds the limit of \(limit) bytes (about \(attachments) MB of attachments)."
     }
 
     /// `FROM:<a@b> SIZE=10` → ("a@b", ["SIZE": "10"]). The null path `<>` is an empty address.

@@ -37,6 +37,9 @@ public struct ParsedMail: Sendable {
     public var text: String?
     /// The first HTML body, converted to UTF-8; never trusted, always sanitised before use.
     public var html: String?
+    /// The plain text is `format=flowed` (RFC 3676), and with `delsp=yes`.
+    public var textIsFlowed = false
+    public var textDeletesSpace = false
     /// Messages forwarded as `message/rfc822` parts, parsed the same way.
     public var forwarded: [ParsedMail]
     public var attachments: [Attachment]
@@ -45,6 +48,9 @@ public struct ParsedMail: Sendable {
     /// What the parser found wrong in the structure. Only problems that make other software
     /// read the message differently are kept (GMime's critical warnings).
     public var defects: [String]
+
+    /// The first value of a header, if the message has it.
+    public func header(_ name: String) -> String? { headerValues(name).first }
 
     public func headerValues(_ name: String) -> [String] {
         headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)

@@ -14,6 +14,21 @@ public struct AuthorShare: Codable, Sendable, Equatable, Hashable {
 }
 
 /// A file of an item, by the SHA-256 of its bytes in the blob store.
+/// Where the sites publish a submitted file: its SHA-256 and the extension of its name, so a
+/// body can point at it before it is published (an image a mail showed inline by `cid:`).
+public enum PublishedFiles {
+    public static func path(sha256: String, filename: String) -> String {
+        "/tep/\(sha256)\(fileExtension(filename))"
+    }
+
+    /// The name's extension, lower-cased, when it is a short alphanumeric one; else none.
+    public static func fileExtension(_ filename: String) -> String {
+        guard let dot = filename.lastIndex(of: "."), dot != filename.startIndex else { return "" }
+        let ext = filename[filename.index(after: dot)...].lowercased()
+        return ext.isEmpty || ext.count > 5 || !ext.allSatisfy({ $0.isLetter || $0.isNumber }) ? "" : "." + ext
+    }
+}
+
 public struct AttachmentRef: Codable, Sendable, Equatable, Hashable {
     public var filename: String
     public var contentType: String

@@ -90,5 +90,16 @@ public enum IntakeMigrations {
             );
             \(MailOutbox.migration(schema: "intake"))
             """),
+        Migration(5, "a repeated mail is the same sender sending the same content", """
+            -- The key of a message is now the SHA-256 of its sender, its Message-ID and its content
+            -- (the bytes after its header): a different message that reuses a Message-ID is kept,
+            -- and flagged by the id it reused.
+            ALTER TABLE intake.mail_messages ADD COLUMN message_id text;
+            CREATE INDEX mail_messages_by_id ON intake.mail_messages (message_id) WHERE message_id IS NOT NULL;
+            -- The SHA-256 of sender and content alone: the same content sent again under a new
+            -- Message-ID is kept, and flagged as a likely duplicate.
+            ALTER TABLE intake.mail_messages ADD COLUMN content_key text;
+            CREATE INDEX mail_messages_by_content ON intake.mail_messages (content_key) WHERE content_key IS NOT NULL;
+            """),
     ]
 }

@@ -45,6 +45,8 @@ public final class PortalServer {
         router.middlewares.add(RequestLogMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ErrorMiddleware())
+        router.middlewares.add(BodyBudgetMiddleware(budget: BodyBudget(
+            capacity: configuration.bodyBytesInFlight, assumedWithoutLength: configuration.service.largestBody)))
         sessionStore = PostgresPersistDriver(database: database)
         router.middlewares.add(TokenAuthenticator(tokens: tokens))
         // Web pages: a session cookie, HttpOnly and SameSite=Strict, kept in core.sessions.
@@ -111,6 +113,9 @@ public final class PortalServer {
             consumer,
             sessionStore,
             AuditSealer(database: database, readiness: readiness, logger: logger),
+            MessageRetention(
+                schema: service.schema, database: database, readiness: readiness, retentionDays: configuration.messageRetentionDays,
+                interval: .seconds(3_600), logger: logger),
         ] + extra + [application]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },

@@ -25,6 +25,17 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
         }
     }
 
+    /// The largest request body any route of the service takes, in bytes: what a body sent
+    /// without a length reserves of the process's body budget (`BodyBudget`).
+    public var largestBody: Int {
+        switch self {
+        // A submission: 25 MiB of attachments in base64, and the rest of the JSON.
+        case .intake: 26_214_400 / 3 * 4 + 2_000_000
+        case .approval: 5 * 1024 * 1024
+        default: 2 * 1024 * 1024
+        }
+    }
+
     /// e.g. `INTAKE_HTTP_PORT`.
     public var portVariable: String { "\(rawValue.uppercased())_HTTP_PORT" }
 
@@ -55,12 +66,14 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
     public var migrations: [Migration] {
         let messaging = Migration(1, "outbox and inbox", "CREATE SCHEMA IF NOT EXISTS \(schema);\n"
             + Outbox.migration(schema: schema) + Inbox.migration(schema: schema))
+        // Shared by every schema, so numbered apart from each service's own migrations.
+        let retention = Migration(100, "indexes for pruning the outbox and inbox", MessageRetention.migration(schema: schema))
         switch self {
-        case .intake: return [messaging] + IntakeMigrations.all
-        case .approval: return [messaging] + ApprovalMigrations.all
-        case .publishing: return [messaging] + PublishingMigrations.all
-        case .finance: return [messaging] + FinanceMigrations.all
-        default: return [messaging]
+        case .intake: return [messaging] + IntakeMigrations.all + [retention]
+        case .approval: return [messaging] + ApprovalMigrations.all + [retention]
+        case .publishing: return [messaging] + PublishingMigrations.all + [retention]
+        case .finance: return [messaging] + FinanceMigrations.all + [retention]
+        default: return [messaging, retention]
         }
     }
 

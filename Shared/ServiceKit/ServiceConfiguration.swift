@@ -18,6 +18,10 @@ public struct ServiceConfiguration: Sendable {
     public var statementTimeoutMilliseconds: Int
     /// `PORTAL_DB_MAX_WAITERS`: requests that may wait for a connection at once (then 503).
     public var databaseMaxWaiters: Int
+    /// `PORTAL_MAX_BODY_BYTES_IN_FLIGHT`: request bodies a process holds at once (then 503).
+    public var bodyBytesInFlight: Int
+    /// `PORTAL_MESSAGE_RETENTION_DAYS`: outbox and inbox rows are kept this long (14).
+    public var messageRetentionDays: Int
     /// `PORTAL_DB_MAX_WAIT_MS`: the longest a request waits for a connection (then 503).
     public var databaseMaxWaitMilliseconds: Int
     /// `PORTAL_AMQP_URL`.
@@ -62,6 +66,8 @@ public struct ServiceConfiguration: Sendable {
         statementTimeoutMilliseconds = integer("PORTAL_DB_STATEMENT_TIMEOUT_MS", 30_000)
         databaseMaxWaiters = integer("PORTAL_DB_MAX_WAITERS", 1_000)
         databaseMaxWaitMilliseconds = integer("PORTAL_DB_MAX_WAIT_MS", 10_000)
+        messageRetentionDays = integer("PORTAL_MESSAGE_RETENTION_DAYS", 14)
+        bodyBytesInFlight = integer("PORTAL_MAX_BODY_BYTES_IN_FLIGHT", 128 * 1024 * 1024)
         amqpURL = value("PORTAL_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:35672/"
         amqpHeartbeatSeconds = integer("PORTAL_AMQP_HEARTBEAT", 30)
         prefetch = integer("PORTAL_AMQP_PREFETCH", 500)

@@ -37,6 +37,10 @@ final class PostgresConnection {
         let result: OpaquePointer?
         if parameters.isEmpty {
             result = PQexec(handle, sql)
+        } else if parameters.contains(where: { $0.sqlBinary != nil }) {
+            result = Self.withBinary(parameters) { values, lengths, formats in
+                PQexecParams(handle, sql, Int32(values.count), nil, values, lengths, formats, 0)
+            }
         } else {
             result = Self.withCStrings(parameters.map(\.sqlText)) { values in
                 PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
@@ -86,6 +90,35 @@ final class PostgresConnection {
     private static func errorMessage(_ handle: OpaquePointer) -> String {
         guard let text = PQerrorMessage(handle) else { return "unknown libpq error" }
         return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Lends the parameters, binary ones as bytes with their lengths, for the duration of `body`.
+    private static func withBinary<Result>(
+        _ parameters: [any SQLParameter], _ body: ([UnsafePointer<CChar>?], [Int32], [Int32]) -> Result
+    ) -> Result {
+        var copies = [UnsafeMutablePointer<CChar>?]()
+        var lengths = [Int32](), formats = [Int32]()
+        for parameter in parameters {
+            if let bytes = parameter.sqlBinary {
+                let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
+                bytes.withUnsafeBytes { source in
+                    if let base = source.baseAddress { UnsafeMutableRawPointer(copy).copyMemory(from: base, byteCount: bytes.count) }
+                }
+                copies.append(copy)
+                lengths.append(Int32(clamping: bytes.count))
+                formats.append(1)
+            } else {
+                copies.append(parameter.sqlText.map { strdup($0) } ?? nil)
+                lengths.append(0)
+                formats.append(0)
+            }
+        }
+        defer {
+            for (copy, format) in zip(copies, formats) {
+                if format == 1 { copy?.deallocate() } else { free(copy) }
+            }
+        }
+        return body(copies.map { $0.map { UnsafePointer($0) } }, lengths, formats)
     }
 
     /// Lends C strings for the parameters for the duration of `body`.

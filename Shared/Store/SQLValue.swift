@@ -6,6 +6,13 @@ import Models
 public protocol SQLParameter: Sendable {
     /// The text form, or nil for SQL NULL.
     var sqlText: String? { get }
+    /// The binary form, sent instead of the text when present (bytea: the bytes themselves,
+    /// rather than twice as many hex digits and their copies).
+    var sqlBinary: [UInt8]? { get }
+}
+
+extension SQLParameter {
+    public var sqlBinary: [UInt8]? { nil }
 }
 
 /// A value that can be read from a column in text format.
@@ -91,6 +98,8 @@ extension Date: SQLParameter, SQLDecodable {
 public struct ByteA: SQLParameter, SQLDecodable, Equatable {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var sqlBinary: [UInt8]? { bytes }
 
     private static let digits = Array("0123456789abcdef".utf8)
 

@@ -19,11 +19,15 @@ import sys
 import time
 import urllib.parse
 
-SEED = int(os.environ.get("FUZZ_SEED") or time.time())
+# A fixed seed by default, so that a run can be repeated and CI never fails by chance; another
+# seed (FUZZ_SEED, or FUZZ_SEED=random) explores further.
+SEED = int(time.time()) if os.environ.get("FUZZ_SEED") == "random" else int(os.environ.get("FUZZ_SEED") or 20261201)
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "8"))
 MAX_REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "1500"))
 SERVICES = dict(item.split("=", 1) for item in os.environ["SERVICES"].split(",") if item)
 TOKENS = dict(item.split("=", 1) for item in os.environ.get("TOKENS", "").split(",") if item)
+# Ids of real items, so that the fuzzing reaches past "not found" into the handlers.
+IDS = [item for item in os.environ.get("IDS", "").split(",") if item]
 
 UUID = "00000000-0000-4000-8000-000000000000"
 # Values that have trapped services before: numbers past what Int or Double convert, dates
@@ -115,7 +119,7 @@ ROUTES = {
 }
 
 PARAMETER_SEEDS = {
-    "id": [UUID], "action": ["approve", "reject", "return", "take-down", "withdraw", "resubmit", "submit-for-approval",
+    "id": [UUID] + IDS, "action": ["approve", "reject", "return", "take-down", "withdraw", "resubmit", "submit-for-approval",
                              "submit", "pay", "approve"],
     "decision": ["release", "discard"], "month": ["2026-11", "2026-12"], "year": ["2026", "2027"],
     "domain": ["longan.gov.vn", "sotuphap.longan.gov.vn"], "path": ["", "tim-kiem", "van-ban/tra-cuu", "bai-viet/x.html"],
@@ -199,11 +203,56 @@ def login_cookie(port, login):
     return None
 
 
+# Inputs that once trapped a service, sent first every run, each to a real item where it needs one.
+NAMED = {
+    "approval": [
+        ("PUT", "/api/v1/articles/{real}", "btv.lan", "json", '{"classification": {"coefficient": 1e300}, "changeNote": "x"}'),
+        ("PUT", "/api/v1/articles/{real}", "btv.lan", "json", '{"classification": {"coefficient": NaN}, "changeNote": "x"}'),
+        ("PUT", "/api/v1/articles/{real}", "btv.lan", "json", '{"classification": {"coefficient": Infinity}, "changeNote": "x"}'),
+        ("PUT", "/api/v1/articles/{real}", "btv.lan", "json", '{"classification": {"coefficient": -1e300}, "changeNote": "x"}'),
+        ("GET", "/console?page=9223372036854775807", "btv.lan", "cookie", None),
+        ("GET", "/console/quarantine?page=9223372036854775807", "btv.lan", "cookie", None),
+        ("GET", "/api/v1/queue?limit=9223372036854775807&offset=9223372036854775807", "btv.lan", "json", None),
+    ],
+    "finance": [
+        ("GET", "/finance?month=1900-01", "ketoan.mai", "cookie", None),
+        ("GET", "/finance?month=9999-12", "ketoan.mai", "cookie", None),
+        ("GET", "/api/v1/royalties/1900-01", "ketoan.mai", "json", None),
+        ("GET", "/api/v1/royalties/9999-12?format=xlsx", "ketoan.mai", "json", None),
+        ("GET", "/api/v1/budgets/0000", "ketoan.mai", "json", None),
+        ("GET", "/api/v1/reports/activity?from=0001-01-01&to=9999-12-31", "ketoan.mai", "json", None),
+    ],
+}
+
+
 def fuzz(service, port, rng):
     routes = ROUTES.get(service, [])
     cookies = {}
     failures = []
     sent = 0
+    for method, path, login, mode, body in NAMED.get(service, []):
+        path = path.replace("{real}", IDS[0] if IDS else UUID)
+        headers = {"If-Match": '"1"'}
+        if mode == "cookie":
+            cookies.setdefault(login, login_cookie(port, login))
+            if cookies[login]:
+                headers["Cookie"] = cookies[login]
+            else:
+                failures.append(f"{service}: cannot sign in as {login}")
+        elif login in TOKENS:
+            headers["Authorization"] = "Bearer " + TOKENS[login]
+        if body:
+            headers["Content-Type"] = "application/json"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        try:
+            status, _, payload = request(connection, method, path, headers, body.encode() if body else None)
+            sent += 1
+            if status >= 500 or (mode == "cookie" and status in (302, 303, 401)):
+                failures.append(f"named case {method} {path}: HTTP {status} {payload[:200]!r}")
+        except (OSError, http.client.HTTPException) as error:
+            failures.append(f"named case {method} {path}: no answer ({error})")
+        finally:
+            connection.close()
     deadline = time.time() + SECONDS
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     while sent < MAX_REQUESTS and time.time() < deadline:
@@ -213,6 +262,8 @@ def fuzz(service, port, rng):
         if query:
             path += "?" + urllib.parse.urlencode(query)
         headers = {"Host": rng.choice(["127.0.0.1", "longan.gov.vn", "sotuphap.longan.gov.vn", "x" * 300])}
+        if method == "PUT":
+            headers["If-Match"] = rng.choice(['"1"', '"2"', '"0"', '"99999999999999999999"', "*", "x"])
         if login:
             if mode in ("cookie", "form"):
                 if login not in cookies:
@@ -236,7 +287,7 @@ def fuzz(service, port, rng):
             continue
         sent += 1
         if status >= 500:
-            failures.append(f"{method} {path[:200]} body={payload[:200]!r}: HTTP {status}")
+            failures.append(f"{method} {path[:200]} body={(payload or b'')[:200]!r}: HTTP {status}")
     connection.close()
     if not alive(port):
         failures.append(f"{service} does not answer /healthz after the fuzzing")

@@ -271,4 +271,40 @@ struct MessagingIntegrationTests {
         await publisherLink.close()
         await bus.close()
     }
+
+    @Test("Outbox and inbox rows past the retention period are pruned; pending rows and the audit log never are")
+    func retentionPrunesOldMessages() async throws {
+        let bus = try await BusFixture("it.retention")
+        let pool = bus.pool
+        let (old, recent, pending) = (UUID(), UUID(), UUID())
+        let (oldInbox, recentInbox) = (UUID(), UUID())
+        let auditBefore: Int = try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM core.audit_log").one().decode("n") }
+        try await pool.withTransaction { connection in
+            for (id, published, created) in [(old, "now() - interval '20 days'", "now() - interval '20 days'"),
+                                             (recent, "now() - interval '1 day'", "now() - interval '1 day'"),
+                                             (pending, "NULL", "now() - interval '30 days'")] {
+                try connection.query(
+                    "INSERT INTO it.outbox (id, routing_key, envelope, created_at, published_at) VALUES ($1, 'it', '{}', \(created), \(published))", [id])
+            }
+            try connection.query("INSERT INTO it.inbox (message_id, queue, event_type, handled_at) VALUES ($1, 'q', 't', now() - interval '15 days')", [oldInbox])
+            try connection.query("INSERT INTO it.inbox (message_id, queue, event_type, handled_at) VALUES ($1, 'q', 't', now() - interval '13 days')", [recentInbox])
+        }
+        let readiness = Readiness()
+        readiness.markMigrated()
+        let retention = MessageRetention(
+            schema: TestSchema.name, database: pool, readiness: readiness, retentionDays: 14, interval: .seconds(3_600), logger: bus.env.logger)
+        let removed = try await retention.pruneOnce()
+        #expect(removed.outbox >= 1 && removed.inbox >= 1)
+        let left = try await pool.withConnection { connection in
+            (outbox: try Set(connection.query("SELECT id FROM it.outbox WHERE id = ANY($1::uuid[])", ["{\(old),\(recent),\(pending)}"])
+                .rows.map { try $0.decode("id", as: UUID.self) }),
+             inbox: try Set(connection.query("SELECT message_id FROM it.inbox WHERE message_id = ANY($1::uuid[])", ["{\(oldInbox),\(recentInbox)}"])
+                .rows.map { try $0.decode("message_id", as: UUID.self) }))
+        }
+        #expect(left.outbox == [recent, pending], "published 20 days ago goes; published yesterday and never published stay")
+        #expect(left.inbox == [recentInbox])
+        let auditAfter: Int = try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM core.audit_log").one().decode("n") }
+        #expect(auditAfter >= auditBefore, "the audit log is never pruned")
+        await bus.close()
+    }
 }

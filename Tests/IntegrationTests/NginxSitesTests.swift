@@ -97,6 +97,50 @@ struct NginxSitesTests {
                 #expect(found.status == 200 && found.body.contains(path), "search is proxied to the publishing service")
                 let moved = get("chauthanh.longan.gov.vn", "/")
                 #expect(moved.status == 301 && moved.headers["location"] == "https://longan.gov.vn/", "R-7.3: \(moved.status ?? 0)")
+
+                // Files units sent are never active content, from the service or from nginx.
+                let tep = "\(s.work)/data/sites/longan.gov.vn/tep"
+                try FileManager.default.createDirectory(atPath: tep, withIntermediateDirectories: true)
+                let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+                let script = Array("<html><script>alert(document.cookie)</script></html>".utf8)
+                for (name, bytes) in [("evil.html", script), ("evil.svg", Array(#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.utf8)),
+                                      ("evil.xml", script), ("fake.png", script), ("anh.png", png), ("tai-lieu.pdf", Array("%PDF-1.4\n%%EOF\n".utf8))] {
+                    _ = FileManager.default.createFile(atPath: "\(tep)/\(name)", contents: Data(bytes))
+                }
+                for (label, fetch) in [("nginx", { (path: String) in get("longan.gov.vn", path) }),
+                                       ("service", { (path: String) in sites.page(publishing, "longan.gov.vn", path) })] {
+                    for name in ["evil.html", "evil.svg", "evil.xml", "fake.png"] {
+                        let file = fetch("/tep/\(name)")
+                        let type = file.headers["content-type"] ?? ""
+                        #expect(file.status == 200 && !type.contains("html") && !type.contains("svg") && !type.contains("xml"),
+                                "\(label) serves \(name) as \(type)")
+                        #expect(file.headers["x-content-type-options"] == "nosniff", "\(label) \(name)")
+                    }
+                    for name in ["evil.html", "evil.svg", "evil.xml"] {
+                        #expect(fetch("/tep/\(name)").headers["content-disposition"] == "attachment", "\(label): \(name) is a download")
+                    }
+                    #expect(fetch("/tep/anh.png").headers["content-type"] == "image/png", "\(label): a picture is shown")
+                    #expect(fetch("/tep/anh.png").headers["content-disposition"] == nil)
+                    #expect(fetch("/tep/tai-lieu.pdf").headers["content-type"] == "application/pdf")
+
+                    // Every public answer carries the security headers; a 404 is a page of the site.
+                    let home = fetch("/")
+                    #expect(home.headers["content-security-policy"]?.contains("frame-ancestors 'self'") == true, "\(label): CSP")
+                    #expect(home.headers["content-security-policy"]?.contains("script-src 'self'") == true)
+                    #expect(home.headers["referrer-policy"] == "strict-origin-when-cross-origin", "\(label): Referrer-Policy")
+                    #expect(home.headers["x-content-type-options"] == "nosniff")
+                    let missing = fetch("/khong-co-trang-nay.html")
+                    #expect(missing.status == 404, "\(label)")
+                    #expect(missing.headers["content-type"]?.hasPrefix("text/html") == true, "\(label): the 404 is HTML")
+                    #expect(missing.body.contains(#"<html lang="vi""#) && missing.body.contains("<title>"), "\(label): \(missing.body.prefix(300))")
+                    #expect(missing.headers["content-security-policy"] != nil, "\(label): the 404 has the headers too")
+                }
+                // HEAD answers like GET, without the body, at both addresses of the home page.
+                for url in [publishing.url("/sites/longan.gov.vn/"), "http://127.0.0.1:\(Self.nginxPort)/"] {
+                    let head = httpRequest("HEAD", url, headers: ["Host": url.contains("/sites/") ? "127.0.0.1" : "longan.gov.vn"])
+                    #expect(head.status == 200, "HEAD \(url): \(head.status ?? 0)")
+                    #expect(head.headers["etag"] != nil && head.headers["content-security-policy"] != nil)
+                }
             }
         }
     }

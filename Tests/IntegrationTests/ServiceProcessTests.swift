@@ -152,4 +152,54 @@ struct ServiceProcessTests {
         await link.close()
         await pool.close()
     }
+
+    @Test("Without the database a submission is answered 503 with Retry-After and a code that says so; once it is back, 202")
+    func databaseOutageAnswers503() async throws {
+        let env = try TestEnvironment()
+        let token = try IntakeAPITests().token("ctv.tuphap", env)
+        let intake = try ServiceProcess("intake", port: 18_196, in: env)
+        try await intake.waitUntilReady()
+        let headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+        let body = IntakeAPITests().submission(title: "Tin trong lúc cơ sở dữ liệu khởi động lại")
+        #expect(httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body).status == 202)
+
+        try env.infra("stop-db")
+        let refused = httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body)
+        try env.infra("start-db")
+        #expect(refused.status == 503, "\(refused.status ?? 0) \(refused.body)")
+        #expect(refused.headers["retry-after"] != nil)
+        #expect(refused.body.contains("database_unavailable"), "\(refused.body)")
+        // The pool recovers by itself on new connections.
+        try await eventually("a submission is accepted again", within: 30) {
+            httpRequest("POST", intake.url("/api/v1/submissions"), headers: headers, body: body).status == 202
+        }
+        #expect(try await intake.terminate() == 0)
+    }
+
+    /// The bound the test holds intake to: the body budget (128 MiB by default), what the
+    /// handlers make of the bodies they admitted (decoded JSON, the attachment), and the
+    /// process's own baseline.
+    static let intakeMemoryBoundMB = 1_024
+
+    @Test("500 concurrent 20 MB bodies: intake answers each (202 or 503 with Retry-After) and stays under its memory bound")
+    func manyLargeBodiesStayBounded() async throws {
+        let env = try TestEnvironment()
+        let token = try IntakeAPITests().token("ctv.tuphap", env)
+        let work = NSTemporaryDirectory() + "portal-flood-\(UUID().uuidString.prefix(8))"
+        let intake = try ServiceProcess("intake", port: 18_197, environment: ["PORTAL_DATA_DIR": "\(work)/data"], in: env)
+        try await intake.waitUntilReady()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Load/body_flood.py").path
+        let flood = try env.run("/usr/bin/env", ["python3", script], environment: [
+            "PORT": String(intake.port), "PID": String(intake.pid), "TOKEN": token, "CONCURRENCY": "500", "BODY_MB": "20",
+        ])
+        print(flood.output)
+        #expect(flood.status == 0, "an answer was a 5xx other than 503 with Retry-After: \(flood.output)")
+        let peak = flood.output.split(separator: "\n").first { $0.hasPrefix("peak_rss_mb=") }.flatMap { Int($0.dropFirst(12)) }
+        #expect(peak != nil)
+        #expect((peak ?? .max) < Self.intakeMemoryBoundMB, "intake grew to \(peak ?? -1) MB")
+        #expect(flood.output.contains("202"), "some uploads were accepted")
+        #expect(await httpGet(intake.url("/healthz")).status == 200)
+        #expect(try await intake.terminate() == 0)
+    }
 }

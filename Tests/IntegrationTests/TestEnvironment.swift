@@ -145,8 +145,9 @@ func httpRequest(
 ) -> (status: Int?, body: String, headers: [String: String]) {
     let scratch = NSTemporaryDirectory() + "portal-http-\(UUID().uuidString)"
     defer { ["", ".body", ".headers"].forEach { try? FileManager.default.removeItem(atPath: scratch + $0) } }
-    var arguments = ["-s", "-g", "--max-time", "10", "-X", method, "-o", scratch + ".body", "-D", scratch + ".headers",
-                     "-w", "%{http_code}", url]
+    // `-X HEAD` would wait for a body that never comes; `-I` is curl's HEAD.
+    var arguments = ["-s", "-g", "--max-time", "10"] + (method == "HEAD" ? ["-I"] : ["-X", method])
+        + ["-o", scratch + ".body", "-D", scratch + ".headers", "-w", "%{http_code}", url]
     for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
     if let body {
         _ = FileManager.default.createFile(atPath: scratch, contents: Data(body.utf8))

@@ -45,6 +45,31 @@ final class MailSessionTests: XCTestCase {
         XCTAssertEqual(codes(send(&s, "RCPT TO:<webmaster@longan.gov.vn>")), [452])
     }
 
+    /// RFC 6531: the MTA sends mail with UTF-8 addresses and headers only to a server that
+    /// advertises SMTPUTF8; otherwise Postfix bounces it (5.6.7).
+    func testAdvertisesAndAcceptsSMTPUTF8() {
+        for dialect in [MailSession.Dialect.lmtp, .smtp] {
+            var s = session(dialect, maxBytes: 10_000)
+            guard case .reply(let replies) = send(&s, dialect == .lmtp ? "LHLO mta.test" : "EHLO mta.test") else { return XCTFail() }
+            XCTAssertTrue(replies.last?.wire.contains("SMTPUTF8") == true, "\(dialect): \(replies.last?.wire ?? "")")
+            XCTAssertEqual(codes(send(&s, "MAIL FROM:<văn.thư@sotuphap.longan.gov.vn> SMTPUTF8 BODY=8BITMIME")), [250])
+            XCTAssertEqual(codes(send(&s, "RCPT TO:<webmaster@longan.gov.vn>")), [250])
+            _ = send(&s, "DATA")
+            _ = send(&s, "Subject: Hội nghị tổng kết")
+            XCTAssertEqual(send(&s, "."), .deliver)
+            XCTAssertEqual(s.pendingEnvelope?.sender, "văn.thư@sotuphap.longan.gov.vn")
+        }
+    }
+
+    func testTheSizeRefusalIsVietnameseFirstAndNamesTheAttachmentLimit() {
+        var s = session(.smtp, maxBytes: 26_214_400)
+        _ = send(&s, "EHLO mta.test")
+        guard case .reply(let replies) = send(&s, "MAIL FROM:<a@b.vn> SIZE=30000000") else { return XCTFail() }
+        let text = replies.first?.wire ?? ""
+        XCTAssertTrue(text.hasPrefix("552 5.3.4 Thư vượt quá 25 MB (tệp đính kèm tổng cộng khoảng 18 MB)"), text)
+        XCTAssertTrue(text.contains("Message exceeds the limit"), text)
+    }
+
     func testRefusesOversizeMessagesWith552BeforeAndAfterTheData() {
         var s = session(.smtp, maxBytes: 20)
         _ = send(&s, "EHLO mta.test")

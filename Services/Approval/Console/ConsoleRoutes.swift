@@ -19,6 +19,7 @@ struct ConsoleRoutes: Sendable {
     let delegations: Delegations
     let quarantine: QuarantineDecisions
     let passwords: Passwords
+    let originals: Originals
 
     static func templates() async throws -> MustacheLibrary {
         guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
@@ -38,6 +39,26 @@ struct ConsoleRoutes: Sendable {
         }
         console.get { request, context in try await queuePage(request, context) }
         console.get("/quarantine") { request, context in try await quarantinePage(request, context, error: nil) }
+        console.get("/quarantine/:id") { request, context in
+            let (user, session) = try await signedIn(request, context, form: nil)
+            let mail = try await originals.heldMail(try Self.id(context), for: user)
+            return render("held", [
+                "title": mail.subject.isEmpty ? "(không có tiêu đề)" : mail.subject, "mail": mail,
+                "receivedAtLocal": PortalCalendar.dateTime(mail.receivedAt), "hasAttachments": !mail.attachments.isEmpty,
+                "rawUrl": "/console/quarantine/\(mail.id)/raw",
+            ], request, context, user: (user, session))
+        }
+        console.get("/quarantine/:id/raw") { request, context in
+            let (user, _) = try await signedIn(request, context, form: nil)
+            let id = try Self.id(context)
+            let raw = try await originals.raw(id, for: user)
+            return Originals.fileResponse(raw, filename: "thu-\(id.uuidString.lowercased()).eml", forceDownload: true, contentType: "message/rfc822")
+        }
+        console.get("/articles/:id/attachments/:sha256") { request, context in
+            let (user, _) = try await signedIn(request, context, form: nil)
+            let file = try await originals.attachment(of: try Self.id(context), sha256: context.parameters.get("sha256") ?? "", for: user)
+            return Originals.fileResponse(file.bytes, filename: file.ref.filename)
+        }
         console.post("/quarantine/:id/:decision") { request, context in try await quarantineDecision(request, context) }
         console.get("/articles/:id") { request, context in try await articlePage(request, context, error: nil, status: .ok) }
         console.get("/articles/:id/edit") { request, context in try await editPage(request, context, error: nil, status: .ok) }
@@ -153,7 +174,12 @@ struct ConsoleRoutes: Sendable {
             "lockedBy": view.lockedBy as Any, "lockedUntilLocal": view.lockedUntil.map(PortalCalendar.dateTime) as Any, "why": view.why as Any,
             "publishedRevision": view.publishedRevision as Any,
             "screens": screens.isEmpty ? false : ["lines": screens] as Any,
-            "revision": view.revision, "attachments": view.revision.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size, "altText": $0.altText as Any] },
+            "revision": view.revision, "attachments": view.revision.attachments.map {
+                ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size, "altText": $0.altText as Any,
+                 "url": "/console/articles/\(view.id)/attachments/\($0.sha256)", "isImage": $0.contentType.hasPrefix("image/")]
+            },
+            "flags": view.flags.isEmpty ? false : ["items": view.flags.map { Labels.flag($0) }] as Any,
+            "quotedHistory": Self.quotedHistory(view.revision.details) as Any,
             "hasAttachments": !view.revision.attachments.isEmpty,
             "genreLabel": classification.genre ?? "—",
             "coefficient": classification.coefficientHundredths.map { String(format: "%.2f", Double($0) / 100) } ?? "—",
@@ -329,7 +355,7 @@ struct ConsoleRoutes: Sendable {
             "title": text(request, context)["quarantineHeading"] ?? "", "noItems": items.isEmpty, "units": units,
             "previousPage": page > 1 ? "/console/quarantine?page=\(page - 1)" : nil,
             "nextPage": items.count > pageSize ? "/console/quarantine?page=\(page + 1)" : nil,
-            "items": items.prefix(pageSize).map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": $0.reason ?? "",
+            "items": items.prefix(pageSize).map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": HoldReason.vietnamese($0.reason ?? ""), "reasonCode": $0.reason ?? "",
                                   "receivedAtLocal": PortalCalendar.dateTime($0.receivedAt), "unitName": $0.unitName.isEmpty ? false : $0.unitName as Any] },
             "error": error as Any,
         ], request, context, user: (user, session))
@@ -462,7 +488,27 @@ struct ConsoleRoutes: Sendable {
 }
 
 /// Labels people read: states, kinds, pre-screen findings.
+extension ConsoleRoutes {
+    /// The quoted reply history intake folded away from a mail's body, if any.
+    static func quotedHistory(_ details: JSONValue) -> String? {
+        guard case .object(let fields) = details, case .string(let text)? = fields["quotedHistory"], !text.isEmpty else { return nil }
+        return text
+    }
+}
+
 enum Labels {
+    /// What intake noticed, as editors read it.
+    static func flag(_ flag: String) -> String {
+        if flag.hasPrefix("missing_alt_text:") {
+            return "Ảnh chưa có mô tả thay thế (alt): \(flag.dropFirst("missing_alt_text:".count))"
+        }
+        switch flag {
+        case "reused_message_id": return "Thư dùng lại Message-ID của một thư khác đã nhận: kiểm tra có trùng không"
+        case "likely_duplicate": return "Cùng nội dung với một thư đã nhận từ cùng người gửi: có thể gửi lặp"
+        default: return flag
+        }
+    }
+
     static func state(_ state: ArticleState, english: Bool) -> String {
         guard english else { return state.vietnamese }
         switch state {

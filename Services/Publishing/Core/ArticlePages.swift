@@ -42,7 +42,7 @@ public struct ArticlePages: Sendable {
                     .decode("data", as: ByteA.self).bytes else {
                     throw MissingAttachment(filename: file.filename, sha256: file.sha256)
                 }
-                let name = "tep/\(file.sha256)\(Self.fileExtension(file.filename))"
+                let name = String(PublishedFiles.path(sha256: file.sha256, filename: file.filename).dropFirst())
                 blobs.append((name, bytes))
                 if file.contentType.hasPrefix("image/") {
                     // every image has a text alternative; the file name stands in when none was given.
@@ -80,10 +80,6 @@ public struct ArticlePages: Sendable {
 
     static func printPage(_ page: String) -> String { page.replacingOccurrences(of: ".html", with: ".in.html") }
 
-    static func fileExtension(_ filename: String) -> String {
-        let ext = (filename as NSString).pathExtension.lowercased()
-        return ext.isEmpty || ext.count > 5 || !ext.allSatisfy({ $0.isLetter || $0.isNumber }) ? "" : "." + ext
-    }
 }
 
 /// An approved attachment is not in the blob store: publishing cannot complete until it is.

@@ -40,7 +40,7 @@ public enum LegalDocuments {
             let content = try EventCoding.decoder.decode(CanonicalRevision.self, from: Data(try row.decode("content", as: String.self).utf8))
             guard let details = LegalDocumentDetails.from(details: content.details) else { return nil }
             let files = content.attachments.filter { !$0.contentType.hasPrefix("image/") }.map {
-                PageRenderer.File(src: "/tep/\($0.sha256)\(ArticlePages.fileExtension($0.filename))", filename: $0.filename)
+                PageRenderer.File(src: PublishedFiles.path(sha256: $0.sha256, filename: $0.filename), filename: $0.filename)
             }
             return PageRenderer.LegalListing(details: details, path: try row.decode("path"), files: files)
         }

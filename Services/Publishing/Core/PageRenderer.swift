@@ -286,4 +286,14 @@ extension PageRenderer {
             "dc": Self.siteMetadata(site, path: "/chinh-sach-bao-ve-du-lieu-ca-nhan.html", description: "Chính sách bảo vệ dữ liệu cá nhân", updated: updated),
         ])
     }
+
+    /// The site's page for an address it does not have: in the site's style, with the way home.
+    func notFound(site: SiteRegistry.Site) -> String {
+        render("gone", [
+            "lang": "vi", "pageTitle": "Không tìm thấy trang", "site": Self.site(site),
+            "t": Self.text.merging(["goneHeading": "Không tìm thấy trang"]) { $1 },
+            "explanation": "Địa chỉ này không có trên trang. Xin dùng trình đơn, sơ đồ trang hoặc tìm kiếm. (Page not found.)",
+            "dc": Self.siteMetadata(site, path: "/404.html", description: "Không tìm thấy trang", updated: Date(timeIntervalSince1970: 0)),
+        ])
+    }
 }

@@ -9,8 +9,19 @@ import Synchronization
 public final class SiteFiles: Sendable {
     public let root: String
     /// Pages read once and kept, by path, while the file is the same (inode, size and modification time).
-    private let cache = Mutex<[String: Cached]>([:])
+    private let cache = Mutex(CacheState())
+    /// Entries and bytes (page and gzipped copy) the cache may hold: bounded by bytes, not
+    /// only by count, so that large files cannot make the process grow without end. When
+    /// either is reached the cache starts afresh; the pages people read come back at once.
     static let cacheLimit = 8192
+    static let cacheBytesLimit = 128 * 1024 * 1024
+    /// Larger files (attachments, videos) are read from disk each time, never kept.
+    static let cacheFileLimit = 2 * 1024 * 1024
+
+    private struct CacheState {
+        var entries: [String: Cached] = [:]
+        var bytes = 0
+    }
 
     public init(dataDirectory: String) {
         root = "\(dataDirectory)/sites"
@@ -80,9 +91,12 @@ public final class SiteFiles: Sendable {
     final class Cached: Sendable {
         let identity: FileIdentity
         let file: File
-        init(identity: FileIdentity, file: File) {
+        /// Bytes held: the page and its gzipped copy.
+        let size: Int
+        init(identity: FileIdentity, file: File, size: Int) {
             self.identity = identity
             self.file = file
+            self.size = size
         }
     }
 
@@ -118,7 +132,7 @@ public final class SiteFiles: Sendable {
 
     private func cached(_ full: String) -> File? {
         guard let (identity, isDirectory) = Self.identity(full), !isDirectory else { return nil }
-        if let hit = cache.withLock({ $0[full] }), hit.identity == identity { return hit.file }
+        if let hit = cache.withLock({ $0.entries[full] }), hit.identity == identity { return hit.file }
         guard let data = FileManager.default.contents(atPath: full) else { return nil }
         let bytes = ByteBuffer(bytes: data)
         var gzipped: ByteBuffer?
@@ -130,9 +144,17 @@ public final class SiteFiles: Sendable {
         let file = File(
             bytes: bytes, gzipped: gzipped, modified: Date(timeIntervalSince1970: Double(identity.modifiedNanoseconds) / 1e9),
             etag: "\"\(hash)\"")
-        cache.withLock { entries in
-            if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
-            entries[full] = Cached(identity: identity, file: file)
+        let size = data.count + (gzipped?.readableBytes ?? 0)
+        guard data.count <= Self.cacheFileLimit else { return file }
+        cache.withLock { cache in
+            if cache.entries.count >= Self.cacheLimit || cache.bytes + size > Self.cacheBytesLimit {
+                cache.entries.removeAll(keepingCapacity: true)
+                cache.bytes = 0
+            }
+            if let replaced = cache.entries.updateValue(Cached(identity: identity, file: file, size: size), forKey: full) {
+                cache.bytes -= replaced.size
+            }
+            cache.bytes += size
         }
         return file
     }

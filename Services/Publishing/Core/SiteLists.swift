@@ -66,6 +66,7 @@ public struct SiteLists: Sendable {
         try files.write(renderer.links(links, site: site, updated: updated), domain: domain, page: "lien-ket.html")
         try files.write(renderer.english(site: site, units: try unitSites(of: site, on: connection), updated: updated), domain: domain, page: "en/index.html")
         try files.write(renderer.privacy(site: site, updated: updated), domain: domain, page: "chinh-sach-bao-ve-du-lieu-ca-nhan.html")
+        try files.write(renderer.notFound(site: site), domain: domain, page: SiteServer.notFoundPage)
     }
 
     /// Categories in alphabetical order, each with a slug unique on the site.

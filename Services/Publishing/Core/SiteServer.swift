@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,15 +20,34 @@ public struct SiteServer: Sendable {
     }
 
     public func register(on router: Router<PortalContext>) {
-        router.get("/sites/:domain/**") { request, context in
-            let domain = context.parameters.get("domain") ?? ""
-            let rest = context.parameters.getCatchAll().joined(separator: "/")
-            return try await serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request, context: context)
-        }
-        router.get("/sites/:domain") { request, context in
-            try await serve(domain: context.parameters.get("domain") ?? "", path: "", request: request, context: context)
+        // HEAD answers as GET does, without the body, at both addresses of a page.
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/sites/:domain/**", method: method) { request, context in
+                let domain = context.parameters.get("domain") ?? ""
+                let rest = context.parameters.getCatchAll().joined(separator: "/")
+                return try await serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request, context: context)
+            }
+            router.on("/sites/:domain", method: method) { request, context in
+                try await serve(domain: context.parameters.get("domain") ?? "", path: "", request: request, context: context)
+            }
         }
         router.middlewares.add(HostSites(server: self))
+    }
+
+    /// Headers every public answer carries, pages and errors alike: no script but the site's
+    /// own files (the pages have none inline), not framed by other sites, no type sniffing,
+    /// no full address sent to other sites. `deploy/nginx` sets the same.
+    static let securityHeaders: HTTPFields = [
+        HTTPField.Name("Content-Security-Policy")!:
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "strict-origin-when-cross-origin",
+    ]
+
+    func serve(domain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
+        var response = try await respond(domain: domain, path: path, request: request, context: context)
+        for field in Self.securityHeaders where response.headers[field.name] == nil { response.headers.append(field) }
+        return response
     }
 
     /// The pages that are not files: search (R-3.1) and the legal-document search (R-3.5).
@@ -45,13 +65,13 @@ public struct SiteServer: Sendable {
         default:
             return nil
         }
-        guard let html else { return Self.notFound() }
+        guard let html else { return notFound(domain: domain) }
         return Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    func serve(domain rawDomain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
+    func respond(domain rawDomain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
         let domain = rawDomain.lowercased()
         if let target = files.redirects()[domain] {
             // R-7.3: the page where the successor has it, else the successor's home page.
@@ -59,11 +79,16 @@ public struct SiteServer: Sendable {
             return Response(status: .movedPermanently, headers: [.location: location, .cacheControl: "public, max-age=3600"])
         }
         if let page = try await dynamicPage(domain: domain, path: path, request: request) { return page }
-        guard let file = files.read(domain: domain, path: path) else { return Self.notFound() }
-        var headers: HTTPFields = [
-            .contentType: Self.contentType(path.hasSuffix("/") || path.isEmpty ? "index.html" : path),
-            .cacheControl: "public, max-age=60", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        ]
+        guard let file = files.read(domain: domain, path: path) else { return notFound(domain: domain) }
+        var headers: HTTPFields = [.cacheControl: "public, max-age=60"]
+        if path.hasPrefix(Self.submittedFiles) {
+            // A file a unit sent: never served as active content from the portal's origin.
+            let (type, inline) = Self.submittedFileType(file.bytes)
+            headers[.contentType] = type
+            if !inline { headers[.contentDisposition] = "attachment" }
+        } else {
+            headers[.contentType] = Self.contentType(path.hasSuffix("/") || path.isEmpty ? "index.html" : path)
+        }
         var body = file.bytes, etag = file.etag
         if let gzipped = file.gzipped {
             headers[.vary] = "Accept-Encoding"
@@ -102,9 +127,29 @@ public struct SiteServer: Sendable {
         return fields
     }
 
-    static func notFound() -> Response {
-        Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: "Không tìm thấy trang / Page not found\n")))
+    /// The site's own 404 page (written with its lists), or a plain one when the site has none.
+    func notFound(domain: String) -> Response {
+        let page = files.read(domain: domain, path: Self.notFoundPage).map(\.bytes) ?? ByteBuffer(string: Self.fallbackNotFound)
+        return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: page))
+    }
+
+    static let notFoundPage = "404.html"
+    static let fallbackNotFound = """
+        <!DOCTYPE html>
+        <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Không tìm thấy trang – Page not found</title></head>
+        <body><main><h1>Không tìm thấy trang</h1><p lang="en">Page not found.</p><p><a href="/">Trang chủ / Home</a></p></main></body></html>
+
+        """
+
+    /// Where files sent with submissions are published (`ArticlePages`).
+    static let submittedFiles = "tep/"
+
+    /// What a submitted file is served as (`ServedFileType`).
+    static func submittedFileType(_ bytes: ByteBuffer) -> (type: String, inline: Bool) {
+        let kind = ServedFileType.of(bytes.getBytes(at: bytes.readerIndex, length: min(12, bytes.readableBytes)) ?? [])
+        return (kind.contentType, kind.inline)
     }
 
     /// `gzip` listed with a weight above zero (RFC 9110 §12.5.3).
