@@ -183,9 +183,16 @@ portal_install_packages() {
 
 # What the browser tests need: Chromium and its driver from Debian, Selenium and
 # axe-core (bundled in axe-selenium-python) from PyPI, at pinned versions.
-_portal_test_packages=(chromium chromium-driver nginx libreoffice-calc-nogui)
+# Postfix with OpenDKIM and OpenDMARC in front of intake (deploy/postfix, Tests/Postfix), and a
+# loopback DNS server for their test zone.
+_portal_test_packages=(chromium chromium-driver nginx libreoffice-calc-nogui postfix opendkim opendmarc dnsmasq-base python3-dkim)
 portal_install_test_tools() {
     local saved=("${_portal_packages[@]}")
+    # Postfix asks how to configure itself; "No configuration" is the one that leaves the
+    # machine's mail alone (deploy/postfix/README.md).
+    if ((EUID == 0)) && command -v debconf-set-selections >/dev/null 2>&1; then
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    fi
     _portal_packages=("${_portal_test_packages[@]}")
     portal_install_packages || { _portal_packages=("${saved[@]}"); return 1; }
     _portal_packages=("${saved[@]}")

@@ -61,6 +61,8 @@ enum MailText {
             lines[index...].allSatisfy { isQuote($0) || $0.trimmingCharacters(in: .whitespaces).isEmpty }
         }
         for (index, line) in lines.enumerated() {
+            // The signature ("-- ", RFC 3676) and what follows it are the sender's, not the item's.
+            if line == "-- " || line == "--" { return split(lines, at: index) }
             if isAttribution(line), index + 1 < lines.count,
                lines[(index + 1)...].contains(where: isQuote) || line.lowercased().contains("original message") || line.contains("Thư gốc") {
                 return split(lines, at: index)
@@ -85,6 +87,11 @@ enum MailText {
         let lowered = html.lowercased()
         let cuts = markers.compactMap { lowered.range(of: $0.lowercased())?.lowerBound }
         guard let cut = cuts.min() else { return (html, nil) }
+        // A forward puts the forwarded message in the same kind of block: that is the content.
+        let quoted = lowered[cut...]
+        if quoted.contains("forwarded message") || quoted.contains("thư đã chuyển tiếp") || quoted.contains("thư chuyển tiếp") {
+            return (html, nil)
+        }
         let offset = lowered.distance(from: lowered.startIndex, to: cut)
         let index = html.index(html.startIndex, offsetBy: offset)
         let history = plainText(String(html[index...])).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -155,14 +162,30 @@ enum MailText {
 
     // MARK: helpers
 
-    /// The text of some HTML, tags removed, for deciding whether a body says anything.
+    /// The text of some HTML: block elements end lines, other tags go, entities are decoded.
     static func plainText(_ html: String) -> String {
+        let blocks: Set<String> = ["p", "/p", "div", "/div", "br", "br/", "blockquote", "/blockquote", "li", "tr", "h1", "h2", "h3", "hr"]
         var text = ""
-        var inTag = false
+        var tag: String?
         for character in html {
-            if character == "<" { inTag = true } else if character == ">" { inTag = false; text.append(" ") } else if !inTag { text.append(character) }
+            if character == "<" {
+                tag = ""
+            } else if character == ">", let name = tag {
+                let element = name.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.map { $0.lowercased() } ?? ""
+                if blocks.contains(element) { text.append("\n") }
+                tag = nil
+            } else if tag != nil {
+                tag?.append(character)
+            } else {
+                text.append(character == "\n" ? " " : character)
+            }
         }
-        return text.replacingOccurrences(of: "&nbsp;", with: " ")
+        for (entity, character) in [("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
+            text = text.replacingOccurrences(of: entity, with: character)
+        }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            .joined(separator: "\n").replacingOccurrences(of: "\n\n\n", with: "\n\n")
     }
 
     static func escape(_ text: String) -> String {
