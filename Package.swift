@@ -80,6 +80,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "CLibPQ", "Models",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +92,7 @@ let package = Package(
         .target(
             name: "MessageBus",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "CRabbitMQ", "Models",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,6 +117,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "Models", "Store", "MessageBus", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -195,7 +198,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Models", "Store", "MessageBus", "ServiceKit", "Mail", "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "Models", "Store", "MessageBus", "ServiceKit", "Mail", "TestSupport", "Approval",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/IntegrationTests",

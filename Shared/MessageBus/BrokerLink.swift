@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import Synchronization
 
@@ -22,7 +23,7 @@ public final class BrokerLink: Sendable {
     private let box = SessionBox()
     private let logger: Logger
     /// The task that serves heartbeats between calls; cancelled by `close`.
-    private let heartbeats = Mutex<Task<Void, Never>?>(nil)
+    private let heartbeats = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     /// `name` appears in logs (e.g. `publisher`, `consumer:publishing.events`).
     public init(name: String, configuration: BrokerConfiguration, topology: Topology, logger: Logger) {
@@ -42,7 +43,7 @@ public final class BrokerLink: Sendable {
                 await self.serviceHeartbeats()
             }
         }
-        heartbeats.withLock { $0 = task }
+        heartbeats.withLockedValue { $0 = task }
     }
 
     /// Whether the last call on the link found the broker.
@@ -132,7 +133,7 @@ public final class BrokerLink: Sendable {
 
     /// Closes the connection and stops the link's thread.
     public func close() async {
-        heartbeats.withLock { $0?.cancel() }
+        heartbeats.withLockedValue { $0?.cancel() }
         await reset()
         try? await thread.shutdownGracefully()
     }

@@ -1,6 +1,6 @@
 import Hummingbird
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Bounds the request bodies a process holds at once, in bytes.
 ///
@@ -13,7 +13,7 @@ import Synchronization
 public final class BodyBudget: Sendable {
     private let capacity: Int
     private let assumedWithoutLength: Int
-    private let inUse = Mutex(0)
+    private let inUse = NIOLockedValueBox(0)
     private let refused = Counter(label: "portal_http_bodies_refused_total")
 
     /// `capacity`: bytes of bodies in flight at once; `assumedWithoutLength`: what a chunked
@@ -26,7 +26,7 @@ public final class BodyBudget: Sendable {
     /// Reserves `bytes` (at most the whole capacity, so one request alone always fits).
     func reserve(_ bytes: Int) -> Int? {
         let amount = min(max(0, bytes), capacity)
-        return inUse.withLock { used in
+        return inUse.withLockedValue { used in
             guard used + amount <= capacity else { return nil }
             used += amount
             return amount
@@ -34,10 +34,10 @@ public final class BodyBudget: Sendable {
     }
 
     func release(_ amount: Int) {
-        inUse.withLock { $0 -= amount }
+        inUse.withLockedValue { $0 -= amount }
     }
 
-    var bytesInUse: Int { inUse.withLock { $0 } }
+    var bytesInUse: Int { inUse.withLockedValue { $0 } }
 
     func reservation(for request: Request) -> Int {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }) { return length }

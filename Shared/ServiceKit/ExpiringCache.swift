@@ -1,11 +1,11 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A small in-memory cache whose entries expire after `lifetime`, for answers that may be a few
 /// seconds stale (a token's user, the list of sites) and that every request would otherwise ask
 /// the database for. Bounded: when full, it starts again empty.
 public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let entries = Mutex<[Key: (value: Value, expires: ContinuousClock.Instant)]>([:])
+    private let entries = NIOLockedValueBox<[Key: (value: Value, expires: ContinuousClock.Instant)]>([:])
     private let lifetime: Duration
     private let capacity: Int
 
@@ -16,7 +16,7 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     public func value(for key: Key) -> Value? {
         let now = ContinuousClock.now
-        return entries.withLock { entries in
+        return entries.withLockedValue { entries in
             guard let entry = entries[key] else { return nil }
             guard entry.expires > now else {
                 entries[key] = nil
@@ -28,7 +28,7 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     public func store(_ value: Value, for key: Key) {
         let expires = ContinuousClock.now + lifetime
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = (value, expires)
         }

@@ -1,7 +1,7 @@
 import Logging
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A pool of libpq connections to the one portal database.
 ///
@@ -59,7 +59,7 @@ public final class DatabasePool: Service, Sendable {
 
     private let configuration: Configuration
     private let threads: NIOThreadPool
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger) {
@@ -77,7 +77,7 @@ public final class DatabasePool: Service, Sendable {
     /// Closes idle connections (releasing a lease finishes its libpq connection) and refuses
     /// new work; connections in use close when returned.
     public func close() async {
-        let waiters = state.withLock { state -> [Waiter] in
+        let waiters = state.withLockedValue { state -> [Waiter] in
             state.closed = true
             state.idle = []
             defer { state.waiters = [] }
@@ -184,7 +184,7 @@ public final class DatabasePool: Service, Sendable {
 
     private func checkout() async throws -> Lease {
         while true {
-            let decision = state.withLock { state -> Decision in
+            let decision = state.withLockedValue { state -> Decision in
                 if state.closed { return .closed }
                 if let lease = state.idle.popLast() { return .use(lease) }
                 if state.open < configuration.maxConnections {
@@ -219,7 +219,7 @@ public final class DatabasePool: Service, Sendable {
     /// Retry-After by the services), never a queue that grows without end.
     private func waitForConnection() async throws -> Lease? {
         let maxWaiters = configuration.maxWaiters, maxWait = configuration.maxWait
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLockedValue { state -> UInt64 in
             state.nextWaiter += 1
             return state.nextWaiter
         }
@@ -229,7 +229,7 @@ public final class DatabasePool: Service, Sendable {
         }
         defer { timeout.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
-            let refusal = state.withLock { state -> StoreError? in
+            let refusal = state.withLockedValue { state -> StoreError? in
                 if state.closed { return StoreError(.poolClosed, message: "the database pool is closed") }
                 if state.waiters.count >= maxWaiters {
                     return StoreError(.busy, message: "all database connections are busy and \(maxWaiters) requests already wait")
@@ -243,7 +243,7 @@ public final class DatabasePool: Service, Sendable {
 
     /// Ends one caller's wait with `busy`, unless it was served meanwhile.
     private func giveUp(waiter id: UInt64) {
-        let waiter = state.withLock { state -> Waiter? in
+        let waiter = state.withLockedValue { state -> Waiter? in
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return state.waiters.remove(at: index)
         }
@@ -266,7 +266,7 @@ public final class DatabasePool: Service, Sendable {
             discard(lease)
             return
         }
-        let waiter = state.withLock { state -> Waiter? in
+        let waiter = state.withLockedValue { state -> Waiter? in
             if !state.waiters.isEmpty { return state.waiters.removeFirst() }
             if state.closed {
                 state.open -= 1
@@ -285,7 +285,7 @@ public final class DatabasePool: Service, Sendable {
         if lease != nil {
             logger.warning("dropping a broken database connection and the idle ones")
         }
-        let (waiters, stale) = state.withLock { state -> ([Waiter], Int) in
+        let (waiters, stale) = state.withLockedValue { state -> ([Waiter], Int) in
             var freed = 1
             var stale = 0
             if lease != nil {

@@ -81,6 +81,9 @@ struct MailFixturesTests {
         let revision = view["revision"] as? [String: Any] ?? [:]
         let file = expected.file
         if let title = expected.title { #expect(revision["title"] as? String == title, "\(file): title") }
+        // The acknowledgement's link is a page the sender can open, in Vietnamese.
+        let tracking = httpRequest("GET", s.intake.url("/theo-doi/\(id)"))
+        #expect(tracking.status == 200 && tracking.body.contains(#"<html lang="vi">"#) && tracking.body.contains("Tình trạng"), "\(file): tracking page")
         if let kind = expected.kind { #expect(revision["kind"] as? String == kind, "\(file): kind") }
         let html = (revision["bodyHTML"] as? String ?? "")
         let text = html.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "<br>", with: "\n")

@@ -1,6 +1,7 @@
 import Foundation
 import MessageBus
 import Models
+import NIOConcurrencyHelpers
 import ServiceKit
 import Store
 import Synchronization
@@ -199,14 +200,14 @@ struct MessagingIntegrationTests {
 
         // Events keep being written while the broker goes down and comes back, so that
         // rounds are cut short at every stage: publishing, waiting for confirms, reconnecting.
-        let written = Mutex<[UUID]>([])
+        let written = NIOLockedValueBox<[UUID]>([])
         let writing = Task {
             while !Task.isCancelled {
                 let events = (0..<20).map { _ in bus.event() }
                 try await pool.withTransaction { connection in
                     for event in events { try Outbox(schema: TestSchema.name).enqueue(event, on: connection) }
                 }
-                written.withLock { $0 += events.map(\.id) }
+                written.withLockedValue { $0 += events.map(\.id) }
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
@@ -215,7 +216,7 @@ struct MessagingIntegrationTests {
         try await Task.sleep(for: .milliseconds(500))
         writing.cancel()
         _ = try? await writing.value
-        let ids = written.withLock { $0 }
+        let ids = written.withLockedValue { $0 }
         #expect(ids.count > 200)
 
         let consumer = try await bus.consumer()
@@ -248,23 +249,23 @@ struct MessagingIntegrationTests {
         try await bus.publisher.publish(try events.map { try OutgoingMessage(event: $0) })
         try await eventually("the six events are queued") { try await bus.publisher.messageCount(queue: queue.name) == 6 }
 
-        let seen = Mutex<[(id: String, redelivered: Bool)]>([])
+        let seen = NIOLockedValueBox<[(id: String, redelivered: Bool)]>([])
         let consumer = BusConsumer(
             queue: queue, prefetch: 6, batchSize: 2, link: consumerLink, publisher: publisherLink, logger: env.logger
         ) { deliveries in
-            seen.withLock { $0 += deliveries.map { ($0.messageId ?? "-", $0.redelivered) } }
+            seen.withLockedValue { $0 += deliveries.map { ($0.messageId ?? "-", $0.redelivered) } }
             // 3.5 s per batch of two: far longer than two heartbeat intervals.
             try? await Task.sleep(for: .milliseconds(3_500))
             return deliveries.map { _ in .ack }
         }
         let running = Task { try await consumer.run() }
-        try await eventually("the six events are handled", within: 40) { seen.withLock { $0.count } >= 6 }
+        try await eventually("the six events are handled", within: 40) { seen.withLockedValue { $0.count } >= 6 }
         try await eventually("every delivery is settled", within: 10) {
             try await bus.publisher.messageCount(queue: queue.name) == 0
         }
         running.cancel()
         _ = try? await running.value
-        let deliveries = seen.withLock { $0 }
+        let deliveries = seen.withLockedValue { $0 }
         #expect(deliveries.count == 6, "a message was delivered again: \(deliveries.map(\.id))")
         #expect(deliveries.allSatisfy { !$0.redelivered }, "the connection was lost and messages came back")
         #expect(Set(deliveries.map(\.id)) == Set(events.map { $0.id.uuidString.lowercased() }))

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Synchronization
 import Testing
 
 @Suite("Store against PostgreSQL", .serialized)
@@ -86,5 +87,56 @@ struct StoreIntegrationTests {
         #expect(dbError?.description.contains("deploy/infra start") == true)
         let busError = await #expect(throws: SetupError.self) { _ = try await env.link("probe", topology: .init(queues: [])) }
         #expect(busError?.description.contains("RabbitMQ is unreachable") == true)
+    }
+
+    @Test("A transaction the server rolled back (serialization failure) runs again; a runaway statement is cancelled; a full waiting line is refused at once")
+    func transientErrorsTimeoutsAndBoundedWaiting() async throws {
+        let env = try TestEnvironment()
+        let pool = DatabasePool(
+            configuration: .init(conninfo: env.databaseURL, maxConnections: 1, statementTimeoutMilliseconds: 300, maxWaiters: 1, maxWait: .seconds(5)),
+            logger: env.logger)
+        // 40001 on the first attempt only: the pool runs the transaction again and it commits.
+        let attempts = Synchronization.Atomic<Int>(0)
+        let result = try await pool.withTransaction { connection -> Int in
+            if attempts.add(1, ordering: .relaxed).newValue == 1 {
+                try connection.script("DO $$ BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '40001'; END $$")
+            }
+            return try connection.query("SELECT 7 AS n").one().decode("n")
+        }
+        #expect(result == 7)
+        #expect(attempts.load(ordering: .relaxed) == 2)
+        // A constraint violation is not retried: it would fail the same way.
+        let once = Synchronization.Atomic<Int>(0)
+        await #expect(throws: StoreError.self) {
+            try await pool.withTransaction { connection in
+                once.add(1, ordering: .relaxed)
+                try connection.script("DO $$ BEGIN RAISE EXCEPTION 'no' USING ERRCODE = '23505'; END $$")
+            }
+        }
+        #expect(once.load(ordering: .relaxed) == 1)
+
+        // statement_timeout: a statement past it is cancelled (57014), and the connection goes on.
+        do {
+            _ = try await pool.withConnection { try $0.query("SELECT pg_sleep(2)") }
+            Issue.record("pg_sleep(2) was not cancelled")
+        } catch let error as StoreError {
+            #expect(error.sqlState == "57014", "\(error)")
+        }
+        #expect(try await pool.withConnection { try $0.query("SELECT 1 AS one").one().decode("one", as: Int.self) } == 1)
+
+        // One connection, busy; one caller may wait; a third is refused at once with `busy`.
+        let holder = Task { try await pool.withConnection { _ in Thread.sleep(forTimeInterval: 0.25) } }
+        try await Task.sleep(for: .milliseconds(50))
+        let waiter = Task { try await pool.withConnection { try $0.query("SELECT 1 AS one").one().decode("one", as: Int.self) } }
+        try await Task.sleep(for: .milliseconds(50))
+        do {
+            _ = try await pool.withConnection { _ in 0 }
+            Issue.record("a third caller was queued past maxWaiters")
+        } catch let error as StoreError {
+            #expect(error.code == .busy && error.isUnavailable, "\(error)")
+        }
+        try await holder.value
+        #expect(try await waiter.value == 1, "the caller in line was served")
+        await pool.close()
     }
 }
