@@ -252,7 +252,10 @@ struct EditorialQueries: Sendable {
         try await database.withConnection { connection in
             guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
             try Access.ensureCanSee(article, user)
-            guard let old = try ArticleRecords.revision(id, from, on: connection), let new = try ArticleRecords.revision(id, to, on: connection) else {
+            // Revision numbers are checked before they reach an integer column: 2^63 is no revision.
+            let known = 1...article.currentRevision
+            guard known.contains(from), known.contains(to),
+                  let old = try ArticleRecords.revision(id, from, on: connection), let new = try ArticleRecords.revision(id, to, on: connection) else {
                 throw APIError.notFound("revision_not_found", "Item \(id.uuidString.lowercased()) has revisions 1 to \(article.currentRevision).")
             }
             return RevisionDiff(old: old, new: new)

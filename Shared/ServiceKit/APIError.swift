@@ -66,6 +66,15 @@ struct ErrorMiddleware<Context: PortalRequestContext>: RouterMiddleware {
             // client should simply send the same request again a little later.
             context.logger.warning("database unavailable", metadata: ["error": .string("\(error)")])
             throw Self.unavailable(error)
+        } catch let error as StoreError where error.sqlState?.hasPrefix("22") == true {
+            // A data exception (a number out of range, a malformed value) comes from what the
+            // request sent, which a handler let through unchecked: the client can fix it.
+            context.logger.warning("request value refused by the database", metadata: ["error": .string("\(error)")])
+            throw APIError.badRequest(
+                "invalid_value", "A value in the request is out of range or malformed: \(error.message)")
+        } catch let error as any HTTPResponseError {
+            // A response of its own (the sign-in redirect of a staff page): not an error to hide.
+            throw error
         } catch let error as BusError {
             context.logger.warning("broker unavailable", metadata: ["error": .string("\(error)")])
             throw APIError.unavailable(

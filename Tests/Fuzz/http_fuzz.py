@@ -213,6 +213,8 @@ NAMED = {
         ("GET", "/console?page=9223372036854775807", "btv.lan", "cookie", None),
         ("GET", "/console/quarantine?page=9223372036854775807", "btv.lan", "cookie", None),
         ("GET", "/api/v1/queue?limit=9223372036854775807&offset=9223372036854775807", "btv.lan", "json", None),
+        ("GET", "/console/articles/{real}/diff?from=9223372036854775807&to=1", "btv.lan", "cookie", None),
+        ("GET", "/api/v1/articles/{real}/diff?from=-9223372036854775808&to=2147483648", "btv.lan", "json", None),
     ],
     "finance": [
         ("GET", "/finance?month=1900-01", "ketoan.mai", "cookie", None),

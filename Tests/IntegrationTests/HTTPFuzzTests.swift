@@ -37,13 +37,24 @@ struct HTTPFuzzTests {
             }
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Fuzz/http_fuzz.py").path
-            let run = try env.run("/usr/bin/env", ["python3", script], environment: [
-                "SERVICES": Self.ports.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","),
-                "TOKENS": tokens.joined(separator: ","), "IDS": id,
-                "FUZZ_SECONDS": ProcessInfo.processInfo.environment["FUZZ_SECONDS"] ?? "10",
-            ])
-            print(run.output)
-            #expect(run.status == 0 && run.output.contains("http fuzz passed"), "\(run.output)")
+            // Signed out, a staff page sends to its sign-in page (it once answered 500).
+            for (service, path, login) in [("approval", "/console", "/console/login"), ("approval", "/console/quarantine", "/console/login"),
+                                           ("finance", "/finance", "/finance/login")] {
+                let page = httpRequest("GET", try #require(services[service]).url(path))
+                #expect(page.status == 303 && page.headers["location"] == login, "\(path): \(page.status ?? 0)")
+            }
+            // The default seed, and seeds that once found a fault (kept so that it stays fixed);
+            // FUZZ_SEED picks one (or `random`).
+            let seeds = ProcessInfo.processInfo.environment["FUZZ_SEED"].map { [$0] } ?? ["20261201", "1796159111"]
+            for seed in seeds {
+                let run = try env.run("/usr/bin/env", ["python3", script], environment: [
+                    "SERVICES": Self.ports.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","),
+                    "TOKENS": tokens.joined(separator: ","), "IDS": id, "FUZZ_SEED": seed,
+                    "FUZZ_SECONDS": ProcessInfo.processInfo.environment["FUZZ_SECONDS"] ?? "10",
+                ])
+                print(run.output)
+                #expect(run.status == 0 && run.output.contains("http fuzz passed"), "\(run.output)")
+            }
         } catch {
             for service in services.values { _ = try? await service.terminate() }
             throw error
