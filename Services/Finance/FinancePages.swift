@@ -69,13 +69,14 @@ struct FinancePages {
     }
 
     static func mayRead(_ user: AuthenticatedUser) -> Bool {
-        user.has(.finance) || user.has(.admin) || user.has(.boardHead) || user.has(.boardDeputy)
+        StaffArea.royalties.allows(user)
     }
 
     func signedIn(_ request: Request, _ context: PortalContext, form: Form?) async throws -> (AuthenticatedUser, WebSession) {
-        guard let session = context.sessions.session, let user = context.identity, Self.mayRead(user) else {
+        guard let session = context.sessions.session, let user = context.identity else {
             throw Redirect(to: "/finance/login")
         }
+        guard StaffArea.royalties.allows(user) else { throw StaffAreaRefusal(.royalties, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
             throw HTTPError(.forbidden, message: "The form has expired or did not come from this site; reload the page and try again.")
         }
@@ -100,7 +101,8 @@ struct FinancePages {
         let chart = Self.chart(try await reports.lastTwelve(ending: month))
         var values: [String: Any] = [
             "title": "Nhuận bút, thù lao tháng \(month.vietnamese)", "month": month.description, "monthLabel": month.vietnamese,
-            "maxMonth": current.description, "user": ["fullName": user.fullName], "csrf": session.csrf, "chart": chart,
+            "maxMonth": current.description, "user": ["fullName": user.fullName], "csrf": session.csrf,
+            "staffAreas": StaffArea.links(for: user, current: .royalties, request: request), "hasStaffAreas": true, "chart": chart,
             "hasReport": report != nil,
         ]
         if let notice { values["notice"] = notice }
@@ -190,7 +192,8 @@ struct FinancePages {
         }
         var values: [String: Any] = [
             "title": "Hoạt động của các đơn vị", "from": from.description, "to": to.description, "fromLabel": from.vietnamese, "toLabel": to.vietnamese,
-            "user": ["fullName": user.fullName], "csrf": session.csrf, "hasUnits": !report.units.isEmpty,
+            "user": ["fullName": user.fullName], "csrf": session.csrf,
+            "staffAreas": StaffArea.links(for: user, current: .royalties, request: request), "hasStaffAreas": true, "hasUnits": !report.units.isEmpty,
             "units": report.units.map { unit -> [String: Any] in
                 ["name": unit.unitName, "submitted": unit.submitted, "published": unit.published, "returned": unit.returned, "rejected": unit.rejected,
                  "hours": unit.averageHoursToDecision.map { String(format: "%.1f", $0) } ?? "—", "questions": unit.questionsReceived,

@@ -306,10 +306,38 @@ def alive(port):
         return False
 
 
+def role_checks():
+    """One staff sign-in, roles checked on every page: a session made on one service's sign-in
+    page opens the other's pages only when the person's roles allow them."""
+    failures = []
+    if "approval" not in SERVICES or "finance" not in SERVICES:
+        return failures
+    console, finance = int(SERVICES["approval"]), int(SERVICES["finance"])
+    for login, port, allowed in [("ketoan.mai", finance, {"/finance": 200, "/console": 403}),
+                                 ("btv.lan", console, {"/console": 200, "/finance": 403}),
+                                 ("truongban", console, {"/console": 200, "/finance": 200})]:
+        cookie = login_cookie(port, login)
+        if not cookie:
+            failures.append(f"role check: cannot sign in as {login}")
+            continue
+        for path, expected in allowed.items():
+            target = console if path == "/console" else finance
+            connection = http.client.HTTPConnection("127.0.0.1", target, timeout=15)
+            status, _, page = request(connection, "GET", path, {"Cookie": cookie}, None)
+            connection.close()
+            if status != expected:
+                failures.append(f"role check: {login} on {path}: HTTP {status}, expected {expected}")
+            if expected == 200 and login == "truongban" and not (b"Bi\xc3\xaan t\xe1\xba\xadp/Duy\xe1\xbb\x87t" in page and b"Nhu\xe1\xba\xadn b\xc3\xbat" in page):
+                failures.append(f"role check: the header of {path} does not offer both areas to {login}")
+    return failures
+
+
 def main():
     print(f"http fuzz seed {SEED} (FUZZ_SEED={SEED} repeats this run)")
     rng = random.Random(SEED)
-    all_failures = []
+    all_failures = role_checks()
+    for failure in all_failures:
+        print("  " + failure)
     for service, port in SERVICES.items():
         sent, failures = fuzz(service, int(port), rng)
         print(f"{service}: {sent} requests, {len(failures)} failure(s)")

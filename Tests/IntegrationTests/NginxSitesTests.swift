@@ -48,7 +48,9 @@ struct NginxSitesTests {
                 try FileManager.default.createDirectory(atPath: prefix + "/logs", withIntermediateDirectories: true)
                 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 let rendered = try s.env.run(repository.appendingPathComponent("deploy/nginx/render").path,
-                                             ["\(s.work)/data/sites", "127.0.0.1:\(Self.publishingPort)", String(Self.nginxPort)])
+                                             ["\(s.work)/data/sites", "127.0.0.1:\(Self.publishingPort)", String(Self.nginxPort)],
+                                             environment: ["INTAKE_ADDRESS": "127.0.0.1:\(s.intake.port)", "APPROVAL_ADDRESS": "127.0.0.1:\(s.approval.port)",
+                                                           "FINANCE_ADDRESS": "127.0.0.1:9"])
                 #expect(rendered.status == 0, "\(rendered.output)")
                 try rendered.output.write(toFile: "\(prefix)/longan-portal.conf", atomically: true, encoding: .utf8)
                 try """
@@ -135,6 +137,12 @@ struct NginxSitesTests {
                     #expect(missing.body.contains(#"<html lang="vi""#) && missing.body.contains("<title>"), "\(label): \(missing.body.prefix(300))")
                     #expect(missing.headers["content-security-policy"] != nil, "\(label): the 404 has the headers too")
                 }
+                // The staff host routes each staff path to its service: one name, one sign-in.
+                let console = get("quantri.longan.gov.vn", "/console")
+                #expect(console.status == 303 && console.headers["location"] == "/console/login", "the staff host reaches the console: \(console.status ?? 0)")
+                let tracking = get("quantri.longan.gov.vn", "/theo-doi/\(UUID().uuidString.lowercased())")
+                #expect(tracking.status == 404 && tracking.body.contains(#"<html lang="vi">"#), "and intake's tracking page")
+                #expect(get("quantri.longan.gov.vn", "/tep/anh.png").status == 404, "the staff host serves no site files")
                 // HEAD answers like GET, without the body, at both addresses of the home page.
                 for url in [publishing.url("/sites/longan.gov.vn/"), "http://127.0.0.1:\(Self.nginxPort)/"] {
                     let head = httpRequest("HEAD", url, headers: ["Host": url.contains("/sites/") ? "127.0.0.1" : "longan.gov.vn"])

@@ -43,7 +43,12 @@ struct ConsoleRoutes: Sendable {
             let (user, session) = try await signedIn(request, context, form: nil)
             let mail = try await originals.heldMail(try Self.id(context), for: user)
             return render("held", [
-                "title": mail.subject.isEmpty ? "(không có tiêu đề)" : mail.subject, "mail": mail,
+                "title": mail.subject.isEmpty ? "(không có tiêu đề)" : mail.subject,
+                "mail": [
+                    "from": mail.from ?? "—", "reason": mail.reason, "reasonLabel": mail.reasonLabel, "text": mail.text ?? "",
+                    "html": mail.html as Any, "headers": mail.headers.map { ["name": $0.name, "value": $0.value] },
+                    "attachments": mail.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size] },
+                ] as [String: Any],
                 "receivedAtLocal": PortalCalendar.dateTime(mail.receivedAt), "hasAttachments": !mail.attachments.isEmpty,
                 "rawUrl": "/console/quarantine/\(mail.id)/raw",
             ], request, context, user: (user, session))
@@ -424,6 +429,8 @@ struct ConsoleRoutes: Sendable {
     /// The signed-in editor or Board member; a POST must carry the session's CSRF token.
     func signedIn(_ request: Request, _ context: PortalContext, form: Form?) async throws -> (AuthenticatedUser, WebSession) {
         guard let session = context.sessions.session, let user = context.identity else { throw Redirect(to: "/console/login") }
+        // One sign-in serves every staff page: the roles are checked here, on every page and action.
+        guard StaffArea.editorial.allows(user) else { throw StaffAreaRefusal(.editorial, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
             throw HTTPError(.forbidden, message: "The form has expired or did not come from this site; reload the page and try again.")
         }
@@ -451,7 +458,12 @@ struct ConsoleRoutes: Sendable {
         var values = Self.withoutNils(data) as? [String: Any] ?? [:]
         let t = text(request, context)
         values["t"] = t
-        if let (user, session) = user { values["user"] = ["fullName": user.fullName, "csrf": session.csrf] }
+        if let (user, session) = user {
+            values["user"] = ["fullName": user.fullName, "csrf": session.csrf]
+            let areas = StaffArea.links(for: user, current: .editorial, request: request)
+            values["staffAreas"] = areas
+            values["hasStaffAreas"] = areas.count > 1
+        }
         values["csrf"] = user?.1.csrf ?? ""
         values["otherLanguageLink"] = "\(request.uri.path)?lang=\(t["otherLang"] ?? "en")"
         return StaffPage.response(library.render(values, withTemplate: template), template: template, status: status)
