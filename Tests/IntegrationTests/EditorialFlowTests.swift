@@ -59,12 +59,12 @@ struct EditorialFlowTests {
         }
     }
 
-    func withServices(_ body: (Services) async throws -> Void) async throws {
+    func withServices(_ extra: [String: String] = [:], _ body: (Services) async throws -> Void) async throws {
         let env = try TestEnvironment()
         let pool = try await env.database()
         let work = NSTemporaryDirectory() + "portal-editorial-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let mail = ["PORTAL_MAIL_RELAY": "folder:\(work)/outgoing", "APPROVAL_KEY_SECRET": "integration-test-secret"]
+        let mail = ["PORTAL_MAIL_RELAY": "folder:\(work)/outgoing", "APPROVAL_KEY_SECRET": "integration-test-secret"].merging(extra) { $1 }
         let intake = try ServiceProcess("intake", port: Self.intakePort, environment: mail, in: env)
         let approval = try ServiceProcess("approval", port: Self.approvalPort, environment: mail, in: env)
         do {

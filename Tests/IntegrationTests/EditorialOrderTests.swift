@@ -14,16 +14,9 @@ struct EditorialOrderTests {
     @Test("R-1.4: an older approval delivered late, twice or replayed from the dead letters never replaces a newer revision nor brings back a page taken down")
     func lateApprovalsNeverWin() async throws {
         try await EditorialFlowTests().withServices { s in
-            let publishing = try ServiceProcess(
-                "publishing", port: Self.publishingPort, environment: ["PORTAL_DATA_DIR": "\(s.work)/data"], in: s.env)
-            do {
-                try await publishing.waitUntilReady()
+            try await PublishingSitesTests(publishingPort: Self.publishingPort).withPublishing(s) { publishing in
                 try await run(s, publishing)
-            } catch {
-                _ = try? await publishing.terminate()
-                throw error
             }
-            #expect(try await publishing.terminate() == 0)
         }
     }
 

@@ -7,8 +7,6 @@ import Testing
 /// itself, and mail with UTF-8 addresses and headers (SMTPUTF8) goes through.
 @Suite("Postfix in front of intake", .serialized)
 struct PostfixTests {
-    static let intakePort = 18_240
-    static let approvalPort = 18_241
     static let harness = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Postfix/postfix_check.py").path
 
@@ -21,27 +19,12 @@ struct PostfixTests {
                 return
             }
         }
-        let env = try TestEnvironment()
-        let work = NSTemporaryDirectory() + "portal-postfix-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         // INTAKE_AUTHSERV_ID set: mail without the portal MTA's pass is held (production's setting).
-        let settings = ["INTAKE_AUTHSERV_ID": "mx.longan.gov.vn", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
-                        "APPROVAL_KEY_SECRET": "integration-test-secret"]
-        let intake = try ServiceProcess("intake", port: Self.intakePort, environment: settings, in: env)
-        let approval = try ServiceProcess("approval", port: Self.approvalPort, environment: settings, in: env)
-        let instance = "\(work)/postfix"
-        defer { _ = try? env.run("/usr/bin/env", ["python3", Self.harness, "--workdir", instance, "--stop"]) }
-        do {
-            try await intake.waitUntilReady()
-            try await approval.waitUntilReady()
-            try await run(env, intake, approval, instance: instance, work: work)
-        } catch {
-            _ = try? await intake.terminate()
-            _ = try? await approval.terminate()
-            throw error
+        try await EditorialFlowTests().withServices(["INTAKE_AUTHSERV_ID": "mx.longan.gov.vn"]) { s in
+            let instance = "\(s.work)/postfix"
+            defer { _ = try? s.env.run("/usr/bin/env", ["python3", Self.harness, "--workdir", instance, "--stop"]) }
+            try await run(s.env, s.intake, s.approval, instance: instance, work: s.work)
         }
-        #expect(try await intake.terminate() == 0)
-        #expect(try await approval.terminate() == 0)
     }
 
     func run(_ env: TestEnvironment, _ intake: ServiceProcess, _ approval: ServiceProcess, instance: String, work: String) async throws {

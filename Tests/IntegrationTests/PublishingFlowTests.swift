@@ -17,16 +17,9 @@ struct PublishingFlowTests {
     @Test("An approved item appears on the portal and its unit's site within a second, with Dublin Core metadata; a tampered approval is refused; a takedown answers 410 everywhere")
     func approvedToPage() async throws {
         try await EditorialFlowTests().withServices { s in
-            let publishing = try ServiceProcess(
-                "publishing", port: Self.publishingPort, environment: ["PORTAL_DATA_DIR": "\(s.work)/data"], in: s.env)
-            do {
-                try await publishing.waitUntilReady()
+            try await PublishingSitesTests(publishingPort: Self.publishingPort).withPublishing(s) { publishing in
                 try await run(s, publishing)
-            } catch {
-                _ = try? await publishing.terminate()
-                throw error
             }
-            #expect(try await publishing.terminate() == 0)
         }
     }
 
