@@ -442,4 +442,22 @@ struct EditorialFlowTests {
             #expect(refused.json["publishedRevision"] as? Int == 3)
         }
     }
+
+    @Test("Issue 14: an editor's refused save keeps every field as typed, the faulty one marked; a coefficient typed as 8,5 is 8.5")
+    func refusedSaveKeepsTheForm() async throws {
+        try await withServices { s in
+            let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
+                                      headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"],
+                                      body: IntakeAPITests().submission(title: "Tin để sửa trên trang"))
+            let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
+            try await eventually("queued") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Browser/edit_form_check.py").path
+            let run = try s.env.run("/usr/bin/env", ["python3", script], environment: ["PORT": String(s.approval.port), "ID": id])
+            #expect(run.status == 0 && run.output.contains("edit form check passed"), "\(run.output)")
+            let stored = try s.api("GET", "/articles/\(id)", as: "btv.lan").json
+            let classification = (stored["revision"] as? [String: Any])?["classification"] as? [String: Any]
+            #expect(classification?["coefficientHundredths"] as? Int == 850, "\(String(describing: classification))")
+        }
+    }
 }

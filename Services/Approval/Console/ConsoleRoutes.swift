@@ -212,7 +212,41 @@ struct ConsoleRoutes: Sendable {
         ], request, context, user: (user, session), status: status)
     }
 
-    func editPage(_ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
+    /// The field a refused save names, so that the form marks it and puts the message beside it.
+    static func field(of code: String) -> String? {
+        switch code {
+        case "invalid_title": "title"
+        case "body_required", "invalid_body_format": "body"
+        case "invalid_coefficient", "coefficient_above_maximum": "coefficient"
+        case "invalid_genre": "genre"
+        case "authors_required", "invalid_author_shares": "authors"
+        case "invalid_target_site": "targetSites"
+        case "change_note_required": "changeNote"
+        case "invalid_publish_at": "publishAt"
+        default: nil
+        }
+    }
+
+    /// A coefficient as Vietnamese write it: 8,5 (no trailing zeros).
+    static func vietnameseNumber(hundredths: Int) -> String {
+        let whole = hundredths / 100, rest = hundredths % 100
+        if rest == 0 { return String(whole) }
+        return rest % 10 == 0 ? "\(whole),\(rest / 10)" : String(format: "%d,%02d", whole, rest)
+    }
+
+    /// Reads "8,5", "8.5" or "8" as a coefficient; nil when it is none of these.
+    static func coefficient(_ text: String?) -> Double? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        // A single comma or dot is the decimal mark; anything else (1.234,5) is not a coefficient.
+        let normalised = text.replacingOccurrences(of: ",", with: ".")
+        guard normalised.filter({ $0 == "." }).count <= 1 else { return .nan }
+        return Double(normalised) ?? .nan
+    }
+
+    func editPage(
+        _ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status, submitted: Form? = nil,
+        errorCode: String? = nil
+    ) async throws -> Response {
         let (user, session) = try await signedIn(request, context, form: nil)
         let view: ArticleView
         do {
@@ -236,17 +270,37 @@ struct ConsoleRoutes: Sendable {
         let genres = genreRows.map { code, label, maximum -> [String: Any] in
             ["code": code, "label": label, "maximum": maximum, "selected": code == classification.genre]
         }
-        return render("edit", [
+        // A refused save comes back with everything the editor typed, the faulty field marked.
+        func typed(_ key: String, _ stored: String) -> String { submitted?[key] ?? stored }
+        let selectedGenre = submitted.map { $0["genre"] ?? "" } ?? classification.genre ?? ""
+        let selectedKind = typed("kind", view.revision.kind), selectedFormat = typed("bodyFormat", view.revision.bodyFormat)
+        var values: [String: Any] = [
             "title": view.revision.title, "id": view.id, "revision": view.revision,
-            "formats": ["markdown", "html", "text"].map { ["code": $0, "label": $0, "selected": $0 == view.revision.bodyFormat] },
-            "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english), "selected": $0.rawValue == view.revision.kind] },
-            "genres": genres,
-            "coefficient": classification.coefficientHundredths.map { String(format: "%.2f", Double($0) / 100) } ?? "",
-            "authorsLines": classification.authors.map { "\($0.name)\($0.share.map { "; \($0)" } ?? "")" }.joined(separator: "\n"),
-            "sitesText": classification.targetSites.joined(separator: ", "), "categoriesText": classification.categories.joined(separator: ", "),
-            "alsoOnOwnSite": classification.alsoOnOwnSite, "error": error as Any,
-            "publishAt": classification.publishAt.map(PortalCalendar.localDateTime) ?? "",
-        ], request, context, user: (user, session), status: status)
+            "formRevision": typed("revision", String(view.revision.number)),
+            "fieldTitle": typed("title", view.revision.title), "fieldSummary": typed("summary", view.revision.summary ?? ""),
+            "fieldBody": typed("body", view.revision.body), "fieldChangeNote": typed("changeNote", ""),
+            "formats": ["markdown", "html", "text"].map { ["code": $0, "label": $0, "selected": $0 == selectedFormat] },
+            "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english), "selected": $0.rawValue == selectedKind] },
+            "genres": genres.map { genre -> [String: Any] in
+                var genre = genre
+                genre["selected"] = genre["code"] as? String == selectedGenre
+                return genre
+            },
+            "coefficient": typed("coefficient", classification.coefficientHundredths.map(Self.vietnameseNumber) ?? ""),
+            "authorsLines": typed("authors", classification.authors.map { "\($0.name)\($0.share.map { "; \($0)" } ?? "")" }.joined(separator: "\n")),
+            "sitesText": typed("targetSites", classification.targetSites.joined(separator: ", ")),
+            "categoriesText": typed("categories", classification.categories.joined(separator: ", ")),
+            "alsoOnOwnSite": submitted.map { $0["alsoOnOwnSite"] == "true" } ?? classification.alsoOnOwnSite, "error": error as Any,
+            "publishAt": typed("publishAt", classification.publishAt.map(PortalCalendar.localDateTime) ?? ""),
+        ]
+        // Fields with a place for their message beside them; others keep it at the top.
+        let inline: Set<String> = ["title", "body", "coefficient", "authors", "changeNote"]
+        if let field = errorCode.flatMap(Self.field(of:)), inline.contains(field), let error {
+            values["invalid"] = [field: true]
+            values["fieldError"] = [field: error]
+            values["error"] = "Chưa lưu được: xem ô được đánh dấu bên dưới. / Not saved: see the marked field below."
+        }
+        return render("edit", values, request, context, user: (user, session), status: status)
     }
 
     func saveEdit(_ request: Request, _ context: PortalContext) async throws -> Response {
@@ -266,13 +320,13 @@ struct ConsoleRoutes: Sendable {
         if !publishAtText.isEmpty, publishAt == nil {
             return try await editPage(
                 request, context, error: "Giờ đăng “\(publishAtText.prefix(40))” không đọc được; chọn ngày và giờ trong ô. / The publication time is not a date and time.",
-                status: .unprocessableContent)
+                status: .unprocessableContent, submitted: form, errorCode: "invalid_publish_at")
         }
         let changes = ArticleChanges(
             title: form["title"], summary: form["summary"], body: form["body"], bodyFormat: form["bodyFormat"],
             classification: .init(
                 kind: form["kind"], genre: form["genre"].flatMap { $0.isEmpty ? nil : $0 },
-                coefficient: form["coefficient"].flatMap { Double($0.replacingOccurrences(of: ",", with: ".")) },
+                coefficient: Self.coefficient(form["coefficient"]),
                 surcharges: nil, authors: authors.isEmpty ? nil : authors, fields: nil, categories: list("categories"),
                 targetSites: list("targetSites").isEmpty ? nil : list("targetSites"), alsoOnOwnSite: form["alsoOnOwnSite"] == "true",
                 publishAt: publishAt, clearPublishAt: publishAt == nil),
@@ -280,7 +334,7 @@ struct ConsoleRoutes: Sendable {
         do {
             _ = try await edits.edit(id, from: Int(form["revision"] ?? "") ?? -1, changes: changes, by: user, correlationId: context.correlationId)
         } catch let error as APIError {
-            return try await editPage(request, context, error: error.message, status: error.status)
+            return try await editPage(request, context, error: error.message, status: error.status, submitted: form, errorCode: error.code)
         }
         return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=1")
     }
