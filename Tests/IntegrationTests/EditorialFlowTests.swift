@@ -460,4 +460,25 @@ struct EditorialFlowTests {
             #expect(classification?["coefficientHundredths"] as? Int == 850, "\(String(describing: classification))")
         }
     }
+
+    @Test("Issue 11: markup put on the bus in a submission's HTML never reaches the editors' pages: approval sanitises again on arrival")
+    func markupOnTheBusIsSanitisedAgain() async throws {
+        try await withServices { s in
+            let id = UUID()
+            let forged = SubmittedContent(
+                submissionId: id, unitCode: "department-sotuphap", channel: "api", submittedBy: nil, senderAddress: nil, kind: "news",
+                language: "vi", title: "Tin có mã độc", summary: nil, bodyFormat: "html", body: "x",
+                bodyHTML: #"<p>Nội dung</p><script>fetch('/api/v1/me')</script><img src="x" onerror="alert(1)" alt="a"><a href="javascript:alert(1)">b</a>"#,
+                authors: [AuthorShare(name: "An", share: 100)], targetSites: ["longan.gov.vn"], alsoOnOwnSite: false, attachments: [],
+                details: .object([:]), flags: [])
+            let link = try await s.env.link("forger", topology: ServiceConfiguration(service: .intake).topology)
+            try await link.publish([try OutgoingMessage(event: try EventEnvelope(forged, correlationId: "it-markup", producer: "intake"))])
+            await link.close()
+            try await eventually("the item reaches the queue") { try s.api("GET", "/articles/\(id.uuidString.lowercased())", as: "btv.lan").status == 200 }
+            let html = ((try s.api("GET", "/articles/\(id.uuidString.lowercased())", as: "btv.lan").json["revision"] as? [String: Any])?["bodyHTML"] as? String ?? "")
+                .lowercased()
+            #expect(html.contains("nội dung"))
+            #expect(!html.contains("<script") && !html.contains("onerror") && !html.contains("javascript:"), "\(html)")
+        }
+    }
 }

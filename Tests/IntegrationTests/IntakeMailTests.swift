@@ -94,8 +94,8 @@ struct IntakeMailTests {
     }
 
     /// Runs `body` against a fresh intake, which stops cleanly afterwards whatever happens.
-    func withFixture(_ body: (Fixture) async throws -> Void) async throws {
-        let f = try await fixture()
+    func withFixture(_ extra: [String: String] = [:], _ body: (Fixture) async throws -> Void) async throws {
+        let f = try await fixture(extra)
         do {
             try await body(f)
         } catch {
@@ -418,6 +418,27 @@ struct IntakeMailTests {
             #expect(statuses.allSatisfy { (200..<500).contains($0) }, "never a 5xx or no answer: \(statuses)")
             #expect(await httpGet(f.intake.url("/healthz")).status == 200)
             #expect(f.intake.isRunning)
+        }
+    }
+
+    @Test("Issue 11: mail sessions are bounded: past INTAKE_MAIL_MAX_CONNECTIONS the greeting is 421 and the MTA retries later")
+    func mailSessionsAreBounded() async throws {
+        try await withFixture(["INTAKE_MAIL_MAX_CONNECTIONS": "2"]) { f in
+            let script = """
+                import socket, sys
+                port = int(sys.argv[1])
+                held = []
+                for n in range(3):
+                    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                    held.append(s)
+                    print(s.recv(512).decode().split(" ")[0])
+                """
+            try script.write(toFile: "\(f.work)/sessions.py", atomically: true, encoding: .utf8)
+            let run = try f.env.run("/usr/bin/env", ["python3", "\(f.work)/sessions.py", String(f.intake.lmtpPort)])
+            #expect(run.output.split(separator: "\n").map(String.init) == ["220", "220", "421"], "\(run.output)")
+            // Once those sessions are gone, mail is taken again.
+            let reply = try f.send("compose:\(f.work)/after.eml,nvan@sotuphap.longan.gov.vn")
+            #expect(reply.code == 250, "\(reply.text)")
         }
     }
 }
