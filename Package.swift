@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Mail",
             dependencies: [
-                "CGMime", "CCurl", "Models", "Store",
+                "CGMime", "CCurl", "ContentSafety", "Models", "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +118,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                "Models", "Store", "MessageBus", "Mail",
+                "ContentSafety", "Models", "Store", "MessageBus", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -137,9 +137,12 @@ enum Acknowledgement {
     /// The page where a sender follows the item (`INTAKE_PUBLIC_URL`, the staff host behind
     /// `deploy/nginx`, by default); the id is unguessable, so the link is the key.
     static func trackingURL(_ id: String) -> String {
-        let base = ProcessInfo.processInfo.environment["INTAKE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://quantri.\(SiteDomain.portal)"
-        return "\(base)/theo-doi/\(id)"
+        "\(trackingBase)/theo-doi/\(id)"
     }
+
+    /// `INTAKE_PUBLIC_URL`, read once.
+    private static let trackingBase =
+        ProcessInfo.processInfo.environment["INTAKE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://quantri.\(SiteDomain.portal)"
 
     static func received(to address: String, title: String, trackingId: UUID, inReplyTo: String?) -> OutgoingMail {
         let id = trackingId.uuidString.lowercased()

@@ -1,3 +1,4 @@
+import ContentSafety
 import Crypto
 import Foundation
 import HTTPTypes
@@ -26,10 +27,7 @@ struct SubmissionRoutes {
     func trackingPage(_ context: PortalContext) async throws -> Response {
         var found: SubmissionStatus?
         if let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) { found = try await store.status(of: id) }
-        let escape = { (text: String) in
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = HTMLSanitizer.escape
         var body = ""
         if let status = found {
             body = """

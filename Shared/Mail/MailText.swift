@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 
 /// The text of a mail as people write it, made into what editors should read: soft line
@@ -108,8 +109,8 @@ enum MailText {
     }
 
     static func forwardedHTML(_ mail: ParsedMail) -> String {
-        let lines = header(mail).split(separator: "\n").map { "<br>" + escape(String($0)) }.joined()
-        let inner = mail.html ?? "<p>" + escape(mail.text ?? "").replacingOccurrences(of: "\n", with: "<br>") + "</p>"
+        let lines = header(mail).split(separator: "\n").map { "<br>" + HTMLSanitizer.escape(String($0)) }.joined()
+        let inner = mail.html ?? "<p>" + HTMLSanitizer.escape(mail.text ?? "").replacingOccurrences(of: "\n", with: "<br>") + "</p>"
         return "<hr><p><strong>Thư chuyển tiếp / Forwarded message</strong>\(lines)</p>\(inner)"
     }
 
@@ -163,6 +164,9 @@ enum MailText {
     // MARK: helpers
 
     /// The text of some HTML: block elements end lines, other tags go, entities are decoded.
+    /// Unlike `HTMLSanitizer.plainText`, which makes one line with a space for every element,
+    /// this keeps the lines and the text inside an element as written ("An <a@b.vn>"): it is
+    /// what editors read of a quoted message.
     static func plainText(_ html: String) -> String {
         let blocks: Set<String> = ["p", "/p", "div", "/div", "br", "br/", "blockquote", "/blockquote", "li", "tr", "h1", "h2", "h3", "hr"]
         var text = ""
@@ -186,9 +190,5 @@ enum MailText {
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
             .joined(separator: "\n").replacingOccurrences(of: "\n\n\n", with: "\n\n")
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -289,7 +289,6 @@ final class AMQPSession {
         }
     }
 
-
     /// Acknowledges a delivery of this session. One from an earlier session is skipped: the
     /// broker gave it back to its queue when that connection closed.
     func ack(_ delivery: Delivery) throws {

@@ -17,8 +17,11 @@ public struct AuthorShare: Codable, Sendable, Equatable, Hashable {
 /// Where the sites publish a submitted file: its SHA-256 and the extension of its name, so a
 /// body can point at it before it is published (an image a mail showed inline by `cid:`).
 public enum PublishedFiles {
+    /// The folder of every site that holds the files units sent.
+    public static let folder = "tep"
+
     public static func path(sha256: String, filename: String) -> String {
-        "/tep/\(sha256)\(fileExtension(filename))"
+        "/\(folder)/\(sha256)\(fileExtension(filename))"
     }
 
     /// The name's extension, lower-cased, when it is a short alphanumeric one; else none.

@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 import Hummingbird
 import Models
@@ -33,6 +34,9 @@ public enum StaffArea: String, CaseIterable, Sendable {
         }
     }
 
+    /// The process's settings, read once rather than on every page.
+    public static let environment = ProcessInfo.processInfo.environment
+
     /// Whether a person with these roles may open the area's pages.
     public func allows(_ user: AuthenticatedUser) -> Bool {
         switch self {
@@ -44,7 +48,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
     /// The area's address as the person reaches it: on the staff host (`PORTAL_STAFF_URL`, every
     /// staff path on one name behind `deploy/nginx`), or, without one, on the service's own port
     /// of the host the request came to (development, `deploy/run`).
-    public func url(for request: Request, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public func url(for request: Request, environment: [String: String] = StaffArea.environment) -> String {
         if let base = environment["PORTAL_STAFF_URL"], !base.isEmpty { return base + path }
         let authority = request.head.authority ?? "127.0.0.1"
         let host: String
@@ -79,9 +83,7 @@ public struct StaffAreaRefusal: HTTPResponseError {
     public var status: HTTPResponse.Status { .forbidden }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = HTMLSanitizer.escape
         let items = links.map { "<li><a href=\"\(escape($0.url))\">\(escape($0.label))</a></li>" }.joined()
         let html = """
             <!DOCTYPE html>

@@ -143,8 +143,8 @@ public struct SiteServer: Sendable {
 
         """
 
-    /// Where files sent with submissions are published (`ArticlePages`).
-    static let submittedFiles = "tep/"
+    /// Where files sent with submissions are published (`PublishedFiles`).
+    static let submittedFiles = PublishedFiles.folder + "/"
 
     /// What a submitted file is served as (`ServedFileType`).
     static func submittedFileType(_ bytes: ByteBuffer) -> (type: String, inline: Bool) {
