@@ -16,7 +16,8 @@ struct Originals: Sendable {
     /// An attachment of any revision of the item, by its SHA-256.
     func attachment(of article: UUID, sha256: String, for user: AuthenticatedUser) async throws -> (ref: AttachmentRef, bytes: [UInt8]) {
         guard Access.isEditor(user) || Access.isBoard(user) else {
-            throw APIError.forbidden("editors_only", "Only the Center's editors and the Editorial Board open the files of an item.")
+            throw APIError.forbidden(
+                "editors_only", "Chỉ biên tập viên và Ban Biên tập mở tệp của tin, bài. / Only the Center's editors and the Editorial Board open the files of an item.")
         }
         guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
             throw APIError.badRequest("invalid_sha256", "The file is named by the 64 hexadecimal digits of its SHA-256.")
@@ -86,7 +87,10 @@ struct Originals: Sendable {
     }
 
     private func held(_ id: UUID, for user: AuthenticatedUser) async throws -> (Row, [UInt8]) {
-        try Access.requireEditor(user)
+        guard Access.isEditor(user) else {
+            throw APIError.forbidden(
+                "editors_only", "Chỉ biên tập viên của Trung tâm mở thư bị giữ lại. / Only the Center's editors open held mail.")
+        }
         return try await database.withConnection { connection in
             guard let row = try connection.query(
                 """

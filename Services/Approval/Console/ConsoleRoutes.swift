@@ -40,29 +40,32 @@ struct ConsoleRoutes: Sendable {
         console.get { request, context in try await queuePage(request, context) }
         console.get("/quarantine") { request, context in try await quarantinePage(request, context, error: nil) }
         console.get("/quarantine/:id") { request, context in
-            let (user, session) = try await signedIn(request, context, form: nil)
-            let mail = try await originals.heldMail(try Self.id(context), for: user)
-            return render("held", [
-                "title": mail.subject.isEmpty ? "(không có tiêu đề)" : mail.subject,
-                "mail": [
-                    "from": mail.from ?? "—", "reason": mail.reason, "reasonLabel": mail.reasonLabel, "text": mail.text ?? "",
-                    "html": mail.html as Any, "headers": mail.headers.map { ["name": $0.name, "value": $0.value] },
-                    "attachments": mail.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size] },
-                ] as [String: Any],
-                "receivedAtLocal": PortalCalendar.dateTime(mail.receivedAt), "hasAttachments": !mail.attachments.isEmpty,
-                "rawUrl": "/console/quarantine/\(mail.id)/raw",
-            ], request, context, user: (user, session))
+            try await originalPage(request, context) { user, session in
+                let mail = try await originals.heldMail(try Self.id(context), for: user)
+                return render("held", [
+                    "title": mail.subject.isEmpty ? "(không có tiêu đề)" : mail.subject,
+                    "mail": [
+                        "from": mail.from ?? "—", "reason": mail.reason, "reasonLabel": mail.reasonLabel, "text": mail.text ?? "",
+                        "html": mail.html as Any, "headers": mail.headers.map { ["name": $0.name, "value": $0.value] },
+                        "attachments": mail.attachments.map { ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size] },
+                    ] as [String: Any],
+                    "receivedAtLocal": PortalCalendar.dateTime(mail.receivedAt), "hasAttachments": !mail.attachments.isEmpty,
+                    "rawUrl": "/console/quarantine/\(mail.id)/raw",
+                ], request, context, user: (user, session))
+            }
         }
         console.get("/quarantine/:id/raw") { request, context in
-            let (user, _) = try await signedIn(request, context, form: nil)
-            let id = try Self.id(context)
-            let raw = try await originals.raw(id, for: user)
-            return Originals.fileResponse(raw, filename: "thu-\(id.uuidString.lowercased()).eml", forceDownload: true, contentType: "message/rfc822")
+            try await originalPage(request, context) { user, _ in
+                let id = try Self.id(context)
+                let raw = try await originals.raw(id, for: user)
+                return Originals.fileResponse(raw, filename: "thu-\(id.uuidString.lowercased()).eml", forceDownload: true, contentType: "message/rfc822")
+            }
         }
         console.get("/articles/:id/attachments/:sha256") { request, context in
-            let (user, _) = try await signedIn(request, context, form: nil)
-            let file = try await originals.attachment(of: try Self.id(context), sha256: context.parameters.get("sha256") ?? "", for: user)
-            return Originals.fileResponse(file.bytes, filename: file.ref.filename)
+            try await originalPage(request, context) { user, _ in
+                let file = try await originals.attachment(of: try Self.id(context), sha256: context.parameters.get("sha256") ?? "", for: user)
+                return Originals.fileResponse(file.bytes, filename: file.ref.filename)
+            }
         }
         console.post("/quarantine/:id/:decision") { request, context in try await quarantineDecision(request, context) }
         console.get("/articles/:id") { request, context in try await articlePage(request, context, error: nil, status: .ok) }
@@ -130,11 +133,11 @@ struct ConsoleRoutes: Sendable {
         let state = request.uri.queryParameters.get("state").flatMap { ArticleState(rawValue: String($0)) } ?? defaultState
         let english = language(request, context) == "en"
         let newest = request.uri.queryParameters.get("order") == "newest"
-        let page = PageNumber(request.uri.queryParameters.get("page")).number
+        let page = PageNumber(request.uri.queryParameters.get("page"))
         let pageSize = 50
         let items = try await queries.queue(
             for: user, state: state.rawValue, unit: nil, assignedToMe: false, newestFirst: newest, limit: pageSize + 1,
-            offset: (page - 1) * pageSize)
+            offset: page.offset(pageSize: pageSize))
         let states: [[String: Any]] = [ArticleState.received, .inEditing, .pendingApproval, .approved, .published, .returned, .rejected, .takenDown]
             .map { ["code": $0.rawValue, "label": Labels.state($0, english: english), "current": $0 == state] }
         let base = "/console?state=\(state.rawValue)&order=\(newest ? "newest" : "oldest")"
@@ -143,8 +146,8 @@ struct ConsoleRoutes: Sendable {
             "noItems": items.isEmpty,
             "orderLink": "/console?state=\(state.rawValue)&order=\(newest ? "oldest" : "newest")",
             "orderLabel": text(request, context)[newest ? "oldestFirst" : "newestFirst"] ?? "",
-            "previousPage": page > 1 ? "\(base)&page=\(page - 1)" : nil,
-            "nextPage": items.count > pageSize ? "\(base)&page=\(page + 1)" : nil,
+            "previousPage": page.previous.map { "\(base)&page=\($0)" },
+            "nextPage": items.count > pageSize ? page.next.map { "\(base)&page=\($0)" } : nil,
             "items": items.prefix(pageSize).map { item -> [String: Any] in
                 ["id": item.id, "title": item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
                  "stateLabel": Labels.state(ArticleState(rawValue: item.state) ?? .received, english: english),
@@ -403,17 +406,17 @@ struct ConsoleRoutes: Sendable {
 
     func quarantinePage(_ request: Request, _ context: PortalContext, error: String?) async throws -> Response {
         let (user, session) = try await signedIn(request, context, form: nil)
-        let page = PageNumber(request.uri.queryParameters.get("page")).number
+        let page = PageNumber(request.uri.queryParameters.get("page"))
         let pageSize = 20
-        let items = try await queries.quarantine(unit: nil, limit: pageSize + 1, offset: (page - 1) * pageSize)
+        let items = try await queries.quarantine(unit: nil, limit: pageSize + 1, offset: page.offset(pageSize: pageSize))
         let units = try await database.withConnection { connection in
             try connection.query("SELECT code, name FROM core.units ORDER BY name").rows
                 .map { ["code": try $0.decode("code", as: String.self), "name": try $0.decode("name", as: String.self)] }
         }
         return render("quarantine", [
             "title": text(request, context)["quarantineHeading"] ?? "", "noItems": items.isEmpty, "units": units,
-            "previousPage": page > 1 ? "/console/quarantine?page=\(page - 1)" : nil,
-            "nextPage": items.count > pageSize ? "/console/quarantine?page=\(page + 1)" : nil,
+            "previousPage": page.previous.map { "/console/quarantine?page=\($0)" },
+            "nextPage": items.count > pageSize ? page.next.map { "/console/quarantine?page=\($0)" } : nil,
             "items": items.prefix(pageSize).map { ["id": $0.id, "title": $0.title.isEmpty ? "—" : $0.title, "from": $0.from ?? "—", "reason": HoldReason.vietnamese($0.reason ?? ""), "reasonCode": $0.reason ?? "",
                                   "receivedAtLocal": PortalCalendar.dateTime($0.receivedAt), "unitName": $0.unitName.isEmpty ? false : $0.unitName as Any] },
             "error": error as Any,
@@ -537,6 +540,19 @@ struct ConsoleRoutes: Sendable {
             return array.map { $0.compactMapValues { withoutNils($0) } }
         }
         return value
+    }
+
+    /// A page of what was sent (held mail, a file): a refusal or a missing item is a page of the
+    /// console with the reason, as on every other console page, not the API's JSON.
+    func originalPage(
+        _ request: Request, _ context: PortalContext, _ body: (AuthenticatedUser, WebSession) async throws -> Response
+    ) async throws -> Response {
+        let (user, session) = try await signedIn(request, context, form: nil)
+        do {
+            return try await body(user, session)
+        } catch let problem as APIError {
+            return message(problem.message, request, context, user: (user, session), status: problem.status)
+        }
     }
 
     func message(_ text: String, _ request: Request, _ context: PortalContext, user: (AuthenticatedUser, WebSession), status: HTTPResponse.Status) -> Response {
