@@ -71,8 +71,8 @@ enum MultipartSubmission {
         }
         return SubmissionRequest(
             title: try required("title"), summary: field("summary"), body: try required("body"),
-            bodyFormat: try required("bodyFormat"), kind: try required("kind"), language: try required("language"),
-            authors: try json("authors", as: [SubmissionRequest.Author].self) ?? [],
+            bodyFormat: field("bodyFormat"), kind: field("kind"), language: field("language"),
+            authors: try json("authors", as: [SubmissionRequest.Author].self),
             targetSites: fields["targetSites"].map { $0.flatMap { $0.split(separator: ",").map { String($0) } } },
             alsoOnOwnSite: field("alsoOnOwnSite").map { $0 == "true" || $0 == "1" },
             attachments: files, legalDocument: try json("legalDocument", as: SubmissionRequest.LegalDocument.self),

@@ -38,10 +38,14 @@ struct SubmissionRequest: Codable {
     var title: String
     var summary: String?
     var body: String
-    var bodyFormat: String
-    var kind: String
-    var language: String
-    var authors: [Author]
+    /// What mail takes, the API takes: absent, the body is plain text…
+    var bodyFormat: String?
+    /// …a news item…
+    var kind: String?
+    /// …in Vietnamese…
+    var language: String?
+    /// …written by the person who sends it.
+    var authors: [Author]?
     var targetSites: [String]?
     var alsoOnOwnSite: Bool?
     var attachments: [Attachment]?
@@ -81,18 +85,23 @@ extension SubmissionRequest {
     static let maxTitleLength = 500
 
     /// Checks everything and says precisely what to fix; nothing is stored when it throws.
-    func validated(maxAttachmentBytes: Int) throws -> ValidatedSubmission {
+    func validated(maxAttachmentBytes: Int, sender: Author? = nil) throws -> ValidatedSubmission {
         let decoded = try (self.attachments ?? []).map { attachment -> ValidatedSubmission.Attachment in
             guard let data = Data(base64Encoded: attachment.dataBase64, options: .ignoreUnknownCharacters) else {
                 throw APIError.badRequest("invalid_attachment", "Attachment '\(Self.clean(attachment.filename))' is not valid base64.")
             }
             return .init(filename: attachment.filename, contentType: attachment.contentType, bytes: [UInt8](data), altText: attachment.altText)
         }
-        return try validated(attachments: decoded, maxAttachmentBytes: maxAttachmentBytes)
+        return try validated(attachments: decoded, maxAttachmentBytes: maxAttachmentBytes, sender: sender)
     }
 
+    static let defaultBodyFormat = "text", defaultKind = ContentKind.news.rawValue, defaultLanguage = "vi"
+
     /// The same checks, for attachments that arrived as bytes (a multipart form, an email).
-    func validated(attachments incoming: [ValidatedSubmission.Attachment], maxAttachmentBytes: Int) throws -> ValidatedSubmission {
+    /// `sender`: the author when the request names none.
+    func validated(attachments incoming: [ValidatedSubmission.Attachment], maxAttachmentBytes: Int, sender: Author? = nil) throws -> ValidatedSubmission {
+        let kindCode = self.kind ?? Self.defaultKind, language = self.language ?? Self.defaultLanguage
+        let bodyFormat = self.bodyFormat ?? Self.defaultBodyFormat
         let title = Self.clean(self.title)
         guard !title.isEmpty else { throw APIError.badRequest("title_required", "Give the submission a title.") }
         guard title.count <= Self.maxTitleLength else {
@@ -102,9 +111,9 @@ extension SubmissionRequest {
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("body_required", "The body is empty.")
         }
-        guard let kind = ContentKind(rawValue: kind) else {
+        guard let kind = ContentKind(rawValue: kindCode) else {
             throw APIError.badRequest(
-                "invalid_kind", "Unknown kind '\(self.kind)'; use one of: \(ContentKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+                "invalid_kind", "Unknown kind '\(kindCode)'; use one of: \(ContentKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         guard ["vi", "en"].contains(language) else {
             throw APIError.badRequest("invalid_language", "language must be \"vi\" or \"en\".")
@@ -117,7 +126,7 @@ extension SubmissionRequest {
         default:
             throw APIError.badRequest("invalid_body_format", "bodyFormat must be \"markdown\", \"html\" or \"text\".")
         }
-        let authors = authors.map { Author(name: Self.clean($0.name), userId: $0.userId, share: $0.share) }
+        let authors = (self.authors ?? sender.map { [$0] } ?? []).map { Author(name: Self.clean($0.name), userId: $0.userId, share: $0.share) }
         guard !authors.isEmpty, authors.allSatisfy({ !$0.name.isEmpty }) else {
             throw APIError.badRequest("authors_required", "Name at least one author; every author needs a name.")
         }
@@ -179,6 +188,8 @@ extension SubmissionRequest {
             }
             return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: data, altText: altText)
         }
+        // Images in the body without alt text: the sanitiser gave them an empty one; the editors describe them.
+        flags += HTMLSanitizer.imagesWithoutAltText(bodyHTML).map { "missing_alt_text:\($0)" }
         return ValidatedSubmission(
             title: title, summary: summary.map(Self.clean).flatMap { $0.isEmpty ? nil : $0 }, body: body, bodyFormat: bodyFormat,
             bodyHTML: bodyHTML, kind: kind, language: language, authors: authors, targetSites: targetSites,

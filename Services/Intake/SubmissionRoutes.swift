@@ -95,7 +95,8 @@ struct SubmissionRoutes {
             parsed = try JSONDecoder().decode(SubmissionRequest.self, from: Data(raw))
             fingerprint = raw
         }
-        let submission = try parsed.validated(maxAttachmentBytes: maxAttachmentBytes)
+        let submission = try parsed.validated(
+            maxAttachmentBytes: maxAttachmentBytes, sender: .init(name: user.fullName, userId: user.id, share: nil))
         let unknown = try await store.unknownSites(submission.targetSites)
         guard unknown.isEmpty else {
             throw APIError.badRequest(

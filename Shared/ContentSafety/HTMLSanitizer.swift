@@ -89,8 +89,16 @@ public enum HTMLSanitizer {
             if droppedWithContent.contains(name) { return }
             let keep = allowedElements.contains(name)
             if keep {
+                var kept = attributes(of: node, element: name)
+                if name == "img" {
+                    // An image without a (safe) source shows nothing; one without alt text would be
+                    // read out by its file name: it gets an empty alt, and intake flags it
+                    // (`imagesWithoutAltText`) for the editors to describe.
+                    guard kept.contains(where: { $0.0 == "src" }) else { return }
+                    if !kept.contains(where: { $0.0 == "alt" }) { kept.append(("alt", "")) }
+                }
                 output += "<" + name
-                for (attribute, value) in attributes(of: node, element: name) {
+                for (attribute, value) in kept {
                     output += " \(attribute)=\"\(escape(value))\""
                 }
                 output += ">"
@@ -142,6 +150,14 @@ public enum HTMLSanitizer {
     private static func content(of node: xmlNodePtr) -> String {
         guard let text = node.pointee.content else { return "" }
         return String(cString: text)
+    }
+
+    /// The sources of the images of sanitised HTML that have no alt text to read out.
+    public static func imagesWithoutAltText(_ sanitized: String) -> [String] {
+        sanitized.matches(of: #/<img\s[^>]*>/#).compactMap { image in
+            guard image.output.contains(#" alt="""#) else { return nil }
+            return image.output.firstMatch(of: #/ src="([^"]*)"/#).map { String($0.output.1) }
+        }
     }
 
     /// Escapes text for an HTML element or a quoted attribute.

@@ -41,6 +41,16 @@ struct HTMLSanitizerTests {
         #expect(clean.contains(#"<th scope="col">Đơn vị</th>"#))
     }
 
+    // R-3.8: an image without alt text is never read out by its file name: it gets an empty alt,
+    // and is named for the editors to describe; an image with no safe source is dropped.
+    @Test func imagesWithoutAltTextGetAnEmptyOneAndAreNamed() {
+        let clean = HTMLSanitizer.sanitize(
+            #"<p><img src="/tep/a.png"><img alt="" src="/tep/b.png"><img src="javascript:x()"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#)
+        #expect(clean == #"<p><img src="/tep/a.png" alt=""><img alt="" src="/tep/b.png"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#)
+        #expect(HTMLSanitizer.imagesWithoutAltText(clean) == ["/tep/a.png", "/tep/b.png"])
+        #expect(HTMLSanitizer.imagesWithoutAltText(BodyRenderer.html(fromMarkdown: "![](/tep/d.png)")) == ["/tep/d.png"])
+    }
+
     @Test func unwrapsUnknownElementsButKeepsTheirText() {
         #expect(HTMLSanitizer.sanitize(#"<div class="x"><font color="red">Tin</font> mới</div>"#) == "Tin mới")
         #expect(HTMLSanitizer.sanitize(#"<a href="/tin-tuc/1" target="_blank">Xem</a>"#) == #"<a href="/tin-tuc/1">Xem</a>"#)

@@ -113,6 +113,21 @@ struct IntakeAPITests {
             try $0.query("SELECT body_html FROM intake.submissions WHERE id = $1", [UUID(uuidString: htmlId)!]).one().decode("body_html", as: String.self)
         }
         #expect(storedHTML == "<h2>Tin</h2><p>Bến Lức</p>")
+
+        // What mail takes, the API takes: a title and a body; the rest defaults to a news item in
+        // Vietnamese, plain text, written by the person who sends it.
+        let bare = httpRequest("POST", intake.url("/api/v1/submissions"), headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"],
+                               body: #"{"title": "Tin ngắn Bến Lức", "body": "Sáng nay *xã* tổ chức họp dân."}"#)
+        #expect(bare.status == 202, "\(bare.body)")
+        let bareId = try #require(try JSONDecoder().decode([String: String].self, from: Data(bare.body.utf8))["id"])
+        let defaults = try await pool.withConnection {
+            try $0.query("SELECT kind, language, body_format, authors::text AS authors FROM intake.submissions WHERE id = $1",
+                         [UUID(uuidString: bareId)!]).one()
+        }
+        #expect(try defaults.decode("kind", as: String.self) == "news" && defaults.decode("language", as: String.self) == "vi")
+        #expect(try defaults.decode("body_format", as: String.self) == "text")
+        let authors = try defaults.decode("authors", as: String.self)
+        #expect(authors.contains("Nguyễn Văn An"), "the sender's full name (seeds/users.csv), not a login: \(authors)")
         #expect(try await intake.terminate() == 0)
         await pool.close()
     }

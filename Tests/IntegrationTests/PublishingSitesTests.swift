@@ -115,6 +115,34 @@ struct PublishingSitesTests {
                 let unzipped = try s.env.run("/usr/bin/env", ["curl", "-s", "--compressed", "-H", "Host: longan.gov.vn", publishing.url(path)])
                 #expect(unzipped.output == plain.body, "the gzip body is the page")
 
+                // Development's address, `/sites/<domain>/`: every address on its pages, three levels
+                // deep, stays under the prefix and answers a page of the site.
+                let prefix = "/sites/longan.gov.vn/"
+                #expect(httpRequest("GET", publishing.url("/sites/longan.gov.vn")).headers["location"] == prefix)
+                var seen: Set<String> = [prefix], frontier = [prefix], crawled = 0
+                let reference = try Regex(##"(?:href|src|action)="([^"#?]*)"##)
+                for _ in 0..<3 {
+                    var next = [String]()
+                    for address in frontier.prefix(60) {
+                        let answer = httpRequest("GET", publishing.url(address))
+                        crawled += 1
+                        #expect(answer.status == 200, "\(address) answered \(answer.status ?? 0)")
+                        guard answer.headers["content-type"]?.hasPrefix("text/html") == true else { continue }
+                        #expect(answer.body.contains(#"<html lang="#), "\(address) is a page of the site")
+                        for match in answer.body.matches(of: reference) {
+                            let target = String(match.output[1].substring ?? "")
+                            guard target.hasPrefix("/"), !target.hasPrefix("//") else { continue }
+                            #expect(target.hasPrefix(prefix), "\(address) links to \(target), outside \(prefix)")
+                            if target.hasPrefix(prefix), seen.insert(target).inserted { next.append(target) }
+                        }
+                    }
+                    frontier = next
+                }
+                #expect(crawled > 12, "the crawl reached the site's pages: \(crawled)")
+                let missing = httpRequest("GET", publishing.url(prefix + "khong-co.html"))
+                #expect(missing.status == 404 && missing.body.contains("lang=\"vi\"") && missing.body.contains("href=\"\(prefix)\""),
+                        "the site's 404 page, with links under the prefix")
+
                 // In a real browser: the legal document, its list and search, categories, English and links pages.
                 let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                     .appendingPathComponent("Browser/public_pages_check.py").path

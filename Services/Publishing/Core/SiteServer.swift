@@ -25,10 +25,18 @@ public struct SiteServer: Sendable {
             router.on("/sites/:domain/**", method: method) { request, context in
                 let domain = context.parameters.get("domain") ?? ""
                 let rest = context.parameters.getCatchAll().joined(separator: "/")
-                return try await serve(domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request, context: context)
+                return try await serve(
+                    domain: domain, path: rest + (request.uri.path.hasSuffix("/") ? "/" : ""), request: request, context: context,
+                    pathMode: true)
             }
             router.on("/sites/:domain", method: method) { request, context in
-                try await serve(domain: context.parameters.get("domain") ?? "", path: "", request: request, context: context)
+                // The site's root is the folder: relative addresses resolve against `/sites/<domain>/`.
+                // (The router matches `/sites/<domain>/` here too.)
+                let domain = context.parameters.get("domain") ?? ""
+                guard request.uri.path.hasSuffix("/") else {
+                    return Response(status: .movedPermanently, headers: [.location: PathModeLinks.prefix(of: domain.lowercased()) + "/"])
+                }
+                return try await serve(domain: domain, path: "", request: request, context: context, pathMode: true)
             }
         }
         router.middlewares.add(HostSites(server: self))
@@ -44,14 +52,16 @@ public struct SiteServer: Sendable {
         HTTPField.Name("Referrer-Policy")!: "strict-origin-when-cross-origin",
     ]
 
-    func serve(domain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
-        var response = try await respond(domain: domain, path: path, request: request, context: context)
+    /// `pathMode`: served at `/sites/<domain>/…` (development), where the pages' links are moved
+    /// under that prefix (`PathModeLinks`).
+    func serve(domain: String, path: String, request: Request, context: PortalContext, pathMode: Bool = false) async throws -> Response {
+        var response = try await respond(domain: domain, path: path, request: request, context: context, pathMode: pathMode)
         for field in Self.securityHeaders where response.headers[field.name] == nil { response.headers.append(field) }
         return response
     }
 
     /// The pages that are not files: search (R-3.1) and the legal-document search (R-3.5).
-    func dynamicPage(domain: String, path: String, request: Request) async throws -> Response? {
+    func dynamicPage(domain: String, path: String, request: Request, pathMode: Bool) async throws -> Response? {
         let html: String?, status: HTTPResponse.Status
         let parameters = Self.formFields(request.uri.query)
         switch path {
@@ -65,21 +75,22 @@ public struct SiteServer: Sendable {
         default:
             return nil
         }
-        guard let html else { return notFound(domain: domain) }
+        guard let html else { return notFound(domain: domain, pathMode: pathMode) }
         return Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            body: .init(byteBuffer: ByteBuffer(string: pathMode ? PathModeLinks.rewrite(html, prefix: PathModeLinks.prefix(of: domain)) : html)))
     }
 
-    func respond(domain rawDomain: String, path: String, request: Request, context: PortalContext) async throws -> Response {
+    func respond(domain rawDomain: String, path: String, request: Request, context: PortalContext, pathMode: Bool) async throws -> Response {
         let domain = rawDomain.lowercased()
         if let target = files.redirects()[domain] {
             // R-7.3: the page where the successor has it, else the successor's home page.
-            let location = files.read(domain: target, path: path) != nil ? "https://\(target)/\(path)" : "https://\(target)/"
+            let root = pathMode ? PathModeLinks.prefix(of: target) + "/" : "https://\(target)/"
+            let location = files.read(domain: target, path: path) != nil ? root + path : root
             return Response(status: .movedPermanently, headers: [.location: location, .cacheControl: "public, max-age=3600"])
         }
-        if let page = try await dynamicPage(domain: domain, path: path, request: request) { return page }
-        guard let file = files.read(domain: domain, path: path) else { return notFound(domain: domain) }
+        if let page = try await dynamicPage(domain: domain, path: path, request: request, pathMode: pathMode) { return page }
+        guard let file = files.read(domain: domain, path: path) else { return notFound(domain: domain, pathMode: pathMode) }
         var headers: HTTPFields = [.cacheControl: "public, max-age=60"]
         if path.hasPrefix(Self.submittedFiles) {
             // A file a unit sent: never served as active content from the portal's origin.
@@ -90,7 +101,11 @@ public struct SiteServer: Sendable {
             headers[.contentType] = Self.contentType(path.hasSuffix("/") || path.isEmpty ? "index.html" : path)
         }
         var body = file.bytes, etag = file.etag
-        if let gzipped = file.gzipped {
+        if pathMode, headers[.contentType]?.hasPrefix("text/html") == true {
+            // Development only: the page with its links under the prefix, uncompressed.
+            body = ByteBuffer(string: PathModeLinks.rewrite(String(buffer: file.bytes), prefix: PathModeLinks.prefix(of: domain)))
+            etag = String(etag.dropLast()) + "-p\""
+        } else if let gzipped = file.gzipped {
             headers[.vary] = "Accept-Encoding"
             if Self.acceptsGzip(request.headers[.acceptEncoding]) {
                 body = gzipped
@@ -128,8 +143,9 @@ public struct SiteServer: Sendable {
     }
 
     /// The site's own 404 page (written with its lists), or a plain one when the site has none.
-    func notFound(domain: String) -> Response {
-        let page = files.read(domain: domain, path: Self.notFoundPage).map(\.bytes) ?? ByteBuffer(string: Self.fallbackNotFound)
+    func notFound(domain: String, pathMode: Bool = false) -> Response {
+        var page = files.read(domain: domain, path: Self.notFoundPage).map(\.bytes) ?? ByteBuffer(string: Self.fallbackNotFound)
+        if pathMode { page = ByteBuffer(string: PathModeLinks.rewrite(String(buffer: page), prefix: PathModeLinks.prefix(of: domain))) }
         return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: page))
     }
