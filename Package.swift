@@ -142,8 +142,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            path: "Services/Intake", swiftSettings: swiftSettings),
+            path: "Services/Intake", resources: [.copy("Templates")], swiftSettings: swiftSettings),
         .executableTarget(
             name: "Approval",
             dependencies: [

@@ -181,11 +181,12 @@ portal_install_packages() {
     fi
 }
 
-# What the browser tests need: Chromium and its driver from Debian, Selenium and
-# axe-core (bundled in axe-selenium-python) from PyPI, at pinned versions.
+# What the browser tests need: Chromium and its driver from Debian (with fonts that have
+# Vietnamese tone marks, for the screenshots), Selenium and axe-core 4.9.1 (bundled in
+# selenium-axe-python 2.2.0) from PyPI, at pinned versions.
 # Postfix with OpenDKIM and OpenDMARC in front of intake (deploy/postfix, Tests/Postfix), and a
 # loopback DNS server for their test zone.
-_portal_test_packages=(chromium chromium-driver nginx libreoffice-calc-nogui postfix opendkim opendmarc dnsmasq-base python3-dkim)
+_portal_test_packages=(chromium chromium-driver fonts-liberation2 nginx libreoffice-calc-nogui postfix opendkim opendmarc dnsmasq-base python3-dkim)
 portal_install_test_tools() {
     local saved=("${_portal_packages[@]}")
     # Postfix asks how to configure itself; "No configuration" is the one that leaves the
@@ -196,9 +197,9 @@ portal_install_test_tools() {
     _portal_packages=("${_portal_test_packages[@]}")
     portal_install_packages || { _portal_packages=("${saved[@]}"); return 1; }
     _portal_packages=("${saved[@]}")
-    if ! python3 -c 'import selenium, axe_selenium_python' >/dev/null 2>&1; then
-        portal_log "installing selenium and axe-selenium-python"
-        python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore selenium==4.25.0 axe-selenium-python==2.1.6 \
+    if ! python3 -c 'import selenium, selenium_axe_python' >/dev/null 2>&1; then
+        portal_log "installing selenium and selenium-axe-python"
+        python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore selenium==4.25.0 selenium-axe-python==2.2.0 \
             || portal_die "pip could not install the browser test tools" || return 1
     fi
 }

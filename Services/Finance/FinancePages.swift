@@ -124,7 +124,7 @@ struct FinancePages {
                 "royalties": Self.vnd(report.totals.royaltiesVND), "remuneration": Self.vnd(report.totals.remunerationVND),
                 "adjustments": Self.vnd(report.totals.adjustmentsVND), "portal": Self.vnd(report.totals.portalVND),
                 "unitPaid": Self.vnd(report.totals.unitPaidVND),
-                "authors": report.authors.map { ["name": $0.name, "unitName": $0.unitName, "items": $0.items, "coefficients": $0.coefficients, "amount": Self.vnd($0.amountVND)] },
+                "authors": report.authors.map { ["name": $0.name, "unitName": $0.unitName, "items": $0.items, "coefficients": Double($0.coefficients).map { VietnameseNumber.decimal($0, fractionDigits: 2) } ?? $0.coefficients, "amount": Self.vnd($0.amountVND)] },
                 "hasAuthors": !report.authors.isEmpty,
                 "deadlines": report.deadlines.map { ["title": $0.title, "payee": $0.payeeName, "days": $0.days, "past": $0.status == "past"] },
                 "hasDeadlines": !report.deadlines.isEmpty,
@@ -196,7 +196,7 @@ struct FinancePages {
             "staffAreas": StaffArea.links(for: user, current: .royalties, request: request), "hasStaffAreas": true, "hasUnits": !report.units.isEmpty,
             "units": report.units.map { unit -> [String: Any] in
                 ["name": unit.unitName, "submitted": unit.submitted, "published": unit.published, "returned": unit.returned, "rejected": unit.rejected,
-                 "hours": unit.averageHoursToDecision.map { String(format: "%.1f", $0) } ?? "—", "questions": unit.questionsReceived,
+                 "hours": unit.averageHoursToDecision.map { VietnameseNumber.decimal($0, fractionDigits: 1) } ?? "—", "questions": unit.questionsReceived,
                  "onTime": unit.answeredOnTime, "late": unit.answeredLate, "overdue": unit.overdue]
             },
             "chart": ["height": 20 + report.units.count * 24, "bars": bars],
@@ -210,15 +210,7 @@ struct FinancePages {
     }
 
     /// "1.872.000 ₫", as amounts are written in Vietnamese.
-    static func vnd(_ amount: Int64) -> String {
-        let digits = String(abs(amount))
-        var grouped = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped += "." }
-            grouped.append(character)
-        }
-        return (amount < 0 ? "−" : "") + grouped + " ₫"
-    }
+    static func vnd(_ amount: Int64) -> String { VietnameseNumber.vnd(amount) }
 
     /// The last twelve months' portal totals as bars, with a text alternative and the numbers in a table.
     static func chart(_ months: [(YearMonth, Int64)]) -> [String: Any] {

@@ -14,6 +14,8 @@ struct IntakeMain {
         let mailOutbox = MailOutbox(schema: "intake", domain: SiteDomain.portal)
         let submissions = SubmissionStore(database: server.database, outbox: server.outbox, mail: mailOutbox)
         SubmissionRoutes(store: submissions, maxAttachmentBytes: settings.maxAttachmentBytes).register(on: server.router)
+        try await SubmitPages(store: submissions, database: server.database, maxAttachmentBytes: settings.maxAttachmentBytes)
+            .register(on: server.router)
 
         let receiver = MailReceiver(
             database: server.database, submissions: submissions,

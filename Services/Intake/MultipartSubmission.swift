@@ -20,38 +20,15 @@ enum MultipartSubmission {
     }
 
     static func parse(_ body: ByteBuffer, boundary: String) throws -> SubmissionRequest {
-        var parts = [MultipartPart]()
-        var headers = HTTPHeaders()
-        var partBody = ByteBuffer()
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in headers.add(name: name, value: value) }
-        parser.onBody = { chunk in partBody.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            parts.append(MultipartPart(headers: headers, body: partBody))
-            headers = HTTPHeaders()
-            partBody = ByteBuffer()
-        }
-        do {
-            try parser.execute(body)
-        } catch {
-            throw APIError.badRequest("invalid_multipart", "The multipart body cannot be read: \(error)")
-        }
-        var fields = [String: [String]]()
+        let form = try MultipartForm.read(body, boundary: boundary)
+        let fields = form.fields
         var files = [SubmissionRequest.Attachment]()
-        for part in parts {
-            let disposition = part.headers.first(name: "Content-Disposition") ?? ""
-            guard let name = parameter("name", in: disposition) else { continue }
-            let bytes = Array(part.body.readableBytesView)
-            if name == "attachments" {
-                guard let filename = parameter("filename", in: disposition) else {
-                    throw APIError.badRequest("invalid_attachment", "Each attachments part needs a filename.")
-                }
-                files.append(.init(
-                    filename: filename, contentType: part.headers.first(name: "Content-Type") ?? "application/octet-stream",
-                    dataBase64: Data(bytes).base64EncodedString(), altText: nil))
-            } else {
-                fields[name, default: []].append(String(decoding: bytes, as: UTF8.self))
+        for file in form.files {
+            guard file.field == "attachments" else { continue }
+            guard let filename = file.filename else {
+                throw APIError.badRequest("invalid_attachment", "Each attachments part needs a filename.")
             }
+            files.append(.init(filename: filename, contentType: file.contentType, dataBase64: Data(file.bytes).base64EncodedString(), altText: nil))
         }
         for index in files.indices {
             files[index].altText = fields["altText:\(files[index].filename)"]?.first
@@ -76,7 +53,7 @@ enum MultipartSubmission {
             targetSites: fields["targetSites"].map { $0.flatMap { $0.split(separator: ",").map { String($0) } } },
             alsoOnOwnSite: field("alsoOnOwnSite").map { $0 == "true" || $0 == "1" },
             attachments: files, legalDocument: try json("legalDocument", as: SubmissionRequest.LegalDocument.self),
-            draft: try json("draft", as: SubmissionRequest.Draft.self))
+            draft: try json("draft", as: SubmissionRequest.Draft.self), wishedPublicationDate: field("wishedPublicationDate"))
     }
 
     /// A parameter of a Content-Disposition value: `name="x"`, and RFC 5987 `filename*=UTF-8''…`.
@@ -93,5 +70,54 @@ enum MultipartSubmission {
             }
         }
         return plain
+    }
+}
+
+/// The parts of a `multipart/form-data` body: text fields by name, and file parts (a part with a
+/// filename, or named as a file by the caller).
+struct MultipartForm {
+    struct File {
+        var field: String
+        var filename: String?
+        var contentType: String
+        var bytes: [UInt8]
+    }
+
+    var fields = [String: [String]]()
+    var files = [File]()
+
+    func field(_ name: String) -> String? { fields[name]?.first }
+
+    static func read(_ body: ByteBuffer, boundary: String, fileFields: Set<String> = ["attachments"]) throws -> MultipartForm {
+        var parts = [MultipartPart]()
+        var headers = HTTPHeaders()
+        var partBody = ByteBuffer()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in partBody.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(MultipartPart(headers: headers, body: partBody))
+            headers = HTTPHeaders()
+            partBody = ByteBuffer()
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw APIError.badRequest("invalid_multipart", "The multipart body cannot be read: \(error)")
+        }
+        var form = MultipartForm()
+        for part in parts {
+            let disposition = part.headers.first(name: "Content-Disposition") ?? ""
+            guard let name = MultipartSubmission.parameter("name", in: disposition) else { continue }
+            let bytes = Array(part.body.readableBytesView)
+            let filename = MultipartSubmission.parameter("filename", in: disposition)
+            if fileFields.contains(name) || filename != nil {
+                form.files.append(.init(
+                    field: name, filename: filename, contentType: part.headers.first(name: "Content-Type") ?? "application/octet-stream", bytes: bytes))
+            } else {
+                form.fields[name, default: []].append(String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        return form
     }
 }

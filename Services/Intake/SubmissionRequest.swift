@@ -51,6 +51,9 @@ struct SubmissionRequest: Codable {
     var attachments: [Attachment]?
     var legalDocument: LegalDocument?
     var draft: Draft?
+    /// The day the unit would like it published (YYYY-MM-DD), for the editors to weigh; the
+    /// Board decides when it is published.
+    var wishedPublicationDate: String?
 }
 
 /// A submission that passed every check, normalised to NFC, ready to store.
@@ -75,6 +78,9 @@ struct ValidatedSubmission {
     var attachments: [Attachment]
     var legalDocument: SubmissionRequest.LegalDocument?
     var draft: SubmissionRequest.Draft?
+    var wishedPublicationDate: LocalDate?
+    /// The returned submission of the same unit that this one revises.
+    var replaces: UUID?
     /// Things publishing will need fixed, accepted for now (an image without alt text).
     var flags: [String]
     /// The quoted reply history of a mail, folded away from the body, kept for the editors.
@@ -155,6 +161,16 @@ extension SubmissionRequest {
                     "A legal document needs legalDocument: number, issuer, issueDate and effectiveDate (YYYY-MM-DD), summary.")
             }
         }
+        var wishedDate: LocalDate?
+        if let wished = wishedPublicationDate?.trimmingCharacters(in: .whitespaces), !wished.isEmpty {
+            guard let date = LocalDate(iso: wished) else {
+                throw APIError.badRequest("invalid_wished_publication_date", "wishedPublicationDate must be a date, YYYY-MM-DD.")
+            }
+            guard date >= LocalDate.today else {
+                throw APIError.badRequest("wished_publication_date_past", "The wished publication date \(date.vietnamese) has passed.")
+            }
+            wishedDate = date
+        }
         if kind == .draftForComment {
             guard let draft, let opens = LocalDate(iso: draft.opensOn), let closes = LocalDate(iso: draft.closesOn) else {
                 throw APIError.badRequest("draft_dates_required", "A draft for comment needs draft.opensOn and draft.closesOn (YYYY-MM-DD).")
@@ -193,7 +209,8 @@ extension SubmissionRequest {
         return ValidatedSubmission(
             title: title, summary: summary.map(Self.clean).flatMap { $0.isEmpty ? nil : $0 }, body: body, bodyFormat: bodyFormat,
             bodyHTML: bodyHTML, kind: kind, language: language, authors: authors, targetSites: targetSites,
-            alsoOnOwnSite: alsoOnOwnSite ?? false, attachments: attachments, legalDocument: legalDocument, draft: draft, flags: flags)
+            alsoOnOwnSite: alsoOnOwnSite ?? false, attachments: attachments, legalDocument: legalDocument, draft: draft,
+            wishedPublicationDate: wishedDate, flags: flags)
     }
 
     /// NFC, trimmed.

@@ -35,6 +35,10 @@ struct SubmissionOrigin: Sendable {
     static func api(_ user: AuthenticatedUser, unit: String) -> SubmissionOrigin {
         SubmissionOrigin(channel: "api", unit: unit, userId: user.id, actor: user.login, senderAddress: nil)
     }
+
+    static func web(_ user: AuthenticatedUser, unit: String) -> SubmissionOrigin {
+        SubmissionOrigin(channel: "web", unit: unit, userId: user.id, actor: user.login, senderAddress: nil)
+    }
 }
 
 /// What makes a repeated request the same submission.
@@ -177,6 +181,12 @@ struct SubmissionStore: Sendable {
         if let draft = submission.draft {
             details["draft"] = try EventCoding.decoder.decode(JSONValue.self, from: encoder.encode(draft))
         }
+        if let replaces = submission.replaces {
+            details["replaces"] = .string(replaces.uuidString.lowercased())
+        }
+        if let wished = submission.wishedPublicationDate {
+            details["wishedPublicationDate"] = .string(wished.description)
+        }
         if let history = submission.quotedHistory {
             details["quotedHistory"] = .string(history)
         }
@@ -269,6 +279,45 @@ struct SubmissionStore: Sendable {
     func status(of id: UUID, forUnit unit: String) async throws -> SubmissionStatus? {
         try await database.withConnection { connection in
             try connection.query("\(Self.select) WHERE id = $1 AND unit_code = $2", [id, unit]).rows.first.map(Self.decode)
+        }
+    }
+
+    /// A submission of the unit as the web form shows it, to revise and send again.
+    func content(of id: UUID, forUnit unit: String) async throws -> SubmitForm? {
+        try await database.withConnection { connection in
+            guard let row = try connection.query(
+                """
+                SELECT title, coalesce(summary, '') AS summary, body, body_format, kind, target_sites::text[] @> ARRAY[$3]::text[] AS on_portal,
+                       also_on_own_site, coalesce(details->>'wishedPublicationDate', '') AS wished
+                FROM intake.submissions WHERE id = $1 AND unit_code = $2
+                """, [id, unit, SiteDomain.portal]
+            ).rows.first else { return nil }
+            var form = SubmitForm()
+            form.title = try row.decode("title")
+            form.summary = try row.decode("summary")
+            form.body = try row.decode("body")
+            form.bodyFormat = try row.decode("body_format")
+            form.kind = try row.decode("kind")
+            form.onPortal = try row.decode("on_portal")
+            form.alsoOnOwnSite = try row.decode("also_on_own_site")
+            form.wishedDate = try row.decode("wished")
+            return form
+        }
+    }
+
+    /// The unit's name (`core.units`).
+    func unitName(_ unit: String) async throws -> String? {
+        try await database.withConnection {
+            try $0.query("SELECT name FROM core.units WHERE code = $1", [unit]).rows.first?.decode("name", as: String.self)
+        }
+    }
+
+    /// The unit's own site in force, if it has one.
+    func ownSite(of unit: String) async throws -> String? {
+        try await database.withConnection {
+            try $0.query(
+                "SELECT domain FROM publishing.sites WHERE unit_code = $1 AND status = 'active' AND kind <> 'portal' ORDER BY domain LIMIT 1", [unit]
+            ).rows.first?.decode("domain", as: String.self)
         }
     }
 

@@ -101,5 +101,10 @@ public enum IntakeMigrations {
             ALTER TABLE intake.mail_messages ADD COLUMN content_key text;
             CREATE INDEX mail_messages_by_content ON intake.mail_messages (content_key) WHERE content_key IS NOT NULL;
             """),
+            Migration(6, "departments submit on the web", """
+            -- `web`: the form of /submit, behind the staff sign-in.
+            ALTER TABLE intake.submissions DROP CONSTRAINT submissions_channel_check;
+            ALTER TABLE intake.submissions ADD CONSTRAINT submissions_channel_check CHECK (channel IN ('api', 'email', 'web'));
+            """),
     ]
 }

@@ -8,6 +8,8 @@ import Models
 /// request, that the person's roles allow it. The common header shows only the areas a person
 /// may open.
 public enum StaffArea: String, CaseIterable, Sendable {
+    /// Gửi tin: departments' collaborators and liaisons submit on the web (intake).
+    case submission
     /// Biên tập/Duyệt: the editorial console (approval).
     case editorial
     /// Nhuận bút: royalties and the budget (finance).
@@ -15,6 +17,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
 
     public var label: String {
         switch self {
+        case .submission: "Gửi tin"
         case .editorial: "Biên tập/Duyệt"
         case .royalties: "Nhuận bút"
         }
@@ -22,6 +25,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
 
     public var path: String {
         switch self {
+        case .submission: "/submit"
         case .editorial: "/console"
         case .royalties: "/finance"
         }
@@ -29,6 +33,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
 
     var service: PortalService {
         switch self {
+        case .submission: .intake
         case .editorial: .approval
         case .royalties: .finance
         }
@@ -40,6 +45,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
     /// Whether a person with these roles may open the area's pages.
     public func allows(_ user: AuthenticatedUser) -> Bool {
         switch self {
+        case .submission: (user.has(.collaborator) || user.has(.unitLiaison)) && user.unitCode != nil
         case .editorial: [.editor, .boardHead, .boardDeputy, .boardMember].contains { user.has($0) }
         case .royalties: [.finance, .admin, .boardHead, .boardDeputy].contains { user.has($0) }
         }

@@ -35,12 +35,17 @@ public enum StaffPage {
 public struct Form: Sendable {
     public let pairs: [(String, String)]
 
+    /// Fields read some other way (a multipart form's text fields).
+    public init(_ pairs: [(String, String)]) {
+        self.pairs = pairs
+    }
+
     public static func read(_ request: Request) async throws -> Form {
         let buffer = try await request.body.collect(upTo: 2 * 1024 * 1024)
         let text = String(decoding: buffer.readableBytesView, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
         var components = URLComponents()
         components.percentEncodedQuery = text
-        return Form(pairs: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        return Form((components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
     }
 
     public subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }

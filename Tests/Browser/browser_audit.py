@@ -2,9 +2,11 @@
 portal's names resolve to this machine, and the audit of one page: axe-core's serious and critical
 violations (WCAG 2.1 AA), errors in the browser console, the page's language.
 """
+import os
+import re
 import sys
 
-from axe_selenium_python import Axe
+from selenium_axe_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -33,11 +35,57 @@ def audit(driver, name, failures, language=None):
             targets = [node["target"] for node in violation["nodes"]][:3]
             failures.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
     for entry in driver.get_log("browser"):
+        # A page that answers 4xx on purpose (a refused form, a 404 page) is logged as a failed
+        # load of the page itself; the tests check those statuses themselves.
+        if "Failed to load resource" in entry["message"] and entry["message"].startswith(driver.current_url + " "):
+            continue
         if entry["level"] == "SEVERE":
             failures.append(f"{name}: console error: {entry['message']}")
     lang = driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
     if not lang or (language and lang != language):
         failures.append(f"{name}: <html lang> is {lang!r}")
+
+
+# The widths people use: a laptop and a phone (390 CSS pixels, as most phones sold here).
+WIDTHS = (1366, 390)
+
+
+def artifacts():
+    """Where screenshots go: PORTAL_ARTIFACTS (deploy/test sets it), else nowhere."""
+    folder = os.environ.get("PORTAL_ARTIFACTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def screenshot(driver, name):
+    folder = artifacts()
+    if folder:
+        driver.save_screenshot(os.path.join(folder, re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") + ".png"))
+
+
+def audit_widths(driver, name, failures, language=None, shoot=False):
+    """The page at each of WIDTHS: axe as `audit` does, no sideways scrolling, touch targets of
+    at least 24 px (WCAG 2.2, 2.5.8); a screenshot at each width when `shoot`."""
+    for width in WIDTHS:
+        driver.set_window_size(width, 900)
+        label = f"{name} at {width} px"
+        audit(driver, label, failures, language)
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 1:
+            failures.append(f"{label}: scrolls sideways by {overflow} px")
+        small = driver.execute_script("""
+            return Array.from(document.querySelectorAll('a, button, input, select, textarea, summary'))
+              .filter(e => e.offsetParent !== null && e.type !== 'hidden')
+              .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 24 && r.width < 24; })
+              .filter(e => !(e.tagName === 'A' && getComputedStyle(e).display === 'inline'))
+              .map(e => e.outerHTML.slice(0, 80));""")
+        for element in small[:3]:
+            failures.append(f"{label}: touch target under 24 px: {element}")
+        if shoot:
+            screenshot(driver, f"{name}-{width}")
+    driver.set_window_size(1280, 1024)
 
 
 def finish(label, failures, checked):

@@ -140,6 +140,8 @@ struct NginxSitesTests {
                 // The staff host routes each staff path to its service: one name, one sign-in.
                 let console = get("quantri.longan.gov.vn", "/console")
                 #expect(console.status == 303 && console.headers["location"] == "/console/login", "the staff host reaches the console: \(console.status ?? 0)")
+                let submit = get("quantri.longan.gov.vn", "/submit")
+                #expect(submit.status == 303 && submit.headers["location"] == "/submit/login", "and the departments' pages: \(submit.status ?? 0)")
                 let tracking = get("quantri.longan.gov.vn", "/theo-doi/\(UUID().uuidString.lowercased())")
                 #expect(tracking.status == 404 && tracking.body.contains(#"<html lang="vi">"#), "and intake's tracking page")
                 #expect(get("quantri.longan.gov.vn", "/tep/anh.png").status == 404, "the staff host serves no site files")

@@ -190,7 +190,7 @@ struct ConsoleRoutes: Sendable {
             "quotedHistory": Self.quotedHistory(view.revision.details) as Any,
             "hasAttachments": !view.revision.attachments.isEmpty,
             "genreLabel": classification.genre ?? "—",
-            "coefficient": classification.coefficientHundredths.map { String(format: "%.2f", Double($0) / 100) } ?? "—",
+            "coefficient": classification.coefficientHundredths.map(VietnameseNumber.hundredths) ?? "—",
             "authorsText": classification.authors.map { "\($0.name)\($0.share.map { " (\($0)%)" } ?? "")" }.joined(separator: "; "),
             "sitesText": classification.targetSites.joined(separator: ", "),
             "publishAtShown": classification.publishAt.map(PortalCalendar.dateTime) as Any,
@@ -231,11 +231,7 @@ struct ConsoleRoutes: Sendable {
     }
 
     /// A coefficient as Vietnamese write it: 8,5 (no trailing zeros).
-    static func vietnameseNumber(hundredths: Int) -> String {
-        let whole = hundredths / 100, rest = hundredths % 100
-        if rest == 0 { return String(whole) }
-        return rest % 10 == 0 ? "\(whole),\(rest / 10)" : String(format: "%d,%02d", whole, rest)
-    }
+    static func vietnameseNumber(hundredths: Int) -> String { VietnameseNumber.hundredths(hundredths) }
 
     /// Reads "8,5", "8.5" or "8" as a coefficient; nil when it is none of these.
     static func coefficient(_ text: String?) -> Double? {
@@ -580,16 +576,7 @@ extension ConsoleRoutes {
 
 enum Labels {
     /// What intake noticed, as editors read it.
-    static func flag(_ flag: String) -> String {
-        if flag.hasPrefix("missing_alt_text:") {
-            return "Ảnh chưa có mô tả thay thế (alt): \(flag.dropFirst("missing_alt_text:".count))"
-        }
-        switch flag {
-        case "reused_message_id": return "Thư dùng lại Message-ID của một thư khác đã nhận: kiểm tra có trùng không"
-        case "likely_duplicate": return "Cùng nội dung với một thư đã nhận từ cùng người gửi: có thể gửi lặp"
-        default: return flag
-        }
-    }
+    static func flag(_ flag: String) -> String { SubmissionFlag.vietnamese(flag) }
 
     static func state(_ state: ArticleState, english: Bool) -> String {
         guard english else { return state.vietnamese }

@@ -1,0 +1,58 @@
+import Foundation
+import Store
+import Testing
+
+/// Departments on the web (issue: the pages people use every day): a collaborator submits
+/// through `/submit` in headless Chromium, the editors and the Board take it through the
+/// editorial flow, and the collaborator follows it to its published page.
+@Suite("Departments submit on the web", .serialized)
+struct SubmitPagesBrowserTests {
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Browser/submit_check.py").path
+    }
+
+    @Test("A department submits on the web, a refused form keeps everything, and the item is followed to publication")
+    func submitAndFollow() async throws {
+        try await EditorialFlowTests().withServices { s in
+            let password = ProcessInfo.processInfo.environment["PORTAL_DEMO_PASSWORD"] ?? "longan-demo-2026"
+            let title = "Sở Tư pháp tập huấn nghiệp vụ hộ tịch \(UUID().uuidString.prefix(4))"
+            let sent = try s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                "BASE": s.intake.url(""), "PASSWORD": password, "PHASE": "submit", "TITLE": title,
+            ])
+            #expect(sent.status == 0 && sent.output.contains("submit check passed"), "\(sent.output)")
+            let id = try #require(sent.output.firstMatch(of: #/SUBMITTED ([0-9a-f-]{36})/#).map { String($0.output.1) }, "\(sent.output)")
+
+            // What the browser sent is what intake stored: from the web, by the signed-in person, with its file.
+            let row = try await s.pool.withConnection {
+                try $0.query(
+                    """
+                    SELECT s.channel, s.authors::text AS authors, s.title, a.filename, a.alt_text
+                    FROM intake.submissions s JOIN intake.attachments a ON a.submission_id = s.id WHERE s.id = $1
+                    """, [UUID(uuidString: id)!]
+                ).one()
+            }
+            #expect(try row.decode("channel", as: String.self) == "web")
+            #expect(try row.decode("title", as: String.self) == title)
+            #expect(try row.decode("authors", as: String.self).contains("Nguyễn Văn An"))
+            #expect(try row.decode("filename", as: String.self) == "tap-huan.png")
+            #expect(try row.decodeIfPresent("alt_text", as: String.self) == "Quang cảnh lớp tập huấn")
+
+            try await eventually("the item reaches the editors' queue") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
+            try s.classifyAndSubmit(id)
+            try await PublishingSitesTests(publishingPort: 18_218).withPublishing(s) { publishing in
+                let approval = try s.api("POST", "/articles/\(id)/approve", as: "gd.tuphap", body: #"{"revision": 2}"#)
+                #expect(approval.status == 200, "\(approval.text)")
+                try await eventually("the submitter's view says published", within: 15) {
+                    try await s.pool.withConnection {
+                        try $0.query("SELECT status FROM intake.submissions WHERE id = $1", [UUID(uuidString: id)!]).one().decode("status", as: String.self)
+                    } == "published"
+                }
+                let followed = try s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                    "BASE": s.intake.url(""), "PASSWORD": password, "PHASE": "follow", "ID": id,
+                ])
+                #expect(followed.status == 0 && followed.output.contains("follow check passed"), "\(followed.output)")
+            }
+        }
+    }
+}
