@@ -99,7 +99,7 @@ struct ApprovalRoutes {
         }
         return Listing(items: try await queries.queue(
             for: user, state: query.get("state"), unit: query.get("unit"), assignedToMe: assigned, newestFirst: order == "newest",
-            limit: limit, offset: offset))
+            limit: limit, offset: offset, search: query.get("q"), kind: query.get("kind")))
     }
 
     func view(_ context: PortalContext) async throws -> Response {

@@ -15,6 +15,9 @@ struct QueueItem: Codable, Sendable {
     var receivedAt: Date
     var assignedTo: String?
     var lockedBy: String?
+    /// Full names, for the pages (the API keeps the logins above).
+    var assignedToName: String?
+    var lockedByName: String?
     var restricted: Bool
     /// For an approver: why the item is theirs to decide.
     var why: String?
@@ -70,15 +73,19 @@ struct ArticleView: Codable, Sendable {
     /// What the caller may do now.
     var allowedActions: [String]
     var why: String?
+    /// For a Board member shown an item pending approval that is not theirs to approve: why not.
+    var whyNot: String?
 }
 
 struct EditorialQueries: Sendable {
     let database: DatabasePool
 
     /// One page of the queue, oldest first (the order work is done in) unless `newestFirst`.
+    /// - Parameters:
+    ///   - search: words of the title, each the start of a word, with or without diacritics.
     func queue(
         for user: AuthenticatedUser, state: String?, unit: String?, assignedToMe: Bool, newestFirst: Bool = false, limit: Int = 200,
-        offset: Int = 0
+        offset: Int = 0, search: String? = nil, kind: String? = nil
     ) async throws -> [QueueItem] {
         if state == "quarantined" { return try await quarantine(unit: unit, limit: limit, offset: offset) }
         if let state, ArticleState(rawValue: state) == nil {
@@ -89,17 +96,25 @@ struct EditorialQueries: Sendable {
             let today = LocalDate.of(Date())
             let rows = try connection.query(
                 """
+                WITH words AS (
+                    -- "hoi ngh" → 'hoi':* & 'ngh':*, over the titles without diacritics (approval migration 6).
+                    SELECT to_tsquery('simple', string_agg(quote_literal(w) || ':*', ' & ')) AS q
+                    FROM regexp_split_to_table(unaccent(lower(coalesce($6::text, ''))), '[^[:alnum:]]+') AS w WHERE w <> ''
+                )
                 SELECT a.id, a.state, a.unit_code, un.name AS unit_name, a.received_at, a.restricted, a.assigned_to, a.locked_by,
-                       a.lock_expires_at, r.title, r.kind, ua.login AS assigned_login, ul.login AS locked_login
+                       a.lock_expires_at, r.title, r.kind, ua.login AS assigned_login, ul.login AS locked_login,
+                       ua.full_name AS assigned_name, ul.full_name AS locked_name
                 FROM editorial.articles a
                 JOIN editorial.revisions r ON r.article_id = a.id AND r.number = a.current_revision
                 JOIN core.units un ON un.code = a.unit_code
                 LEFT JOIN core.users ua ON ua.id = a.assigned_to
                 LEFT JOIN core.users ul ON ul.id = a.locked_by AND a.lock_expires_at > now()
+                CROSS JOIN words
                 WHERE ($1::text IS NULL OR a.state = $1) AND ($2::text IS NULL OR a.unit_code = $2) AND ($3 OR NOT a.restricted)
+                  AND (words.q IS NULL OR a.title_search @@ words.q) AND ($7::text IS NULL OR r.kind = $7)
                 ORDER BY a.received_at \(newestFirst ? "DESC" : "ASC"), a.id
                 LIMIT $4 OFFSET $5
-                """, [state, unit, Access.isBoard(user), limit, offset]
+                """, [state, unit, Access.isBoard(user), limit, offset, search, kind]
             ).rows
             var items = [QueueItem]()
             for row in rows {
@@ -120,9 +135,27 @@ struct EditorialQueries: Sendable {
                     id: id.uuidString.lowercased(), title: try row.decode("title"), state: articleState.rawValue,
                     stateLabel: articleState.vietnamese, unit: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
                     kind: try row.decode("kind"), receivedAt: try row.decode("received_at"), assignedTo: try row.decodeIfPresent("assigned_login"),
-                    lockedBy: try row.decodeIfPresent("locked_login"), restricted: try row.decode("restricted"), why: why, reason: nil, from: nil))
+                    lockedBy: try row.decodeIfPresent("locked_login"), assignedToName: try row.decodeIfPresent("assigned_name"),
+                    lockedByName: try row.decodeIfPresent("locked_name"), restricted: try row.decode("restricted"), why: why, reason: nil, from: nil))
             }
             return items
+        }
+    }
+
+    /// How many items the person may see in each state still being worked on (the queue's tabs).
+    func workingCounts(for user: AuthenticatedUser) async throws -> [ArticleState: Int] {
+        try await database.withConnection { connection in
+            var counts = [ArticleState: Int]()
+            for row in try connection.query(
+                """
+                SELECT state, count(*) AS n FROM editorial.articles
+                WHERE state IN ('received', 'in_editing', 'pending_approval', 'approved', 'returned') AND ($1 OR NOT restricted)
+                GROUP BY state
+                """, [Access.isBoard(user)]
+            ).rows {
+                if let state = ArticleState(rawValue: try row.decode("state")) { counts[state] = try row.decode("n") }
+            }
+            return counts
         }
     }
 
@@ -181,7 +214,10 @@ struct EditorialQueries: Sendable {
         let subject = ApprovalSubject(
             submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
             authors: try contributors ?? ArticleRecords.contributors(article, current: revision, on: connection))
-        let authority = try? board.authority(of: user.id, for: subject, on: LocalDate.of(Date())).get()
+        let decided = board.authority(of: user.id, for: subject, on: LocalDate.of(Date()))
+        let authority = try? decided.get()
+        var whyNot: String?
+        if article.state == .pendingApproval, Access.isBoard(user), case .failure(let refusal) = decided { whyNot = refusal.code }
         let logins = try Self.logins([article.assignedTo, article.activeLock()].compactMap { $0 }, on: connection)
         if article.restricted {
             // Every look at a restricted item is on the record.
@@ -197,7 +233,7 @@ struct EditorialQueries: Sendable {
             decisions: decisions, prescreen: article.prescreen, flags: article.flags, approval: approval, publishedUrl: article.publishedUrl,
             publishedRevision: article.publishedRevision,
             allowedActions: Self.allowedActions(article, user: user, authority: authority, board: board),
-            why: article.state == .pendingApproval ? authority?.explanation : nil)
+            why: article.state == .pendingApproval ? authority?.explanation : nil, whyNot: whyNot)
     }
 
     /// Recomputes the approved revision's hash from the stored rows and checks the signature.

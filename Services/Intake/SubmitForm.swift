@@ -126,19 +126,13 @@ struct SubmitForm {
             "files": files.enumerated().map { index, row -> [String: Any] in
                 var file: [String: Any] = ["row": index + 1, "altText": row.altText]
                 if let kept = row.kept, let proof = row.proof {
-                    file["kept"] = ["token": kept.token, "proof": proof, "filename": kept.filename, "size": Self.size(kept.size)]
+                    file["kept"] = ["token": kept.token, "proof": proof, "filename": kept.filename, "size": VietnameseNumber.fileSize(kept.size)]
                 }
                 return file
             },
         ]
         for (field, message) in errors { values["error_\(field)"] = message }
         return values
-    }
-
-    static func size(_ bytes: Int) -> String {
-        bytes >= 1_048_576
-            ? VietnameseNumber.decimal(Double(bytes) / 1_048_576, fractionDigits: 1) + " MB"
-            : VietnameseNumber.grouped(max(1, bytes / 1024)) + " KB"
     }
 
     /// Which field a refusal belongs to, and what to do about it, in Vietnamese.

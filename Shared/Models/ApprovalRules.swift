@@ -86,11 +86,24 @@ public struct ApprovalAuthority: Sendable, Equatable {
     }
 
     /// Why the item came to this approver, in Vietnamese for the console.
-    public var explanation: String {
-        switch rule {
+    public var explanation: String { rule.vietnamese }
+}
+
+extension ApprovalRule {
+    /// The rule as the regulation names it, for the pages (the id stays in the API and the records).
+    public var vietnamese: String {
+        switch self {
         case .boardMemberLeadingUnit: "Thành viên Ban Biên tập phụ trách đơn vị gửi tin (Điều 13.1.a)"
         case .boardHead: "Trưởng Ban Biên tập duyệt (Điều 13.1.a)"
-        case .delegatedDeputy: "Phó Trưởng Ban Biên tập được ủy quyền (Điều 13.1.a)"
+        case .delegatedDeputy: "Phó Trưởng Ban Biên tập được ủy quyền (Điều 9.4, Điều 13.1.a)"
+        }
+    }
+
+    public var english: String {
+        switch self {
+        case .boardMemberLeadingUnit: "Board member leading the submitting unit (Art. 13.1.a)"
+        case .boardHead: "Head of the Editorial Board (Art. 13.1.a)"
+        case .delegatedDeputy: "Deputy Head holding a delegation (Art. 9.4, 13.1.a)"
         }
     }
 }
@@ -109,6 +122,28 @@ public enum ApprovalRefusal: Error, Equatable, Sendable {
         case .ownWork: "own_work"
         case .reservedForUnitLeader: "reserved_for_unit_leader"
         case .noAuthority: "no_approval_authority"
+        }
+    }
+
+    public init?(code: String) {
+        guard let known = [ApprovalRefusal.ownWork, .reservedForUnitLeader, .noAuthority].first(where: { $0.code == code }) else { return nil }
+        self = known
+    }
+
+    /// Why there is no approve button, as the Board member reads it.
+    public var vietnamese: String {
+        switch self {
+        case .ownWork: "Ông/bà là tác giả hoặc đã biên tập tin này nên không tự duyệt tin của mình; tin do Trưởng Ban hoặc Phó Trưởng Ban được ủy quyền duyệt."
+        case .reservedForUnitLeader: "Tin này do thành viên Ban Biên tập phụ trách đơn vị gửi tin duyệt (Điều 13 khoản 1 điểm a)."
+        case .noAuthority: "Ông/bà chưa được Trưởng Ban ủy quyền duyệt loại tin này vào hôm nay (Điều 9 khoản 4; Điều 13 khoản 1 điểm a). Trưởng Ban ủy quyền tại trang Ủy quyền."
+        }
+    }
+
+    public var english: String {
+        switch self {
+        case .ownWork: "You wrote or edited this item, so you do not approve it; the Head or a delegated Deputy Head does."
+        case .reservedForUnitLeader: "This item is approved by the Board member who leads the submitting unit (Art. 13.1.a)."
+        case .noAuthority: "The Head has not delegated approval of this kind of item to you for today (Art. 9.4, 13.1.a)."
         }
     }
 }

@@ -32,4 +32,9 @@ public enum VietnameseNumber {
         if value < 0, scaled > 0 { whole = "−" + whole }
         return fraction.isEmpty ? whole : whole + "," + fraction
     }
+
+    /// "1,2 MB", "350 KB": a file's size as people read it.
+    public static func fileSize(_ bytes: Int) -> String {
+        bytes >= 1_048_576 ? decimal(Double(bytes) / 1_048_576, fractionDigits: 1) + " MB" : grouped(max(1, (bytes + 1023) / 1024)) + " KB"
+    }
 }

@@ -118,5 +118,34 @@ public enum ApprovalMigrations {
             -- The number of the item's last article.* event; followers apply only newer ones.
             ALTER TABLE editorial.articles ADD COLUMN event_seq bigint NOT NULL DEFAULT 0;
             """),
+        Migration(6, "the queue searched by title without diacritics, counted by working state", """
+            -- The current revision's title, lower-case and without diacritics ("ben luc" finds
+            -- "Bến Lức"), kept by triggers whichever is written first, the item or its revision.
+            CREATE EXTENSION IF NOT EXISTS unaccent;
+            ALTER TABLE editorial.articles ADD COLUMN title_search tsvector;
+            CREATE FUNCTION editorial.article_title_search() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                SELECT to_tsvector('simple', unaccent(lower(r.title))) INTO NEW.title_search
+                FROM editorial.revisions r WHERE r.article_id = NEW.id AND r.number = NEW.current_revision;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER articles_title_search BEFORE INSERT OR UPDATE OF current_revision ON editorial.articles
+                FOR EACH ROW EXECUTE FUNCTION editorial.article_title_search();
+            CREATE FUNCTION editorial.revision_title_search() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE editorial.articles SET title_search = to_tsvector('simple', unaccent(lower(NEW.title)))
+                WHERE id = NEW.article_id AND current_revision = NEW.number;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER revisions_title_search AFTER INSERT ON editorial.revisions
+                FOR EACH ROW EXECUTE FUNCTION editorial.revision_title_search();
+            UPDATE editorial.articles a SET title_search = to_tsvector('simple', unaccent(lower(r.title)))
+            FROM editorial.revisions r WHERE r.article_id = a.id AND r.number = a.current_revision;
+            CREATE INDEX articles_title_search ON editorial.articles USING gin (title_search);
+            -- The counts of the queue's tabs: only the states still being worked on, which stay
+            -- few however large the archive grows.
+            CREATE INDEX articles_working_state ON editorial.articles (state)
+                WHERE state IN ('received', 'in_editing', 'pending_approval', 'approved', 'returned');
+            """),
     ]
 }

@@ -64,7 +64,7 @@ def screenshot(driver, name):
         driver.save_screenshot(os.path.join(folder, re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") + ".png"))
 
 
-def audit_widths(driver, name, failures, language=None, shoot=False):
+def audit_widths(driver, name, failures, language=None, shoot=True):
     """The page at each of WIDTHS: axe as `audit` does, no sideways scrolling, touch targets of
     at least 24 px (WCAG 2.2, 2.5.8); a screenshot at each width when `shoot`."""
     for width in WIDTHS:

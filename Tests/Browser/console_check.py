@@ -15,7 +15,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser_audit import audit, chromium
+from browser_audit import audit_widths, chromium, screenshot
 
 BASE = os.environ["BASE"]
 PASSWORD = os.environ["PASSWORD"]
@@ -32,7 +32,7 @@ checked = []
 
 def check(page):
     """axe-core on the page as it stands, the console log, the page's language."""
-    audit(driver, page, failures)
+    audit_widths(driver, page, failures)
     checked.append(page)
 
 
@@ -41,7 +41,9 @@ def wait_for(condition, message, seconds=10):
     try:
         WebDriverWait(driver, seconds).until(lambda d: condition(d))
     except Exception:
-        expect(False, message)
+        alerts = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".alert, .field-error")]
+        screenshot(driver, "failed " + message)
+        expect(False, f"{message} (at {driver.current_url}; the page says {alerts})")
 
 
 def expect(condition, message):
@@ -79,9 +81,23 @@ try:
     # An editor finds the mailed item, edits and classifies it, and sends it for approval.
     login("btv.lan")
     check("queue (editor)")
+    expect("cũ nhất trước" in driver.find_element(By.TAG_NAME, "caption").text, "the caption says oldest first")
     driver.find_element(By.LINK_TEXT, "Xem mới nhất trước").click()
     wait_for(lambda d: "order=newest" in d.current_url, "the queue did not switch to newest first")
+    expect("mới nhất trước" in driver.find_element(By.TAG_NAME, "caption").text, "the caption follows the order")
     expect(MAIL_TITLE in driver.page_source, "the mailed item is not in the editor's queue")
+    # The tabs count what waits in each working state.
+    received_tab = driver.find_element(By.CSS_SELECTOR, "nav.tabs a[aria-current=page]").text
+    expect("(" in received_tab, f"the current tab shows its count: {received_tab!r}")
+    # Search by title without diacritics, with a unit filter.
+    search = driver.find_element(By.ID, "q")
+    search.send_keys("to chuc hoi nghi tong ket cong tac")
+    Select(driver.find_element(By.ID, "unit")).select_by_visible_text("Sở Tư pháp")
+    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    wait_for(lambda d: "q=to+chuc" in d.current_url or "q=to%20chuc" in d.current_url, "the search was not sent")
+    expect(driver.find_elements(By.CSS_SELECTOR, f'a[href="/console/articles/{MAIL_ITEM}"]'), "the search without diacritics finds the mailed item")
+    expect(not driver.find_elements(By.CSS_SELECTOR, f'a[href="/console/articles/{OTHER_ITEM}"]'), "the unit filter leaves out another unit's item")
+    check("queue (search)")
     # Earlier runs may have left items with the same title: follow this item's own link.
     link = driver.find_element(By.CSS_SELECTOR, f'a[href="/console/articles/{MAIL_ITEM}"]')
     expect(link.text == MAIL_TITLE, f"the queue shows the item as {link.text!r}")
@@ -107,6 +123,15 @@ try:
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for(lambda d: "Đã thực hiện." in d.page_source, "saving the edit did not confirm")
     check("item (edited)")
+    # An editor who takes the item for editing holds its lock, and can let it go.
+    driver.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Nhận biên tập')]").click()
+    wait_for(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Thôi giữ quyền biên tập']"), "taking the lock offered no release")
+    expect("Nguyễn Thị Lan" in driver.find_element(By.TAG_NAME, "dl").text and "btv.lan" not in driver.find_element(By.TAG_NAME, "dl").text,
+           "the lock holder is named, not shown by login")
+    release = driver.find_elements(By.XPATH, "//button[normalize-space()='Thôi giữ quyền biên tập']")
+    expect(release, "the editor who holds the lock is offered to release it")
+    release[0].click()
+    wait_for(lambda d: "Đã thôi giữ quyền biên tập" in d.page_source, "releasing the lock did not confirm")
     driver.find_element(By.PARTIAL_LINK_TEXT, "Xem thay đổi").click()
     check("diff")
     driver.back()
@@ -119,7 +144,12 @@ try:
     check("queue (approver)")
     driver.get(f"{BASE}/console/articles/{MAIL_ITEM}")
     expect("Thành viên Ban Biên tập phụ trách đơn vị" in driver.page_source, "the approver is not told why the item came to them")
-    driver.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Duyệt đăng')]").click()
+    approve = driver.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Duyệt đăng')]")
+    approve.click()
+    time.sleep(0.3)
+    expect("Chờ duyệt" in driver.page_source and "Hợp lệ" not in driver.page_source, "approval happened without the confirmation box")
+    approve.find_element(By.XPATH, "./ancestor::form//input[@name='confirm']").click()
+    approve.click()
     wait_for(lambda d: "Đã duyệt" in d.page_source and "Hợp lệ: nội dung đúng như khi duyệt" in d.page_source,
              "approval did not show the approved state and a signature that verifies")
     check("item (approved)")
@@ -145,6 +175,7 @@ try:
     login("photruongban.hcc")
     driver.get(f"{BASE}/console/articles/{OTHER_ITEM}")
     expect("Duyệt đăng" not in driver.page_source, "a Deputy Head without delegation is offered the approve button")
+    expect("chưa được Trưởng Ban ủy quyền" in driver.page_source, "the Deputy Head is told why there is no approve button")
     check("item (deputy without delegation)")
     logout()
 

@@ -13,7 +13,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser_audit import audit, chromium, finish
+from browser_audit import audit_widths, chromium, finish
 
 BASE = os.environ["BASE"]
 PASSWORD = os.environ["PASSWORD"]
@@ -26,7 +26,7 @@ checked = []
 
 
 def check(name):
-    audit(driver, name, failures, language="vi")
+    audit_widths(driver, name, failures, language="vi")
     checked.append(name)
 
 

@@ -13,7 +13,7 @@ import os
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser_audit import audit, chromium, finish
+from browser_audit import audit_widths, chromium, finish
 
 PORT = os.environ["PORT"]
 ARTICLE = os.environ["ARTICLE"]
@@ -33,7 +33,7 @@ DUBLIN_CORE = ["title", "creator", "date", "description", "publisher", "identifi
 
 def check(url, name):
     driver.get(url)
-    audit(driver, name, failures)
+    audit_widths(driver, name, failures)
     for element in DUBLIN_CORE:
         metas = driver.find_elements(By.CSS_SELECTOR, f'meta[name="DC.{element}"]')
         if not metas or not metas[0].get_attribute("content"):

@@ -83,11 +83,25 @@ struct ConsoleRoutes: Sendable {
             }
             return Self.redirect("/console/articles/\(id.uuidString.lowercased())")
         }
+        console.post("/articles/:id/unlock") { request, context in
+            let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
+            let id = try Self.id(context)
+            do {
+                _ = try await edits.lock(id, by: user, release: true)
+            } catch let error as APIError {
+                return try await articlePage(request, context, error: error.message, status: error.status)
+            }
+            return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=unlocked")
+        }
         console.post("/articles/:id/:action") { request, context in try await decide(request, context) }
         console.get("/delegations") { request, context in try await delegationsPage(request, context, error: nil, status: .ok) }
         console.post("/delegations") { request, context in try await createDelegation(request, context) }
         console.post("/delegations/:id/revoke") { request, context in
-            let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
+            let form = try await Form.read(request)
+            let (user, _) = try await signedIn(request, context, form: form)
+            guard form["confirm"] == "1" else {
+                return try await delegationsPage(request, context, error: text(request, context)["confirmMissing"], status: .badRequest)
+            }
             do {
                 try await delegations.revoke(try Self.id(context), by: user, correlationId: context.correlationId)
             } catch let error as APIError {
@@ -129,30 +143,58 @@ struct ConsoleRoutes: Sendable {
 
     func queuePage(_ request: Request, _ context: PortalContext) async throws -> Response {
         let (user, session) = try await signedIn(request, context, form: nil)
+        let parameters = request.uri.queryParameters
+        func parameter(_ name: String) -> String? {
+            parameters.get(name).map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
         let defaultState = Access.isBoard(user) && !Access.isEditor(user) ? ArticleState.pendingApproval : .received
-        let state = request.uri.queryParameters.get("state").flatMap { ArticleState(rawValue: String($0)) } ?? defaultState
+        let state = parameter("state").flatMap { ArticleState(rawValue: $0) } ?? defaultState
         let english = language(request, context) == "en"
-        let newest = request.uri.queryParameters.get("order") == "newest"
-        let page = PageNumber(request.uri.queryParameters.get("page"))
+        let t = text(request, context)
+        let newest = parameter("order") == "newest"
+        let search = parameter("q").map { String($0.prefix(200)) }
+        let unit = parameter("unit"), kind = parameter("kind").flatMap { ContentKind(rawValue: $0) }
+        let mine = parameter("mine") != nil
+        let page = PageNumber(parameters.get("page"))
         let pageSize = 50
         let items = try await queries.queue(
-            for: user, state: state.rawValue, unit: nil, assignedToMe: false, newestFirst: newest, limit: pageSize + 1,
-            offset: page.offset(pageSize: pageSize))
+            for: user, state: state.rawValue, unit: unit, assignedToMe: mine, newestFirst: newest, limit: pageSize + 1,
+            offset: page.offset(pageSize: pageSize), search: search, kind: kind?.rawValue)
+        let counts = try await queries.workingCounts(for: user)
+        let units = try await database.withConnection {
+            try $0.query("SELECT code, name FROM core.units ORDER BY name").rows.map {
+                (code: try $0.decode("code", as: String.self), name: try $0.decode("name", as: String.self))
+            }
+        }
+        // The filters other than the state, carried by the tabs, the order link and the pages.
+        var kept = URLComponents()
+        kept.queryItems = [("q", search), ("unit", unit), ("kind", kind?.rawValue), ("mine", mine ? "1" : nil)]
+            .compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+        let filters = kept.percentEncodedQuery.map { "&" + $0 } ?? ""
         let states: [[String: Any]] = [ArticleState.received, .inEditing, .pendingApproval, .approved, .published, .returned, .rejected, .takenDown]
-            .map { ["code": $0.rawValue, "label": Labels.state($0, english: english), "current": $0 == state] }
-        let base = "/console?state=\(state.rawValue)&order=\(newest ? "newest" : "oldest")"
+            .map { tab in
+                var entry: [String: Any] = ["code": tab.rawValue, "label": Labels.state(tab, english: english), "current": tab == state,
+                                            "link": "/console?state=\(tab.rawValue)\(filters)"]
+                if let count = counts[tab] { entry["count"] = VietnameseNumber.grouped(count) }
+                return entry
+            }
+        let base = "/console?state=\(state.rawValue)&order=\(newest ? "newest" : "oldest")\(filters)"
         return render("queue", [
-            "title": text(request, context)["queue"] ?? "", "states": states, "stateHeading": Labels.state(state, english: english),
-            "noItems": items.isEmpty,
-            "orderLink": "/console?state=\(state.rawValue)&order=\(newest ? "oldest" : "newest")",
-            "orderLabel": text(request, context)[newest ? "oldestFirst" : "newestFirst"] ?? "",
+            "title": t["queue"] ?? "", "states": states, "stateHeading": Labels.state(state, english: english),
+            "noItems": items.isEmpty, "state": state.rawValue, "order": newest ? "newest" : "oldest",
+            "search": search ?? "", "mine": mine, "filtered": search != nil || unit != nil || kind != nil || mine,
+            "units": units.map { ["code": $0.code, "name": $0.name, "selected": $0.code == unit] },
+            "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english), "selected": $0 == kind] },
+            "caption": t[newest ? "queueCaptionNewest" : "queueCaptionOldest"] ?? "",
+            "orderLink": "/console?state=\(state.rawValue)&order=\(newest ? "oldest" : "newest")\(filters)",
+            "orderLabel": t[newest ? "oldestFirst" : "newestFirst"] ?? "",
             "previousPage": page.previous.map { "\(base)&page=\($0)" },
             "nextPage": items.count > pageSize ? page.next.map { "\(base)&page=\($0)" } : nil,
             "items": items.prefix(pageSize).map { item -> [String: Any] in
                 ["id": item.id, "title": item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
                  "stateLabel": Labels.state(ArticleState(rawValue: item.state) ?? .received, english: english),
                  "receivedAtISO": Timestamp.format(item.receivedAt), "receivedAtLocal": PortalCalendar.dateTime(item.receivedAt),
-                 "restricted": item.restricted, "lockedBy": item.lockedBy as Any, "why": item.why as Any]
+                 "restricted": item.restricted, "lockedBy": item.lockedByName ?? item.lockedBy as Any, "why": item.why as Any]
             },
         ], request, context, user: (user, session))
     }
@@ -175,21 +217,40 @@ struct ConsoleRoutes: Sendable {
         } ?? view.unit
         let classification = view.revision.classification
         let numbers = view.revisions.map(\.number)
+        // People by name, not login: the lock holder and the revisions' authors.
+        let logins = Set(([view.lockedBy] + view.revisions.map(\.createdBy)).compactMap { $0 })
+        let (names, genreName) = try await database.withConnection { connection in
+            let names = try connection.query("SELECT login, full_name FROM core.users WHERE login = ANY($1::text[])", [SQLArray.literal(Array(logins))])
+                .rows.reduce(into: [String: String]()) { $0[try $1.decode("login")] = try $1.decode("full_name") }
+            let genre = try classification.genre.flatMap {
+                try connection.query("SELECT name_vi, name_en FROM core.royalty_genres WHERE genre = $1 ORDER BY effective_from DESC LIMIT 1", [$0]).rows.first
+                    .map { try $0.decode(english ? "name_en" : "name_vi", as: String.self) }
+            }
+            return (names, genre)
+        }
+        let lockIsMine = view.lockedBy == user.login
+        let publishedLinks = view.publishedUrl.map { url in
+            Self.publishedSites(classification, url: url).map { ["url": $0] }
+        } ?? []
         return render("article", [
             "title": view.revision.title, "id": view.id, "stateLabel": Labels.state(ArticleState(rawValue: view.state) ?? .received, english: english),
             "unitName": unitName, "kindLabel": Labels.kind(view.kind, english: english),
             "receivedAtISO": Timestamp.format(view.receivedAt), "receivedAtLocal": PortalCalendar.dateTime(view.receivedAt),
-            "lockedBy": view.lockedBy as Any, "lockedUntilLocal": view.lockedUntil.map(PortalCalendar.dateTime) as Any, "why": view.why as Any,
+            "lockedBy": view.lockedBy.map { names[$0] ?? $0 } as Any, "lockIsMine": lockIsMine,
+            "lockedUntilLocal": view.lockedUntil.map(PortalCalendar.dateTime) as Any, "why": view.why as Any,
+            "whyNot": view.whyNot.flatMap(ApprovalRefusal.init(code:)).map { english ? $0.english : $0.vietnamese } as Any,
+            "publishedLinks": publishedLinks, "hasPublishedLinks": !publishedLinks.isEmpty,
+            "wishedDate": Self.detail("wishedPublicationDate", in: view.revision.details).flatMap(LocalDate.init(iso:))?.vietnamese as Any,
             "publishedRevision": view.publishedRevision as Any,
             "screens": screens.isEmpty ? false : ["lines": screens] as Any,
             "revision": view.revision, "attachments": view.revision.attachments.map {
-                ["filename": $0.filename, "contentType": $0.contentType, "size": $0.size, "altText": $0.altText as Any,
+                ["filename": $0.filename, "contentType": $0.contentType, "size": VietnameseNumber.fileSize($0.size), "altText": $0.altText as Any,
                  "url": "/console/articles/\(view.id)/attachments/\($0.sha256)", "isImage": $0.contentType.hasPrefix("image/")]
             },
             "flags": view.flags.isEmpty ? false : ["items": view.flags.map { Labels.flag($0) }] as Any,
             "quotedHistory": Self.quotedHistory(view.revision.details) as Any,
             "hasAttachments": !view.revision.attachments.isEmpty,
-            "genreLabel": classification.genre ?? "—",
+            "genreLabel": genreName ?? classification.genre ?? "—",
             "coefficient": classification.coefficientHundredths.map(VietnameseNumber.hundredths) ?? "—",
             "authorsText": classification.authors.map { "\($0.name)\($0.share.map { " (\($0)%)" } ?? "")" }.joined(separator: "; "),
             "sitesText": classification.targetSites.joined(separator: ", "),
@@ -197,21 +258,22 @@ struct ConsoleRoutes: Sendable {
             "can": ["edit": allowed.contains("edit"), "submit": allowed.contains("submit-for-approval"), "approve": allowed.contains("approve"),
                     "reject": allowed.contains("reject"), "return": allowed.contains("return"), "takeDown": allowed.contains("take-down")],
             "reasons": RefusalReason.allCases.map { ["code": $0.rawValue, "label": english ? $0.english : $0.vietnamese] },
-            "approval": view.approval.map { ["approver": $0.approver ?? "", "rule": $0.rule ?? "", "contentSHA256": $0.contentSHA256,
+            "approval": view.approval.map { ["approver": $0.approver ?? "", "rule": Self.ruleLabel($0.rule, english: english), "contentSHA256": $0.contentSHA256,
                                               "signature": $0.signature, "keyId": $0.keyId,
                                               "verification": $0.verified ? (t["signatureValid"] ?? "") : (t["signatureInvalid"] ?? "")] } as Any,
             "revisions": view.revisions.map { revision -> [String: Any] in
                 let previous = numbers.last { $0 < revision.number }
-                return ["number": revision.number, "createdBy": revision.createdBy, "createdAtLocal": PortalCalendar.dateTime(revision.createdAt),
+                return ["number": revision.number, "createdBy": names[revision.createdBy] ?? revision.createdBy, "createdAtLocal": PortalCalendar.dateTime(revision.createdAt),
                         "changeNote": revision.changeNote ?? "", "previous": previous as Any, "id": view.id]
             },
             "decisions": view.decisions.map { decision -> [String: Any] in
                 ["whenLocal": PortalCalendar.dateTime(decision.createdAt), "actorName": decision.actorName ?? "",
                  "fromLabel": Labels.state(ArticleState(rawValue: decision.fromState) ?? .received, english: english),
                  "toLabel": Labels.state(ArticleState(rawValue: decision.toState) ?? .received, english: english),
-                 "rule": decision.rule as Any, "refusalReasonLabel": decision.refusalReasonLabel as Any, "note": decision.note ?? ""]
+                 "rule": decision.rule.map { Self.ruleLabel($0, english: english) } as Any, "refusalReasonLabel": decision.refusalReasonLabel as Any, "note": decision.note ?? ""]
             },
-            "error": error as Any, "notice": request.uri.queryParameters.get("done") != nil ? t["done"] as Any : false,
+            "error": error as Any,
+            "notice": request.uri.queryParameters.get("done").flatMap { $0 == "unlocked" ? t["lockReleased"] : t["done"] } as Any,
         ], request, context, user: (user, session), status: status)
     }
 
@@ -351,6 +413,10 @@ struct ConsoleRoutes: Sendable {
         case "take-down": decision = .takeDown(reason: form["reason"] ?? "", publicExplanation: form["publicExplanation"] ?? "")
         default: throw HTTPError(.notFound)
         }
+        // Decisions that cannot be taken back without another decision are confirmed first.
+        if ["approve", "reject", "take-down"].contains(context.parameters.get("action") ?? ""), form["confirm"] != "1" {
+            return try await articlePage(request, context, error: text(request, context)["confirmMissing"], status: .badRequest)
+        }
         do {
             try await actions.perform(decision, on: id, by: user, correlationId: context.correlationId)
         } catch let error as APIError {
@@ -456,7 +522,7 @@ struct ConsoleRoutes: Sendable {
             "title": t["delegationsHeading"] ?? "", "noItems": items.isEmpty, "isHead": isHead, "deputies": deputies,
             "today": LocalDate.of(Date()).description,
             "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english)] },
-            "items": items.map { ["id": $0.id, "delegateName": $0.delegateName, "validFrom": $0.validFrom, "validTo": $0.validTo,
+            "items": items.map { ["id": $0.id, "delegateName": $0.delegateName, "validFrom": LocalDate(iso: $0.validFrom)?.vietnamese ?? $0.validFrom, "validTo": LocalDate(iso: $0.validTo)?.vietnamese ?? $0.validTo,
                                   "kindsText": $0.kinds.map { $0.map { Labels.kind($0, english: english) }.joined(separator: ", ") } ?? (english ? "all" : "tất cả"),
                                   "statusLabel": ($0.active ? t["active"] : t["inactive"]) ?? "", "active": $0.active, "isHead": isHead] },
             "error": error as Any,
@@ -568,6 +634,29 @@ struct ConsoleRoutes: Sendable {
 /// Labels people read: states, kinds, pre-screen findings.
 extension ConsoleRoutes {
     /// The quoted reply history intake folded away from a mail's body, if any.
+    /// An approval rule as the regulation names it; an unknown id as it is.
+    static func ruleLabel(_ rule: String?, english: Bool) -> String {
+        guard let rule else { return "" }
+        return ApprovalRule(rawValue: rule).map { english ? $0.english : $0.vietnamese } ?? rule
+    }
+
+    /// The addresses of the item's published page on each of its sites.
+    static func publishedSites(_ classification: Classification, url: String) -> [String] {
+        guard let components = URLComponents(string: url), let host = components.host else { return [url] }
+        var sites = classification.targetSites
+        if !sites.contains(host) { sites.insert(host, at: 0) }
+        return sites.map { site in
+            var address = components
+            address.host = site
+            return address.string ?? url
+        }
+    }
+
+    static func detail(_ name: String, in details: JSONValue) -> String? {
+        guard case .object(let fields) = details, case .string(let text)? = fields[name], !text.isEmpty else { return nil }
+        return text
+    }
+
     static func quotedHistory(_ details: JSONValue) -> String? {
         guard case .object(let fields) = details, case .string(let text)? = fields["quotedHistory"], !text.isEmpty else { return nil }
         return text
