@@ -435,12 +435,32 @@ struct ConsoleRoutes: Sendable {
         } catch let problem as APIError {
             return message(problem.message, request, context, user: (user, session), status: problem.status)
         }
-        func rows(_ lines: [RevisionDiff.Line]) -> [[String: Any]] {
-            lines.map { ["text": $0.text, "marker": $0.op == "=" ? "" : ($0.op == "+" ? "+" : "−"), "css": $0.op == "+" ? "diff-add" : ($0.op == "-" ? "diff-del" : "")] }
+        let english = language(request, context) == "en"
+        let t = text(request, context)
+        func segments(_ list: [RevisionDiff.Segment]) -> [[String: Any]] {
+            list.map { ["text": $0.text, "kept": $0.op == "=", "removed": $0.op == "-", "added": $0.op == "+"] }
         }
-        return render("diff", ["title": text(request, context)["diffHeading"] ?? "", "id": id.uuidString.lowercased(), "from": diff.from, "to": diff.to,
-                               "classificationChanged": diff.classificationChanged, "body": rows(diff.body), "titleRows": rows(diff.title)],
-                      request, context, user: (user, session))
+        let paragraphLabels = ["=": "", "-": t["paragraphRemoved"] ?? "", "+": t["paragraphAdded"] ?? "", "~": t["paragraphChanged"] ?? ""]
+        let genres = try await database.withConnection { connection in
+            try connection.query("SELECT DISTINCT ON (genre) genre, name_vi, name_en FROM core.royalty_genres ORDER BY genre, effective_from DESC")
+                .rows.reduce(into: [String: String]()) { $0[try $1.decode("genre")] = try $1.decode(english ? "name_en" : "name_vi") }
+        }
+        func shown(_ field: String, _ value: String) -> String {
+            if value.isEmpty { return "—" }
+            switch field {
+            case "kind": return Labels.kind(value, english: english)
+            case "genre": return genres[value] ?? value
+            default: return value
+            }
+        }
+        return render("diff", [
+            "title": t["diffHeading"] ?? "", "id": id.uuidString.lowercased(), "from": diff.from, "to": diff.to,
+            "titleSegments": segments(diff.title),
+            "paragraphs": diff.body.map { ["css": "diff-\($0.op == "~" ? "changed" : $0.op == "-" ? "del" : $0.op == "+" ? "add" : "kept")",
+                                           "label": paragraphLabels[$0.op] ?? "", "segments": segments($0.segments)] },
+            "changes": diff.classification.map { ["label": t[$0.field] ?? $0.field, "from": shown($0.field, $0.from), "to": shown($0.field, $0.to)] },
+            "hasChanges": !diff.classification.isEmpty,
+        ], request, context, user: (user, session))
     }
 
     func auditPage(_ request: Request, _ context: PortalContext) async throws -> Response {
