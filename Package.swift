@@ -60,6 +60,10 @@ let package = Package(
             providers: [.apt(["libxlsxwriter-dev"])]
         ),
         .systemLibrary(
+            name: "CVips", path: "Shared/CVips", pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
@@ -75,6 +79,12 @@ let package = Package(
             name: "ContentSafety",
             dependencies: ["CLibXML2", "CCmarkGFM"],
             path: "Shared/ContentSafety",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Images",
+            dependencies: ["CVips"],
+            path: "Shared/Images",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -157,7 +167,7 @@ let package = Package(
         .target(
             name: "PublishingCore",
             dependencies: [
-                "ServiceKit", "ContentSafety", .product(name: "Crypto", package: "swift-crypto"),
+                "ServiceKit", "ContentSafety", "Images", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

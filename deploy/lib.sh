@@ -143,7 +143,7 @@ portal_show_log_tail() {
 # Packages
 # ---------------------------------------------------------------------------
 
-_portal_packages=(rabbitmq-server librabbitmq-dev amqp-tools libpq-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libxml2-dev libgmime-3.0-dev libcurl4-openssl-dev libxlsxwriter-dev postgresql
+_portal_packages=(rabbitmq-server librabbitmq-dev amqp-tools libpq-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libxml2-dev libgmime-3.0-dev libcurl4-openssl-dev libxlsxwriter-dev libvips-dev postgresql
     postgresql-contrib pkg-config curl)
 
 # Installs whichever of the packages above are missing; silent when none is.

@@ -11,6 +11,12 @@ import Store
 struct BudgetEstimates: Sendable {
     let database: DatabasePool
 
+    /// The estimate's states as finance staff and the Department of Finance read them.
+    static func stateLabel(_ state: String) -> String {
+        ["draft": "Dự thảo", "submitted": "Đã gửi Sở Tài chính", "appraised": "Đã thẩm định",
+         "submitted_to_ubnd": "Đã trình UBND tỉnh", "approved": "UBND tỉnh đã phê duyệt"][state] ?? state
+    }
+
     /// and 17.5: the categories a line may have.
     static let categories: [(code: String, vietnamese: String)] = [
         ("investment_software_infrastructure", "Đầu tư: phần mềm, hạ tầng, thiết bị (Điều 17.2.a)"),

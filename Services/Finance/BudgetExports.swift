@@ -23,7 +23,7 @@ enum BudgetExports {
             lines.append((category.vietnamese, sum))
         }
         let summary = Spreadsheet.Summary(
-            title: "Dự toán kinh phí Cổng Thông tin điện tử năm \(estimate.year)", state: estimate.state, lines: lines,
+            title: "Dự toán kinh phí Cổng Thông tin điện tử năm \(estimate.year)", state: BudgetEstimates.stateLabel(estimate.state), lines: lines,
             totalLabel: "Tổng dự toán", total: estimate.totalVND,
             after: estimate.appraisedTotalVND.map { [("Tổng sau thẩm định", $0)] } ?? [])
         return try Spreadsheet.xlsx(name: "budget-\(estimate.year)", summary: summary, tables: [table(estimate)])

@@ -78,7 +78,7 @@ struct FinancePages {
         }
         guard StaffArea.royalties.allows(user) else { throw StaffAreaRefusal(.royalties, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
-            throw HTTPError(.forbidden, message: "The form has expired or did not come from this site; reload the page and try again.")
+            throw FormExpired(returnTo: request.uri.path)
         }
         return (user, session)
     }
@@ -103,12 +103,12 @@ struct FinancePages {
             "title": "Nhuận bút, thù lao tháng \(month.vietnamese)", "month": month.description, "monthLabel": month.vietnamese,
             "maxMonth": current.description, "user": ["fullName": user.fullName], "csrf": session.csrf,
             "staffAreas": StaffArea.links(for: user, current: .royalties, request: request), "hasStaffAreas": true, "chart": chart,
-            "hasReport": report != nil,
+            "hasReport": report != nil, "pastMonth": month < current, "mayGenerate": user.has(.finance) || user.has(.admin),
         ]
         if let notice { values["notice"] = notice }
         if let problem { values["error"] = problem }
         if let done = request.uri.queryParameters.get("done").map({ String($0) }) {
-            values["notice"] = ["submit": "Đã trình Ban Biên tập.", "approve": "Đã phê duyệt.", "pay": "Đã ghi nhận chi trả."][done] ?? "Đã thực hiện."
+            values["notice"] = ["generate": "Đã lập báo cáo.", "submit": "Đã trình Ban Biên tập.", "approve": "Đã phê duyệt.", "pay": "Đã ghi nhận chi trả."][done] ?? "Đã thực hiện."
         }
         if let report {
             var shown: [String: Any] = [:]
@@ -119,7 +119,8 @@ struct FinancePages {
                 ("pay", "Ghi nhận đã chi trả", report.state == "approved" && (user.has(.finance) || user.has(.admin))),
             ]
             values["report"] = [
-                "stateLabel": Self.stateLabel(report.state), "generatedBy": report.generatedBy == "schedule" ? "tự động cuối tháng" : report.generatedBy ?? "",
+                "stateLabel": Self.stateLabel(report.state),
+                "generatedBy": report.generatedBy == "schedule" ? "tự động cuối tháng" : try await fullName(report.generatedBy) ?? "",
                 "generatedAt": report.generatedAt.map(PortalCalendar.dateTime) ?? "",
                 "royalties": Self.vnd(report.totals.royaltiesVND), "remuneration": Self.vnd(report.totals.remunerationVND),
                 "adjustments": Self.vnd(report.totals.adjustmentsVND), "portal": Self.vnd(report.totals.portalVND),
@@ -140,6 +141,14 @@ struct FinancePages {
         let file = context.parameters.get("file") ?? ""
         let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
         let missing = HTTPError(.notFound, message: "Không có báo cáo này.")
+        if file == "activity.xlsx" {
+            // The units' activity, for the period the page shows, with the session (no API token).
+            let query = request.uri.queryParameters
+            guard let from = query.get("from").flatMap({ LocalDate(iso: String($0)) }), let to = query.get("to").flatMap({ LocalDate(iso: String($0)) }),
+                  from <= to, to.daysSinceEpoch - from.daysSinceEpoch <= 3_660 else { throw missing }
+            let report = try await activity.report(from: from, to: to)
+            return FinanceRoutes.download(try ActivityReports.xlsx(report), type: FinanceRoutes.xlsxType, name: "hoat-dong-\(from)-\(to).xlsx")
+        }
         guard parts.count == 2, let month = YearMonth(parts[0]) else { throw missing }
         switch parts[1] {
         case "xlsx":
@@ -159,6 +168,10 @@ struct FinancePages {
         guard let month = context.parameters.get("month").flatMap(YearMonth.init) else { throw HTTPError(.notFound) }
         let action = context.parameters.get("action") ?? ""
         do {
+            if action == "generate" {
+                try await reports.generate(month, by: user)
+                return Response(status: .seeOther, headers: [.location: "/finance?month=\(month)&done=generate"])
+            }
             _ = try await reports.move(
                 month, action: action, payment: .init(paymentReference: form["paymentReference"], paymentDate: form["paymentDate"]), by: user,
                 correlationId: context.correlationId)
@@ -205,6 +218,14 @@ struct FinancePages {
         return render("activity", values, status: problem == nil ? .ok : .badRequest)
     }
 
+    /// A person's name for their login ("Phạm Thị Mai" for ketoan.mai).
+    func fullName(_ login: String?) async throws -> String? {
+        guard let login else { return nil }
+        return try await database.withConnection {
+            try $0.query("SELECT full_name FROM core.users WHERE login = $1", [login]).rows.first?.decode("full_name", as: String.self)
+        } ?? login
+    }
+
     static func stateLabel(_ state: String) -> String {
         ["draft": "Dự thảo", "submitted": "Đã trình Ban Biên tập", "approved": "Đã phê duyệt", "paid": "Đã chi trả"][state] ?? state
     }
@@ -212,22 +233,32 @@ struct FinancePages {
     /// "1.872.000 ₫", as amounts are written in Vietnamese.
     static func vnd(_ amount: Int64) -> String { VietnameseNumber.vnd(amount) }
 
-    /// The last twelve months' portal totals as bars, with a text alternative and the numbers in a table.
+    /// The last twelve months' portal totals as bars, each with its value, the axis with its scale,
+    /// and a text alternative listing every month.
     static func chart(_ months: [(YearMonth, Int64)]) -> [String: Any] {
-        let width = 720, height = 240, left = 40, bottom = 30, barGap = 8
+        let width = 720, height = 260, left = 70, bottom = 30, top = 24, barGap = 8
         let highest = max(1, months.map(\.1).max() ?? 1)
         let step = (width - left) / max(1, months.count)
         var bars = [[String: Any]]()
         for (index, (month, total)) in months.enumerated() {
-            let barHeight = Int(Double(max(0, total)) / Double(highest) * Double(height - bottom - 20))
+            let barHeight = Int(Double(max(0, total)) / Double(highest) * Double(height - bottom - top))
             bars.append([
                 "x": left + index * step + barGap / 2, "y": height - bottom - barHeight, "width": step - barGap, "height": barHeight,
                 "labelX": left + index * step + step / 2, "labelY": height - bottom + 18, "label": String(format: "%02d/%02d", month.month, month.year % 100),
+                "valueY": height - bottom - barHeight - 6, "value": short(total),
                 "amount": vnd(total), "month": month.vietnamese,
             ])
         }
         let description = months.map { "\($0.0.vietnamese): \(vnd($0.1))" }.joined(separator: "; ")
-        return ["width": width, "height": height, "bars": bars, "description": description, "axisY": height - bottom]
+        return ["width": width, "height": height, "bars": bars, "description": description, "axisY": height - bottom, "left": left,
+                "topY": top, "topLabel": short(highest), "zeroLabel": "0"]
+    }
+
+    /// "1,5 tr" (triệu), "850 N" (nghìn): an amount short enough to sit above a bar.
+    static func short(_ amount: Int64) -> String {
+        if abs(amount) >= 1_000_000 { return VietnameseNumber.decimal(Double(amount) / 1_000_000, fractionDigits: 1) + " tr" }
+        if abs(amount) >= 1_000 { return VietnameseNumber.decimal(Double(amount) / 1_000, fractionDigits: 0) + " N" }
+        return VietnameseNumber.grouped(amount)
     }
 
     func render(_ template: String, _ values: [String: Any], status: HTTPResponse.Status) -> Response {

@@ -39,13 +39,14 @@ enum ReportExports {
     }
 
     static let roles = ["author": "Tác giả", "reviewer": "Duyệt tin bài", "editor": "Biên tập"]
+    static let kinds = ["royalty": "Nhuận bút", "remuneration": "Thù lao", "adjustment": "Điều chỉnh"]
 
     static let entryHeaders = ["Loại", "Người nhận", "Vai trò", "Đơn vị", "Bên chi trả", "Tin bài", "Thể loại", "Hệ số", "Tỷ lệ (%)",
                                "Lương cơ sở (VND)", "Ngày đăng", "Số tiền (VND)"]
 
     static func entryCells(_ entry: RoyaltyReport.Entry) -> [Spreadsheet.Table.Cell] {
-        [.text(entry.kind), .text(entry.payeeName), .text(roles[entry.role] ?? entry.role), .text(entry.unitName),
-         .text(entry.payer == "portal" ? "Cổng TTĐT" : entry.unitName), .text(entry.title), .text(entry.genre ?? ""),
+        [.text(kinds[entry.kind] ?? entry.kind), .text(entry.payeeName), .text(roles[entry.role] ?? entry.role), .text(entry.unitName),
+         .text(entry.payer == "portal" ? "Cổng TTĐT" : entry.unitName), .text(entry.title), .text(entry.genreName ?? entry.genre ?? ""),
          entry.coefficientHundredths.map { .number(Double($0) / 100) } ?? .text(""),
          entry.shareBasisPoints.map { .number(Double($0) / 100) } ?? .text(""),
          entry.baseSalaryVND.map { .money($0) } ?? .text(""), .date(entry.publishedOn), .money(entry.amountVND)]
@@ -53,12 +54,12 @@ enum ReportExports {
 
     static func summary(_ report: RoyaltyReport) -> Spreadsheet.Summary {
         Spreadsheet.Summary(
-            title: "Báo cáo nhuận bút, thù lao tháng \(report.month.vietnamese)", state: report.state,
+            title: "Báo cáo nhuận bút, thù lao tháng \(report.month.vietnamese)", state: FinancePages.stateLabel(report.state),
             lines: [("Nhuận bút do Cổng TTĐT chi trả", report.totals.royaltiesVND),
                     ("Thù lao biên tập, duyệt tin bài", report.totals.remunerationVND),
                     ("Điều chỉnh (Cổng TTĐT)", report.totals.adjustmentsVND)],
             totalLabel: "Tổng Cổng TTĐT chi trả", total: report.totals.portalVND,
-            after: [("Các đơn vị tự chi trả (R-4.7)", report.totals.unitPaidVND)])
+            after: [("Các đơn vị tự chi trả (Điều 13 khoản 1 điểm b)", report.totals.unitPaidVND)])
     }
 
     /// The month's report as an XLSX workbook: a summary sheet first, one sheet per view, and the

@@ -15,6 +15,8 @@ struct RoyaltyReport: Codable, Sendable {
         var payer: String
         var title: String
         var genre: String?
+        /// The genre's Vietnamese name, for people (`core.royalty_genres`).
+        var genreName: String?
         var coefficientHundredths: Int?
         var shareBasisPoints: Int?
         var baseSalaryVND: Int64?

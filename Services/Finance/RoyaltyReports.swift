@@ -70,7 +70,8 @@ struct RoyaltyReports: Sendable {
             let rows = try connection.query(
                 """
                 SELECT l.id, l.article_id, l.kind, l.role, l.payee_name, l.unit_code, coalesce(u.name, l.unit_code) AS unit_name, l.payer,
-                       l.title, l.genre, l.coefficient_hundredths, l.share_basis_points, l.base_salary_vnd, l.amount_vnd,
+                       l.title, l.genre, (SELECT g.name_vi FROM core.royalty_genres g WHERE g.genre = l.genre
+                                          ORDER BY g.effective_from DESC LIMIT 1) AS genre_name, l.coefficient_hundredths, l.share_basis_points, l.base_salary_vnd, l.amount_vnd,
                        l.published_on::text AS published_on, l.reason
                 FROM finance.ledger l LEFT JOIN core.units u ON u.code = l.unit_code
                 WHERE l.month = $1 AND (l.published_on, l.id) > ($2::date, $3) ORDER BY l.published_on, l.id LIMIT 5000
@@ -82,7 +83,7 @@ struct RoyaltyReports: Sendable {
                 RoyaltyReport.Entry(
                     articleId: try row.decodeIfPresent("article_id"), kind: try row.decode("kind"), role: try row.decode("role"),
                     payeeName: try row.decode("payee_name"), unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"),
-                    payer: try row.decode("payer"), title: try row.decode("title"), genre: try row.decodeIfPresent("genre"),
+                    payer: try row.decode("payer"), title: try row.decode("title"), genre: try row.decodeIfPresent("genre"), genreName: try row.decodeIfPresent("genre_name"),
                     coefficientHundredths: try row.decodeIfPresent("coefficient_hundredths"),
                     shareBasisPoints: try row.decodeIfPresent("share_basis_points"), baseSalaryVND: try row.decodeIfPresent("base_salary_vnd"),
                     amountVND: try row.decode("amount_vnd"),

@@ -40,7 +40,7 @@ struct SeedCommand: AsyncParsableCommand {
 
 /// The seed files, parsed up front so that a malformed file changes nothing.
 struct SeedFiles {
-    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays, remuneration: [[String: String]]
+    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays, remuneration, contacts: [[String: String]]
 
     init(directory: String) throws {
         func read(_ name: String) throws -> [[String: String]] {
@@ -63,6 +63,7 @@ struct SeedFiles {
         baseSalary = try read("base_salary.csv")
         holidays = try read("holidays.csv")
         remuneration = try read("remuneration.csv")
+        contacts = try read("unit_contacts.csv")
     }
 }
 
@@ -194,6 +195,17 @@ struct ReferenceDataLoader {
                  try value(row, "name_en"), try value(row, "effective_from"), optional(row, "effective_to")])
         }
         report.counts.append(("remuneration rates", seeds.remuneration.count))
+        for row in seeds.contacts {
+            try connection.query(
+                """
+                INSERT INTO core.unit_contacts (unit_code, address, phone, email, responsible) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (unit_code) DO UPDATE SET address = EXCLUDED.address, phone = EXCLUDED.phone, email = EXCLUDED.email,
+                    responsible = EXCLUDED.responsible
+                """,
+                [try value(row, "unit_code"), try value(row, "address"), try value(row, "phone"), try value(row, "email"),
+                 try value(row, "responsible")])
+        }
+        report.counts.append(("unit contacts", seeds.contacts.count))
         return report
     }
 

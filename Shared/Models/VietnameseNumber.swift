@@ -22,12 +22,12 @@ public enum VietnameseNumber {
 
     /// "2,5"; at most `fractionDigits` decimals, trailing zeros dropped.
     public static func decimal(_ value: Double, fractionDigits: Int) -> String {
-        guard value.isFinite else { return "—" }
+        guard value.isFinite, fractionDigits >= 0 else { return "—" }
         var scale = 1
         for _ in 0..<fractionDigits { scale *= 10 }
         let scaled = Int((abs(value) * Double(scale)).rounded())
-        var whole = grouped(scaled / scale), fraction = String(scaled % scale)
-        fraction = String(repeating: "0", count: fractionDigits - fraction.count) + fraction
+        var whole = grouped(scaled / scale), fraction = fractionDigits > 0 ? String(scaled % scale) : ""
+        fraction = String(repeating: "0", count: max(0, fractionDigits - fraction.count)) + fraction
         while fraction.hasSuffix("0") { fraction.removeLast() }
         if value < 0, scaled > 0 { whole = "−" + whole }
         return fraction.isEmpty ? whole : whole + "," + fraction

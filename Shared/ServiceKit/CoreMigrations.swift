@@ -155,5 +155,16 @@ public enum CoreMigrations {
                 PRIMARY KEY (role, basis, effective_from)
             );
             """),
+            Migration(9, "where each unit is reached, for the footer of its site", """
+            -- R-3.7: each site's footer names its own unit's address, phone, mail and the person
+            -- responsible (seeds/unit_contacts.csv), not the province's office for every site.
+            CREATE TABLE core.unit_contacts (
+                unit_code text PRIMARY KEY REFERENCES core.units(code),
+                address text NOT NULL,
+                phone text NOT NULL,
+                email text NOT NULL,
+                responsible text NOT NULL
+            );
+            """),
     ]
 }

@@ -113,5 +113,18 @@ public enum PublishingMigrations {
             INSERT INTO publishing.editorial_order (article_id, sequence, revision, step)
                 SELECT id, 0, revision, CASE WHEN state = 'taken_down' THEN 1 ELSE 0 END FROM publishing.articles;
             """),
+        Migration(7, "lead images and the archive by month", """
+            -- The item's first image, shown with its thumbnails in the lists and as the home page's
+            -- featured story (its file and thumbnails are named by `PublishedFiles` and `Thumbnails`).
+            ALTER TABLE publishing.articles ADD COLUMN lead_sha256 text, ADD COLUMN lead_filename text, ADD COLUMN lead_alt text;
+            UPDATE publishing.articles a SET lead_sha256 = i.sha256, lead_filename = i.filename, lead_alt = i.alt
+            FROM (
+                SELECT DISTINCT ON (id) id, e->>'sha256' AS sha256, e->>'filename' AS filename, coalesce(e->>'altText', '') AS alt
+                FROM publishing.articles, jsonb_array_elements(content->'attachments') WITH ORDINALITY AS x(e, n)
+                WHERE e->>'contentType' LIKE 'image/%' ORDER BY id, n
+            ) i WHERE i.id = a.id;
+            -- The lists and the archive by month read the newest published items first.
+            CREATE INDEX articles_published_at ON publishing.articles (published_at DESC, id) WHERE state = 'published';
+            """),
     ]
 }

@@ -90,6 +90,10 @@ public struct StaffSignIn: Sendable {
 /// Vietnamese first that says what to do, never the API's JSON.
 public struct FormExpired: HTTPResponseError {
     public let returnTo: String
+
+    public init(returnTo: String) {
+        self.returnTo = returnTo
+    }
     public var status: HTTPResponse.Status { .forbidden }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

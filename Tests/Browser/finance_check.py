@@ -76,6 +76,11 @@ try:
         failures.append(f"the portal total is not {PORTAL_TOTAL}: {driver.find_element(By.ID, 'total-portal').text}")
     if not driver.find_elements(By.CSS_SELECTOR, "svg[role=img] rect.bar"):
         failures.append("the twelve-month chart is missing")
+    chart_text = " ".join(t.text for t in driver.find_elements(By.CSS_SELECTOR, "svg[role=img] text"))
+    if " tr" not in chart_text and " N" not in chart_text:
+        failures.append(f"the chart shows no values: {chart_text[:200]}")
+    if "Lập Phạm Thị Mai" not in driver.page_source and "tự động cuối tháng" not in driver.page_source:
+        failures.append("the report's author is not named")
     # The download, with the session the browser holds.
     link = driver.find_element(By.PARTIAL_LINK_TEXT, "Excel").get_attribute("href")
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
@@ -103,6 +108,12 @@ try:
     driver.find_element(By.LINK_TEXT, "Hoạt động của các đơn vị").click()
     wait_for(lambda d: "/finance/activity" in d.current_url, "the activity page did not open")
     check("units' activity")
+    # The activity workbook, with the session (no API token).
+    link = driver.find_element(By.PARTIAL_LINK_TEXT, "Báo cáo hoạt động").get_attribute("href")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})) as response:
+        if not response.read().startswith(b"PK"):
+            failures.append("the activity Excel link did not give an XLSX workbook with the session")
     driver.get(f"{BASE}/finance?month=2026-13")
     check("a month that does not exist")
     if "không hợp lệ" not in driver.page_source:

@@ -79,7 +79,7 @@ struct ConsoleRoutes: Sendable {
             do {
                 _ = try await edits.lock(id, by: user, release: false)
             } catch let error as APIError {
-                return try await articlePage(request, context, error: error.message, status: error.status)
+                return try await articlePage(request, context, error: problem(error, request, context), status: error.status)
             }
             return Self.redirect("/console/articles/\(id.uuidString.lowercased())")
         }
@@ -89,7 +89,7 @@ struct ConsoleRoutes: Sendable {
             do {
                 _ = try await edits.lock(id, by: user, release: true)
             } catch let error as APIError {
-                return try await articlePage(request, context, error: error.message, status: error.status)
+                return try await articlePage(request, context, error: problem(error, request, context), status: error.status)
             }
             return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=unlocked")
         }
@@ -105,7 +105,7 @@ struct ConsoleRoutes: Sendable {
             do {
                 try await delegations.revoke(try Self.id(context), by: user, correlationId: context.correlationId)
             } catch let error as APIError {
-                return try await delegationsPage(request, context, error: error.message, status: error.status)
+                return try await delegationsPage(request, context, error: problem(error, request, context), status: error.status)
             }
             return Self.redirect("/console/delegations")
         }
@@ -134,7 +134,7 @@ struct ConsoleRoutes: Sendable {
             return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login)
         }
         guard Access.isEditor(user) || Access.isBoard(user) else {
-            return loginPage(request, context, error: "The console is for editors and members of the Board.", status: .forbidden, name: login)
+            return loginPage(request, context, error: t["consoleNotForYou"], status: .forbidden, name: login)
         }
         // A new session id at every sign-in, so that an id planted before it is worthless.
         context.sessions.createSession(WebSession(userId: user.id, language: language(request, context)), expiresIn: .seconds(8 * 60 * 60))
@@ -205,7 +205,7 @@ struct ConsoleRoutes: Sendable {
         do {
             view = try await queries.view(try Self.id(context), for: user, correlationId: context.correlationId)
         } catch let problem as APIError {
-            return message(problem.message, request, context, user: (user, session), status: problem.status)
+            return message(self.problem(problem, request, context), request, context, user: (user, session), status: problem.status)
         }
         let english = language(request, context) == "en"
         let t = text(request, context)
@@ -313,7 +313,7 @@ struct ConsoleRoutes: Sendable {
         do {
             view = try await queries.view(try Self.id(context), for: user, correlationId: context.correlationId)
         } catch let problem as APIError {
-            return message(problem.message, request, context, user: (user, session), status: problem.status)
+            return message(self.problem(problem, request, context), request, context, user: (user, session), status: problem.status)
         }
         let english = language(request, context) == "en"
         let classification = view.revision.classification
@@ -325,7 +325,7 @@ struct ConsoleRoutes: Sendable {
                 """
             ).rows.map { row in
                 (try row.decode("genre", as: String.self), try row.decode(english ? "name_en" : "name_vi", as: String.self),
-                 try row.decode("max", as: String.self))
+                 Double(try row.decode("max", as: String.self)).map { VietnameseNumber.decimal($0, fractionDigits: 2) } ?? "")
             }
         }
         let genres = genreRows.map { code, label, maximum -> [String: Any] in
@@ -340,7 +340,9 @@ struct ConsoleRoutes: Sendable {
             "formRevision": typed("revision", String(view.revision.number)),
             "fieldTitle": typed("title", view.revision.title), "fieldSummary": typed("summary", view.revision.summary ?? ""),
             "fieldBody": typed("body", view.revision.body), "fieldChangeNote": typed("changeNote", ""),
-            "formats": ["markdown", "html", "text"].map { ["code": $0, "label": $0, "selected": $0 == selectedFormat] },
+            "formats": [("markdown", "Markdown"), ("html", "HTML"), ("text", english ? "Plain text" : "Văn bản thuần")].map {
+                ["code": $0.0, "label": $0.1, "selected": $0.0 == selectedFormat]
+            },
             "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": Labels.kind($0.rawValue, english: english), "selected": $0.rawValue == selectedKind] },
             "genres": genres.map { genre -> [String: Any] in
                 var genre = genre
@@ -395,7 +397,7 @@ struct ConsoleRoutes: Sendable {
         do {
             _ = try await edits.edit(id, from: Int(form["revision"] ?? "") ?? -1, changes: changes, by: user, correlationId: context.correlationId)
         } catch let error as APIError {
-            return try await editPage(request, context, error: error.message, status: error.status, submitted: form, errorCode: error.code)
+            return try await editPage(request, context, error: problem(error, request, context), status: error.status, submitted: form, errorCode: error.code)
         }
         return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=1")
     }
@@ -420,7 +422,7 @@ struct ConsoleRoutes: Sendable {
         do {
             try await actions.perform(decision, on: id, by: user, correlationId: context.correlationId)
         } catch let error as APIError {
-            return try await articlePage(request, context, error: error.message, status: error.status)
+            return try await articlePage(request, context, error: problem(error, request, context), status: error.status)
         }
         return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=1")
     }
@@ -433,7 +435,7 @@ struct ConsoleRoutes: Sendable {
         do {
             diff = try await queries.diff(id, from: Int(query.get("from") ?? "") ?? 0, to: Int(query.get("to") ?? "") ?? 0, for: user)
         } catch let problem as APIError {
-            return message(problem.message, request, context, user: (user, session), status: problem.status)
+            return message(self.problem(problem, request, context), request, context, user: (user, session), status: problem.status)
         }
         let english = language(request, context) == "en"
         let t = text(request, context)
@@ -469,7 +471,7 @@ struct ConsoleRoutes: Sendable {
         do {
             _ = try await queries.view(id, for: user, correlationId: context.correlationId)
         } catch let problem as APIError {
-            return message(problem.message, request, context, user: (user, session), status: problem.status)
+            return message(self.problem(problem, request, context), request, context, user: (user, session), status: problem.status)
         }
         let entries = try await database.withConnection { connection in
             try connection.query(
@@ -479,8 +481,14 @@ struct ConsoleRoutes: Sendable {
                  try row.decode("action", as: String.self), try row.decode("detail", as: String.self))
             }
         }
+        let english = language(request, context) == "en"
+        let names = try await database.withConnection { connection in
+            try connection.query("SELECT login, full_name FROM core.users WHERE login = ANY($1::text[])", [SQLArray.literal(Array(Set(entries.map(\.2))))])
+                .rows.reduce(into: [String: String]()) { $0[try $1.decode("login")] = try $1.decode("full_name") }
+        }
         let rows = entries.map { id, at, actor, action, detail -> [String: Any] in
-            ["id": id, "whenLocal": PortalCalendar.dateTime(at), "actor": actor, "action": action, "detail": detail]
+            ["id": id, "whenLocal": PortalCalendar.dateTime(at), "actor": names[actor] ?? actor,
+             "action": AuditLabels.action(action, english: english), "detail": AuditLabels.detail(detail, english: english)]
         }
         return render("audit", ["title": text(request, context)["auditHeading"] ?? "", "id": id.uuidString.lowercased(), "rows": rows],
                       request, context, user: (user, session))
@@ -521,7 +529,7 @@ struct ConsoleRoutes: Sendable {
                 throw HTTPError(.notFound)
             }
         } catch let error as APIError {
-            var response = try await quarantinePage(request, context, error: error.message)
+            var response = try await quarantinePage(request, context, error: problem(error, request, context))
             response.status = error.status
             return response
         }
@@ -558,7 +566,7 @@ struct ConsoleRoutes: Sendable {
                 DelegationRequest(delegate: form["delegate"] ?? "", kinds: kinds.isEmpty ? nil : kinds, validFrom: form["validFrom"] ?? "",
                                   validTo: form["validTo"] ?? ""), by: user, correlationId: context.correlationId)
         } catch let error as APIError {
-            return try await delegationsPage(request, context, error: error.message, status: error.status)
+            return try await delegationsPage(request, context, error: problem(error, request, context), status: error.status)
         }
         return Self.redirect("/console/delegations")
     }
@@ -571,7 +579,7 @@ struct ConsoleRoutes: Sendable {
         // One sign-in serves every staff page: the roles are checked here, on every page and action.
         guard StaffArea.editorial.allows(user) else { throw StaffAreaRefusal(.editorial, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
-            throw HTTPError(.forbidden, message: "The form has expired or did not come from this site; reload the page and try again.")
+            throw FormExpired(returnTo: request.uri.path)
         }
         if let wanted = request.uri.queryParameters.get("lang"), ["vi", "en"].contains(wanted), wanted != session.language {
             var changed = session
@@ -584,6 +592,11 @@ struct ConsoleRoutes: Sendable {
     func language(_ request: Request, _ context: PortalContext) -> String {
         if let wanted = request.uri.queryParameters.get("lang"), ["vi", "en"].contains(wanted) { return wanted }
         return context.sessions.session?.language ?? "vi"
+    }
+
+    /// A refusal as the person reads it (`ConsoleProblems`).
+    func problem(_ error: APIError, _ request: Request, _ context: PortalContext) -> String {
+        ConsoleProblems.text(error, english: language(request, context) == "en")
     }
 
     func text(_ request: Request, _ context: PortalContext) -> [String: String] {
@@ -633,7 +646,7 @@ struct ConsoleRoutes: Sendable {
         do {
             return try await body(user, session)
         } catch let problem as APIError {
-            return message(problem.message, request, context, user: (user, session), status: problem.status)
+            return message(self.problem(problem, request, context), request, context, user: (user, session), status: problem.status)
         }
     }
 
@@ -726,7 +739,12 @@ enum Labels {
         let alt = strings("missingAltText")
         if !alt.isEmpty { lines.append((english ? "Images without alt text: " : "Ảnh chưa có mô tả: ") + alt.joined(separator: ", ")) }
         let metadata = strings("missingMetadata")
-        if !metadata.isEmpty { lines.append((english ? "Missing metadata (R-2.1): " : "Thiếu siêu dữ liệu (R-2.1): ") + metadata.joined(separator: ", ")) }
+        // Dublin Core elements by the names the circular gives them.
+        let names = english ? ["description": "description", "creator": "creator"] : ["description": "mô tả", "creator": "người tạo (tác giả)"]
+        if !metadata.isEmpty {
+            lines.append((english ? "Missing metadata (Circular 24/2011/TT-BTTTT, Art. 4.1): " : "Thiếu dữ liệu đặc tả (Điều 4 khoản 1 Thông tư 24/2011/TT-BTTTT): ")
+                + metadata.map { names[$0] ?? $0 }.joined(separator: ", "))
+        }
         return lines
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Models
 import ServiceKit
 import Store
@@ -45,8 +46,18 @@ public struct ArticlePages: Sendable {
                 let name = String(PublishedFiles.path(sha256: file.sha256, filename: file.filename).dropFirst())
                 blobs.append((name, bytes))
                 if file.contentType.hasPrefix("image/") {
+                    // Smaller copies for lists and phones; an image libvips cannot read is published as it is.
+                    var sources = [(String, Int)]()
+                    for width in Thumbnails.widths {
+                        guard let made = try? Thumbnails.jpeg(bytes, width: width), made.width != sources.last?.1 else { break }
+                        let thumbnail = Thumbnails.path(sha256: file.sha256, width: width, folder: PublishedFiles.folder)
+                        blobs.append((String(thumbnail.dropFirst()), made.bytes))
+                        sources.append((thumbnail, made.width))
+                    }
                     // every image has a text alternative; the file name stands in when none was given.
-                    images.append(.init(src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension))
+                    images.append(.init(
+                        src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension,
+                        srcset: sources.map { "\($0.0) \($0.1)w" }.joined(separator: ", ")))
                 } else {
                     attached.append(.init(src: "/" + name, filename: file.filename))
                 }

@@ -22,11 +22,26 @@ public struct PageRenderer: Sendable {
 
     static let publisher = "Cổng Thông tin điện tử tỉnh Long An"
 
+    /// The emblem in the banner of every site: the image at `PUBLISHING_EMBLEM_PATH` (PNG, JPEG or
+    /// SVG), published with each site's lists as `/giao-dien/bieu-trung.<ext>`; without one, the
+    /// banner keeps its place empty.
+    public static let emblem: (page: String, bytes: [UInt8])? = {
+        guard let path = ProcessInfo.processInfo.environment["PUBLISHING_EMBLEM_PATH"], !path.isEmpty,
+              let data = FileManager.default.contents(atPath: path) else { return nil }
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard ["png", "jpg", "jpeg", "svg"].contains(ext) else { return nil }
+        return ("giao-dien/bieu-trung.\(ext)", [UInt8](data))
+    }()
+
     static let text: [String: String] = [
         "skip": "Bỏ qua, đến nội dung chính", "menu": "Trình đơn", "home": "Trang chủ", "source": "Nguồn", "author": "Tác giả",
         "correction": "Đính chính", "files": "Tệp đính kèm", "sourceLine": "Nguồn tin", "print": "In bài viết",
         "save": "Lưu bài viết", "printVersion": "bản in", "latest": "Tin mới", "noArticles": "Chưa có tin, bài.",
-        "privacy": "Chính sách bảo vệ dữ liệu cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
+        "privacy": "Chính sách bảo vệ thông tin cá nhân", "goneHeading": "Thông tin đã được gỡ bỏ",
+        "archive": "Lưu trữ", "moreNews": "Xem tin cũ hơn theo tháng", "newDocuments": "Văn bản mới", "allDocuments": "Tất cả văn bản",
+        "publicServices": "Dịch vụ công trực tuyến", "ownerLabel": "Cơ quan chủ quản", "responsibleLabel": "Chịu trách nhiệm chính",
+        "addressLabel": "Địa chỉ", "phoneLabel": "Điện thoại", "emailLabel": "Thư điện tử", "archiveHeading": "Tin, bài theo tháng",
+        "monthHeading": "Tin, bài tháng", "previousPage": "Trang trước", "nextPage": "Trang sau", "pages": "Trang",
         "sitemap": "Sơ đồ trang", "allArticles": "Tin, bài mới nhất", "search": "Tìm kiếm", "searchLabel": "Từ khóa (có dấu hoặc không dấu)",
         "searchButton": "Tìm", "results": "Kết quả", "noResults": "Không tìm thấy tin, bài nào.",
         "footerOwner": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Long An.",
@@ -43,6 +58,8 @@ public struct PageRenderer: Sendable {
     static let english: [String: String] = [
         "skip": "Skip to main content", "menu": "Menu", "home": "Home", "sitemap": "Site map", "search": "Search",
         "categories": "Categories", "legalDocuments": "Legal documents", "links": "Links", "privacy": "Personal data protection policy",
+        "archive": "Archive", "ownerLabel": "Owner", "responsibleLabel": "Responsible", "addressLabel": "Address", "phoneLabel": "Phone",
+        "emailLabel": "Email",
         "footerOwner": "Owner: People's Committee of Long An Province.",
         "footerResponsible": "Responsible: Chief of the Office of the Provincial People's Committee.",
         "footerAddress": "Address: 61 Nguyen Hue Street, Ward 1, Tan An City, Long An Province, Viet Nam.",
@@ -52,6 +69,8 @@ public struct PageRenderer: Sendable {
     struct Image: Sendable {
         var src: String
         var alt: String
+        /// The thumbnails, as `srcset` lists them ("/tep/…-320.jpg 320w, …"); empty when none could be made.
+        var srcset: String = ""
     }
 
     struct File: Sendable {
@@ -77,7 +96,7 @@ public struct PageRenderer: Sendable {
             ],
             "t": Self.text, "publishedLocal": PortalCalendar.date(publishedAt), "source": unitName,
             "authors": authors.isEmpty ? unitName : authors, "bodyHTML": content.bodyHTML,
-            "images": images.map { ["src": $0.src, "alt": $0.alt] }, "files": files.map { ["src": $0.src, "filename": $0.filename] },
+            "images": images.map { ["src": $0.src, "alt": $0.alt, "srcset": $0.srcset] }, "files": files.map { ["src": $0.src, "filename": $0.filename] },
             "hasFiles": !files.isEmpty, "path": path, "printPath": path.replacingOccurrences(of: ".html", with: ".in.html"),
         ]
         if let summary = content.summary { values["summary"] = summary }
@@ -91,6 +110,15 @@ public struct PageRenderer: Sendable {
         var path: String
         var summary: String?
         var publishedAt: Date
+        /// The item's first image and its thumbnails, when it has one.
+        var lead: Lead? = nil
+
+        struct Lead: Sendable {
+            var src: String
+            var alt: String
+            var small: String?
+            var large: String?
+        }
 
         var values: [String: Any] {
             var values: [String: Any] = [
@@ -98,6 +126,12 @@ public struct PageRenderer: Sendable {
                 "rfc822": PageRenderer.rfc822(publishedAt), "iso": Timestamp.format(publishedAt),
             ]
             if let summary { values["summary"] = summary }
+            if let lead {
+                var image: [String: Any] = ["src": lead.small ?? lead.src, "alt": lead.alt, "full": lead.large ?? lead.src]
+                let sources = [lead.small.map { "\($0) 320w" }, lead.large.map { "\($0) 640w" }].compactMap { $0 }
+                if !sources.isEmpty { image["srcset"] = sources.joined(separator: ", ") }
+                values["lead"] = image
+            }
             return values
         }
     }
@@ -109,13 +143,60 @@ public struct PageRenderer: Sendable {
         var values: [String: Any] { ["name": name, "slug": slug, "count": count] }
     }
 
-    func home(site: SiteRegistry.Site, articles: [Listed], updated: Date) -> String {
-        render("home", [
+    /// The home page as citizens know it from provincial portals: a featured story with its photo,
+    /// the latest news with thumbnails, and beside them the categories, the newest legal documents
+    /// and the links to online public services.
+    func home(site: SiteRegistry.Site, articles: [Listed], categories: [Category], documents: [LegalListing], updated: Date) -> String {
+        let featured = articles.first { $0.lead != nil }
+        let rest = articles.filter { $0.path != featured?.path }
+        var values: [String: Any] = [
             "lang": "vi", "pageTitle": "Trang chủ", "site": Self.site(site), "t": Self.text, "noArticles": articles.isEmpty,
             "dc": Self.siteMetadata(site, path: "/", description: "Tin tức, văn bản và thông tin của \(site.name)", updated: updated),
-            "articles": articles.map(\.values),
+            "articles": rest.map(\.values), "categories": categories.map(\.values), "hasCategories": !categories.isEmpty,
+            "documents": documents.prefix(5).map { Self.legalValues($0.details, path: $0.path, files: $0.files) }, "hasDocuments": !documents.isEmpty, "services": Self.publicServices,
+        ]
+        if let featured { values["featured"] = featured.values }
+        return render("home", values)
+    }
+
+    struct ArchiveMonth: Sendable {
+        var month: YearMonth
+        var count: Int
+    }
+
+    /// The archive's index: every month with items, newest first.
+    func archive(site: SiteRegistry.Site, months: [ArchiveMonth]) -> String {
+        render("archive", [
+            "lang": "vi", "pageTitle": Self.text["archiveHeading"] ?? "", "site": Self.site(site), "t": Self.text,
+            "heading": Self.text["archiveHeading"] ?? "", "isIndex": true,
+            "months": months.map { ["code": $0.month.description, "label": $0.month.vietnamese, "count": VietnameseNumber.grouped($0.count)] },
+            "noArticles": months.isEmpty,
+            "dc": Self.siteMetadata(site, path: "/luu-tru/", description: "Tin, bài của \(site.name) theo tháng", updated: Date(timeIntervalSince1970: 0)),
         ])
     }
+
+    /// One month of the archive, a page at a time.
+    func archiveMonth(site: SiteRegistry.Site, month: YearMonth, articles: [Listed], page: Int, hasNext: Bool) -> String {
+        let base = "/luu-tru/\(month)"
+        var values: [String: Any] = [
+            "lang": "vi", "pageTitle": "\(Self.text["monthHeading"] ?? "") \(month.vietnamese)\(page > 1 ? " – trang \(page)" : "")",
+            "site": Self.site(site), "t": Self.text, "heading": "\(Self.text["monthHeading"] ?? "") \(month.vietnamese)",
+            "articles": articles.map(\.values), "noArticles": articles.isEmpty, "page": page,
+            "dc": Self.siteMetadata(site, path: base, description: "Tin, bài tháng \(month.vietnamese) của \(site.name)",
+                                    updated: articles.first?.publishedAt ?? Date(timeIntervalSince1970: 0)),
+        ]
+        if page > 1 { values["previousPage"] = page == 2 ? base : "\(base)?trang=\(page - 1)" }
+        if hasNext { values["nextPage"] = "\(base)?trang=\(page + 1)" }
+        return render("archive", values)
+    }
+
+    /// Online public services the province's citizens use (links out).
+    static let publicServices: [[String: String]] = [
+        ["name": "Cổng Dịch vụ công quốc gia", "url": "https://dichvucong.gov.vn"],
+        ["name": "Hệ thống thông tin giải quyết thủ tục hành chính tỉnh", "url": "https://dichvucong.longan.gov.vn"],
+        ["name": "Tra cứu hồ sơ thủ tục hành chính", "url": "https://dichvucong.longan.gov.vn/tra-cuu"],
+        ["name": "Cổng Thông tin điện tử Chính phủ", "url": "https://chinhphu.vn"],
+    ]
 
     /// The sitemap for people and as XML (R-3.7), and the RSS 2.0 and Atom feeds of the site.
     func indexes(
@@ -263,7 +344,20 @@ public struct PageRenderer: Sendable {
         library.render(values, withTemplate: template) ?? ""
     }
 
-    static func site(_ site: SiteRegistry.Site) -> [String: Any] { ["name": site.name, "domain": site.domain] }
+    /// The site's name and the footer of R-3.7: its own unit, the person responsible, address and
+    /// contacts (`core.unit_contacts`); the province's office when the unit has none on record.
+    static func site(_ site: SiteRegistry.Site) -> [String: Any] {
+        let contact = site.contact
+        var values: [String: Any] = [
+            "name": site.name, "domain": site.domain, "isPortal": site.domain == SiteDomain.portal,
+            "owner": site.domain == SiteDomain.portal ? "Ủy ban nhân dân tỉnh Long An" : site.ownerName,
+            "responsible": contact?.responsible ?? "Chánh Văn phòng Ủy ban nhân dân tỉnh",
+            "address": contact?.address ?? "Số 61 Nguyễn Huệ, phường Tân An, tỉnh Long An",
+            "phone": contact?.phone ?? "(0272) 3 552 466", "email": contact?.email ?? "webmaster@longan.gov.vn",
+        ]
+        if let emblem { values["emblem"] = "/" + emblem.page }
+        return values
+    }
 
     /// A list page's metadata; its date is the newest item's, so that a rebuild writes the same bytes.
     static func siteMetadata(_ site: SiteRegistry.Site, path: String, description: String, updated: Date) -> [String: Any] {

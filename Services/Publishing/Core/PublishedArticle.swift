@@ -26,18 +26,22 @@ public struct PublishedArticle: Sendable {
         let content = approval.content
         let embargo = content.classification.publishAt.flatMap { $0 > now ? $0 : nil }
         let legal = LegalDocumentDetails.from(details: content.details)
+        let lead = content.attachments.first { $0.contentType.hasPrefix("image/") }
         let row = try connection.query(
             """
             INSERT INTO publishing.articles (id, revision, content, content_sha256, signature, key_id, domains, path, state, published_at,
-                kind, categories, legal_number, legal_issuer, legal_form, legal_issue_date, legal_effective_date, publish_at, search, submission_id)
+                kind, categories, legal_number, legal_issuer, legal_form, legal_issue_date, legal_effective_date, publish_at, search, submission_id,
+                lead_sha256, lead_filename, lead_alt)
             VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::text[], $8, $9, coalesce($16::timestamptz, now()),
-                $10, $11::text[], $12, $13, $14, $15::date, $17::date, $16::timestamptz, to_tsvector('simple', unaccent(lower($18))), $19)
+                $10, $11::text[], $12, $13, $14, $15::date, $17::date, $16::timestamptz, to_tsvector('simple', unaccent(lower($18))), $19,
+                $20, $21, $22)
             ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, content = EXCLUDED.content,
                 content_sha256 = EXCLUDED.content_sha256, signature = EXCLUDED.signature, key_id = EXCLUDED.key_id,
                 domains = EXCLUDED.domains, kind = EXCLUDED.kind, categories = EXCLUDED.categories,
                 legal_number = EXCLUDED.legal_number, legal_issuer = EXCLUDED.legal_issuer, legal_form = EXCLUDED.legal_form,
                 legal_issue_date = EXCLUDED.legal_issue_date, legal_effective_date = EXCLUDED.legal_effective_date,
                 search = EXCLUDED.search, public_explanation = NULL, updated_at = now(),
+                lead_sha256 = EXCLUDED.lead_sha256, lead_filename = EXCLUDED.lead_filename, lead_alt = EXCLUDED.lead_alt,
                 -- A correction of a published page is published at once; an embargo applies to first publication.
                 state = CASE WHEN publishing.articles.state = 'scheduled' THEN EXCLUDED.state ELSE 'published' END,
                 publish_at = CASE WHEN publishing.articles.state = 'scheduled' THEN EXCLUDED.publish_at ELSE publishing.articles.publish_at END,
@@ -48,7 +52,7 @@ public struct PublishedArticle: Sendable {
              approval.contentSHA256, approval.signature, approval.keyId, SQLArray.literal(domains), path(approval.articleId),
              embargo == nil ? "published" : "scheduled", content.kind, SQLArray.literal(content.classification.categories),
              legal?.number, legal?.issuer, legal?.formName, legal?.issueDate.description, embargo, legal?.effectiveDate.description,
-             searchText, approval.submissionId]
+             searchText, approval.submissionId, lead?.sha256, lead?.filename, lead.map { $0.altText ?? "" }]
         ).one()
         return PublishedArticle(
             id: approval.articleId, content: content, domains: domains, path: path(approval.articleId),

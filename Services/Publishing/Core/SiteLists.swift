@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Models
 import Store
 
@@ -25,15 +26,18 @@ public struct SiteLists: Sendable {
         let items = try connection.query(
             """
             SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at,
-                   array_to_json(categories)::text AS categories
+                   array_to_json(categories)::text AS categories, lead_sha256, lead_filename, lead_alt
             FROM publishing.articles WHERE state = 'published' AND $1 = ANY(domains) ORDER BY published_at DESC, id
             """, [site.domain]
         ).rows.map { row in
-            Item(
-                listed: PageRenderer.Listed(
-                    title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
-                    publishedAt: try row.decode("published_at")),
-                categories: try JSONDecoder().decode([String].self, from: Data(try row.decode("categories", as: String.self).utf8)))
+            var listed = PageRenderer.Listed(
+                title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
+                publishedAt: try row.decode("published_at"))
+            if let sha256: String = try row.decodeIfPresent("lead_sha256") {
+                listed.lead = lead(sha256: sha256, filename: try row.decodeIfPresent("lead_filename") ?? "", alt: try row.decodeIfPresent("lead_alt") ?? "",
+                                   domain: site.domain)
+            }
+            return Item(listed: listed, categories: try JSONDecoder().decode([String].self, from: Data(try row.decode("categories", as: String.self).utf8)))
         }
         let updated = items.first?.listed.publishedAt ?? site.createdAt
         let listed = items.map(\.listed)
@@ -44,7 +48,10 @@ public struct SiteLists: Sendable {
         }
         let categories = Self.categories(byCategory)
         let domain = site.domain
-        try files.write(renderer.home(site: site, articles: Array(listed.prefix(20)), updated: updated), domain: domain, page: "index.html")
+        let documents = try LegalDocuments.find(LegalDocuments.Query(), domain: domain, limit: 200, on: connection)
+        try files.write(
+            renderer.home(site: site, articles: Array(listed.prefix(13)), categories: categories, documents: documents, updated: updated),
+            domain: domain, page: "index.html")
         for category in categories {
             let members = byCategory[category.name] ?? []
             let pages = renderer.category(category, site: site, articles: Array(members.prefix(50)), updated: members.first?.publishedAt ?? updated)
@@ -58,7 +65,6 @@ public struct SiteLists: Sendable {
         try files.write(indexes.sitemapXML, domain: domain, page: "sitemap.xml")
         try files.write(indexes.rss, domain: domain, page: "rss.xml")
         try files.write(indexes.atom, domain: domain, page: "atom.xml")
-        let documents = try LegalDocuments.find(LegalDocuments.Query(), domain: domain, limit: 200, on: connection)
         try files.write(renderer.legal(site: site, documents: documents, query: nil, updated: updated), domain: domain, page: "van-ban/index.html")
         let links = try connection.query("SELECT url, name FROM publishing.agency_links ORDER BY position, url").rows.map {
             PageRenderer.AgencyLink(url: try $0.decode("url"), name: try $0.decode("name"))
@@ -67,6 +73,17 @@ public struct SiteLists: Sendable {
         try files.write(renderer.english(site: site, units: try unitSites(of: site, on: connection), updated: updated), domain: domain, page: "en/index.html")
         try files.write(renderer.privacy(site: site, updated: updated), domain: domain, page: "chinh-sach-bao-ve-du-lieu-ca-nhan.html")
         try files.write(renderer.notFound(site: site), domain: domain, page: SiteServer.notFoundPage)
+        if let emblem = PageRenderer.emblem { try files.write(emblem.bytes, domain: domain, page: emblem.page) }
+    }
+
+    /// An item's lead image as the lists show it: the thumbnails written at publication, the
+    /// original where none could be made.
+    func lead(sha256: String, filename: String, alt: String, domain: String) -> PageRenderer.Listed.Lead {
+        func thumbnail(_ width: Int) -> String? {
+            let path = Thumbnails.path(sha256: sha256, width: width, folder: PublishedFiles.folder)
+            return files.exists(domain: domain, page: String(path.dropFirst())) ? path : nil
+        }
+        return .init(src: PublishedFiles.path(sha256: sha256, filename: filename), alt: alt, small: thumbnail(320), large: thumbnail(640))
     }
 
     /// Categories in alphabetical order, each with a slug unique on the site.

@@ -37,23 +37,42 @@ public enum SiteRegistry {
         public var name: String
         public var nameEn: String?
         public var createdAt: Date
+        /// The unit the site belongs to, as its footer names it.
+        public var ownerName: String = ""
+        public var contact: Contact? = nil
     }
+
+    /// Where the site's unit is reached, and who answers for the site (R-3.7).
+    public struct Contact: Sendable {
+        public var address: String
+        public var phone: String
+        public var email: String
+        public var responsible: String
+    }
+
+    static let siteColumns = """
+        SELECT s.domain, s.name, s.name_en, s.created_at, coalesce(u.name, s.name) AS owner_name,
+               c.address, c.phone, c.email, c.responsible
+        FROM publishing.sites s LEFT JOIN core.units u ON u.code = s.unit_code LEFT JOIN core.unit_contacts c ON c.unit_code = s.unit_code
+        """
 
     public static func sites(_ domains: [String], on connection: Connection) throws -> [Site] {
         try connection.query(
-            "SELECT domain, name, name_en, created_at FROM publishing.sites WHERE domain = ANY($1::text[]) AND status = 'active' ORDER BY domain",
-            [SQLArray.literal(domains)]
+            "\(siteColumns) WHERE s.domain = ANY($1::text[]) AND s.status = 'active' ORDER BY s.domain", [SQLArray.literal(domains)]
         ).rows.map(site)
     }
 
     public static func allActive(on connection: Connection) throws -> [Site] {
-        try connection.query("SELECT domain, name, name_en, created_at FROM publishing.sites WHERE status = 'active' ORDER BY domain")
-            .rows.map(site)
+        try connection.query("\(siteColumns) WHERE s.status = 'active' ORDER BY s.domain").rows.map(site)
     }
 
     static func site(_ row: Row) throws -> Site {
-        Site(domain: try row.decode("domain"), name: try row.decode("name"), nameEn: try row.decodeIfPresent("name_en"),
-             createdAt: try row.decode("created_at"))
+        var contact: Contact?
+        if let address: String = try row.decodeIfPresent("address") {
+            contact = Contact(address: address, phone: try row.decode("phone"), email: try row.decode("email"), responsible: try row.decode("responsible"))
+        }
+        return Site(domain: try row.decode("domain"), name: try row.decode("name"), nameEn: try row.decodeIfPresent("name_en"),
+                    createdAt: try row.decode("created_at"), ownerName: try row.decode("owner_name"), contact: contact)
     }
 
     /// The unit's own site, for items it also publishes there (R-4.7).

@@ -13,10 +13,12 @@ import ServiceKit
 public struct SiteServer: Sendable {
     let files: SiteFiles
     let search: SiteSearch
+    let archive: SiteArchive
 
-    public init(files: SiteFiles, search: SiteSearch) {
+    public init(files: SiteFiles, search: SiteSearch, archive: SiteArchive) {
         self.files = files
         self.search = search
+        self.archive = archive
     }
 
     public func register(on router: Router<PortalContext>) {
@@ -72,6 +74,13 @@ public struct SiteServer: Sendable {
             let page = try await search.legalPage(parameters, domain: domain)
             html = page?.html
             status = page?.badRequest == true ? .badRequest : .ok
+        case "luu-tru", "luu-tru/":
+            html = try await archive.months(domain: domain)
+            status = .ok
+        case let month where month.hasPrefix("luu-tru/"):
+            let page = parameters["trang"].map { Int($0) ?? 0 } ?? 1
+            html = try await archive.month(String(month.dropFirst("luu-tru/".count)), page: page, domain: domain)
+            status = .ok
         default:
             return nil
         }

@@ -11,7 +11,10 @@ struct PublishingMain {
         let files = SiteFiles(dataDirectory: server.configuration.dataDirectory)
         let renderer = PageRenderer(library: try await PageRenderer.templates())
         let feed = PublishingFeed(pages: ArticlePages(renderer: renderer, files: files))
-        SiteServer(files: files, search: SiteSearch(database: server.database, renderer: renderer)).register(on: server.router)
+        SiteServer(
+            files: files, search: SiteSearch(database: server.database, renderer: renderer),
+            archive: SiteArchive(database: server.database, renderer: renderer)
+        ).register(on: server.router)
         SiteRoutes(database: server.database, files: files, renderer: renderer).register(on: server.router)
         let indexes = SiteIndexes(
             database: server.database, lists: SiteLists(renderer: renderer, files: files), files: files, readiness: server.readiness,

@@ -1,0 +1,72 @@
+import CVips
+import Foundation
+
+/// Smaller copies of published photos, made once at publication with libvips, so that lists and
+/// phones load a few kilobytes instead of the camera's megabytes. Never enlarged; turned upright
+/// by their EXIF orientation; metadata (location, camera) removed.
+public enum Thumbnails {
+    /// The widths made for every image: a list's thumbnail, a phone's full width.
+    public static let widths = [320, 640]
+
+    public struct Made: Sendable {
+        public let bytes: [UInt8]
+        public let width: Int
+        public let height: Int
+    }
+
+    public struct Failed: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A JPEG at most `width` pixels wide.
+    public static func jpeg(_ image: [UInt8], width: Int, quality: Int = 80) throws -> Made {
+        try Vips.ready()
+        var out: UnsafeMutableRawPointer?
+        var length = 0
+        var w: Int32 = 0, h: Int32 = 0
+        let rc = image.withUnsafeBytes { input in
+            cvips_thumbnail(input.baseAddress, input.count, Int32(width), 0, CVIPS_JPEG, Int32(quality), &out, &length, &w, &h)
+        }
+        guard rc == 0, let out else { throw Failed(description: Vips.lastError()) }
+        defer { cvips_free(out) }
+        return Made(bytes: Array(UnsafeRawBufferPointer(start: out, count: length)), width: Int(w), height: Int(h))
+    }
+
+    /// The published name of an image's copy at `width`: beside the original, `<sha256>-<width>.jpg`.
+    public static func path(sha256: String, width: Int, folder: String) -> String {
+        "/\(folder)/\(sha256)-\(width).jpg"
+    }
+}
+
+/// Pictures for the demonstration portal, drawn at seed time: a colour gradient with a caption,
+/// so that a new installation looks like a working portal without any photo shipped in the repository.
+public enum DemoPictures {
+    public static func jpeg(width: Int, height: Int, caption: String, red: Int, green: Int, blue: Int) throws -> [UInt8] {
+        try Vips.ready()
+        var out: UnsafeMutableRawPointer?
+        var length = 0
+        let rc = cvips_demo_jpeg(Int32(width), Int32(height), caption, Int32(red), Int32(green), Int32(blue), &out, &length)
+        guard rc == 0, let out else { throw Thumbnails.Failed(description: Vips.lastError()) }
+        defer { cvips_free(out) }
+        return Array(UnsafeRawBufferPointer(start: out, count: length))
+    }
+}
+
+/// libvips, started once per process before its first use.
+enum Vips {
+    private static let started: Bool = {
+        // Two worker threads (this machine's cores); no operation cache, every input is new.
+        cvips_init("portal", 2, 0, 0) == 0
+    }()
+
+    static func ready() throws {
+        guard started else { throw Thumbnails.Failed(description: "libvips could not start: \(lastError())") }
+    }
+
+    static func lastError() -> String {
+        guard let text = cvips_error_copy() else { return "libvips error" }
+        defer { cvips_free(text) }
+        let message = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+        return message.isEmpty ? "libvips error" : message
+    }
+}
