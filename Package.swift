@@ -184,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "PortalCtl",
             dependencies: [
-                "ServiceKit", "Mail", "PublishingCore",
+                "ServiceKit", "Mail", "PublishingCore", "Images",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -46,7 +46,7 @@ struct SubmissionRoutes {
         }
         let page = """
             <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <title>Theo dõi tin, bài – Cổng Thông tin điện tử tỉnh Long An</title>
             <style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}dt{font-weight:bold}</style>
             </head><body><main>\(body)</main></body></html>

@@ -239,7 +239,7 @@ struct NotFoundPage: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let html = """
             <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <title>Không tìm thấy – Not found</title></head>
             <body><main><h1>Không tìm thấy</h1><p>\(HTMLSanitizer.escape(what))</p>
             <p><a href="/submissions">Tin đã gửi</a> · <a href="/submit">Gửi tin</a></p></main></body></html>

@@ -103,12 +103,19 @@ struct ApprovalBench: AsyncParsableCommand {
             p50: samples.percentile(0.5), p99: samples.percentile(0.99))
     }
 
+    /// Where the approved items are published: a site of the benchmarks, not the portal.
+    static let benchSite = "benchapproval.\(SiteDomain.portal)"
+
     /// Items of a district, classified and pending approval, with one revision, written in bulk.
     static func preparePending(count: Int, database: DatabasePool) async throws -> [UUID] {
         let ids = (0..<count).map { _ in UUID() }
+        // Published on a site of their own, never on the portal's home page people see.
         let classification = Classification(
-            genre: "news", coefficientHundredths: 800, authors: [AuthorShare(name: "Tác giả")], targetSites: ["longan.gov.vn"])
+            genre: "news", coefficientHundredths: 800, authors: [AuthorShare(name: "Tác giả")], targetSites: [benchSite])
         try await database.withTransaction { connection in
+            try connection.query(
+                "INSERT INTO publishing.sites (domain, unit_code, name, kind) VALUES ($1, 'trungtamhcc', 'Trang đo hiệu năng', 'bench') ON CONFLICT DO NOTHING",
+                [benchSite])
             for id in ids {
                 let content = CanonicalRevision(
                     articleId: id, revision: 1, unitCode: "district-benluc", kind: "news", language: "vi", title: "Tin đo hiệu năng",

@@ -230,6 +230,13 @@ enum HTTPBenchClient {
 
         /// Sends a request (a body only when there is one) and returns the response status.
         func send(_ method: HTTPMethod, _ path: String, body: [UInt8], headers: [(String, String)]) async throws -> Int {
+            try await exchange(method, path, body: body, headers: headers, keepBody: false).status
+        }
+
+        /// Sends a request and returns the response status and, when `keepBody`, its body.
+        func exchange(
+            _ method: HTTPMethod, _ path: String, body: [UInt8], headers: [(String, String)], keepBody: Bool = true
+        ) async throws -> (status: Int, body: [UInt8]) {
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
             for (name, value) in headers { head.headers.add(name: name, value: value) }
             if method == .GET {
@@ -239,11 +246,12 @@ enum HTTPBenchClient {
                 try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
             }
             var status = 0
+            var received = [UInt8]()
             while let part = try await responses.next() {
                 switch part {
                 case .head(let response): status = Int(response.status.code)
-                case .body: continue
-                case .end: return status
+                case .body(let chunk): if keepBody { received += chunk.readableBytesView }
+                case .end: return (status, received)
                 }
             }
             throw ValidationError("the connection closed before the response ended")

@@ -12,7 +12,7 @@ struct PortalCtl: AsyncParsableCommand {
         discussion: "Reads PORTAL_DATABASE_URL and PORTAL_AMQP_URL like the services do (see README.md).",
         subcommands: [
             MigrateCommand.self, SeedCommand.self, UsersCommand.self, TokenCommand.self, DeadLettersCommand.self,
-            BenchCommand.self, MailCommand.self, AuditCommand.self, PublishCommand.self,
+            BenchCommand.self, MailCommand.self, AuditCommand.self, PublishCommand.self, DemoCommand.self,
         ])
 }
 

@@ -93,7 +93,7 @@ public struct StaffAreaRefusal: HTTPResponseError {
         let items = links.map { "<li><a href=\"\(escape($0.url))\">\(escape($0.label))</a></li>" }.joined()
         let html = """
             <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <title>Không có quyền truy cập – \(escape(area.label))</title></head>
             <body><main><h1>Trang \(escape(area.label)) không thuộc quyền của ông/bà</h1>
             <p>Vai trò của tài khoản này không cho phép mở trang này.</p>

@@ -100,7 +100,7 @@ public struct FormExpired: HTTPResponseError {
         let back = HTMLSanitizer.escape(returnTo)
         let html = """
             <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <title>Biểu mẫu đã hết hạn – Form expired</title></head>
             <body><main><h1>Biểu mẫu đã hết hạn</h1>
             <p>Trang đã mở quá lâu hoặc biểu mẫu không đến từ trang này. Vui lòng <a href="\(back)">mở lại trang</a> và gửi lại.</p>

@@ -58,6 +58,20 @@ try:
         failures.append(f"the print link did not open the print version: {driver.current_url}")
     check(portal + ARTICLE.replace(".html", ".in.html"), "print version")
     check(portal + "/so-do-trang.html", "sitemap page")
+    # The archive by month: the months, then the newest month's items.
+    check(portal + "/luu-tru/", "archive by month")
+    months = driver.find_elements(By.CSS_SELECTOR, "main a[href^='/luu-tru/2']")
+    if not months:
+        failures.append("the archive lists no month")
+    else:
+        check(months[0].get_attribute("href"), "archive month")
+        if not driver.find_elements(By.CSS_SELECTOR, "ul.news a[href^='/bai-viet/']"):
+            failures.append("the archive's month lists no item")
+    # The footer names the site's own unit, not the province's office on every site.
+    driver.get(unit + "/")
+    footer = driver.find_element(By.CSS_SELECTOR, "footer.site").text
+    if "Giám đốc Sở Tư pháp" not in footer or "Cơ quan chủ quản: Sở Tư pháp" not in footer:
+        failures.append(f"the unit site's footer does not name its own unit: {footer[:300]}")
     check(portal + "/tim-kiem", "search form")
     driver.find_element(By.ID, "q").send_keys(SEARCH)
     driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()

@@ -113,6 +113,24 @@ def follow(driver, item):
     expect(any(f"/bai-viet/{item}" in (link or "") or "/bai-viet/" in (link or "") for link in links), f"the link to the published page: {links}")
     audit_widths(driver, "published submission", failures, language="vi")
     checked.append("/submissions/<id> (published)")
+    console = os.environ.get("CONSOLE")
+    if console:
+        # One sign-in for every staff page, the roles checked on each: the collaborator's session
+        # opens the editors' console only to be told it is not theirs.
+        driver.get(console + "/console")
+        expect("không thuộc quyền" in driver.page_source and "Gửi tin" in driver.page_source,
+               "a collaborator is refused the console, with the areas they may open")
+        audit_widths(driver, "console refused to a collaborator", failures, language="vi")
+        checked.append("/console (refused)")
+        # A finance user signing in to the console is refused with the reason.
+        driver.delete_all_cookies()
+        driver.get(console + "/console/login")
+        driver.find_element(By.ID, "login").send_keys("ketoan.mai")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: "dành cho biên tập viên" in d.page_source)
+        expect("/console/login" in driver.current_url, "the finance user stays at the sign-in form")
+        checked.append("/console/login (finance user refused)")
 
 
 driver = chromium()

@@ -49,7 +49,7 @@ struct SubmitPagesBrowserTests {
                     } == "published"
                 }
                 let followed = try s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
-                    "BASE": s.intake.url(""), "PASSWORD": password, "PHASE": "follow", "ID": id,
+                    "BASE": s.intake.url(""), "PASSWORD": password, "PHASE": "follow", "ID": id, "CONSOLE": s.approval.url(""),
                 ])
                 #expect(followed.status == 0 && followed.output.contains("follow check passed"), "\(followed.output)")
             }

@@ -103,7 +103,7 @@ public struct SiteLists: Sendable {
     func unitSites(of site: SiteRegistry.Site, on connection: Connection) throws -> [PageRenderer.UnitSite] {
         guard site.domain == SiteDomain.portal else { return [] }
         return try connection.query(
-            "SELECT domain, name, coalesce(name_en, name) AS name_en FROM publishing.sites WHERE status = 'active' AND kind <> 'portal' ORDER BY domain"
+            "SELECT domain, name, coalesce(name_en, name) AS name_en FROM publishing.sites WHERE status = 'active' AND kind NOT IN ('portal', 'bench') ORDER BY domain"
         ).rows.map { PageRenderer.UnitSite(name: try $0.decode("name"), nameEn: try $0.decode("name_en"), domain: try $0.decode("domain")) }
     }
 }

@@ -162,7 +162,7 @@ public struct SiteServer: Sendable {
     static let notFoundPage = "404.html"
     static let fallbackNotFound = """
         <!DOCTYPE html>
-        <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
         <title>Không tìm thấy trang – Page not found</title></head>
         <body><main><h1>Không tìm thấy trang</h1><p lang="en">Page not found.</p><p><a href="/">Trang chủ / Home</a></p></main></body></html>
 
