@@ -176,7 +176,7 @@ struct FinancePages {
                 month, action: action, payment: .init(paymentReference: form["paymentReference"], paymentDate: form["paymentDate"]), by: user,
                 correlationId: context.correlationId)
         } catch let error as APIError {
-            return try await monthPage(request, context, notice: nil, error: error.message, status: error.status, month: month)
+            return try await monthPage(request, context, notice: nil, error: Self.problem(error, month: month), status: error.status, month: month)
         }
         return Response(status: .seeOther, headers: [.location: "/finance?month=\(month)&done=\(action)"])
     }
@@ -216,6 +216,23 @@ struct FinancePages {
         ]
         if let problem { values["error"] = problem }
         return render("activity", values, status: problem == nil ? .ok : .badRequest)
+    }
+
+    /// A refusal as finance staff read it; the API keeps its code and English message.
+    static func problem(_ error: APIError, month: YearMonth) -> String {
+        let messages = [
+            "unknown_action": "Thao tác không có trên trang này.",
+            "board_head_required": "Trưởng Ban hoặc Phó Trưởng Ban Biên tập phê duyệt báo cáo.",
+            "finance_role_required": "Việc này do kế toán của Trung tâm thực hiện.",
+            "payment_reference_required": "Ghi số chứng từ chi (không quá 100 ký tự).",
+            "invalid_payment_date": "Ngày chi không đúng dạng ngày.",
+            "payment_date_in_future": "Ngày chi không được sau hôm nay.",
+            "report_not_found": "Chưa có báo cáo tháng \(month.vietnamese); hãy lập báo cáo trước.",
+            "invalid_transition": "Báo cáo tháng \(month.vietnamese) đang ở bước khác; vui lòng tải lại trang để xem bước hiện tại.",
+            "month_in_future": "Tháng \(month.vietnamese) chưa bắt đầu; báo cáo lập cho tháng đã bắt đầu.",
+            "invalid_month": "Tháng không đúng dạng (năm-tháng, ví dụ 2026-11).",
+        ]
+        return messages[error.code] ?? "Không thực hiện được thao tác này; vui lòng tải lại trang và thử lại (mã “\(error.code)”)."
     }
 
     /// A person's name for their login ("Phạm Thị Mai" for ketoan.mai).

@@ -304,7 +304,10 @@ struct PublishingSitesTests {
                 let missing = (report["unitsWithoutSite"] as? [[String: Any]] ?? []).first { $0["unitCode"] as? String == "commune-test-\(tag)" }
                 #expect(missing?["labelStatus"] as? String == "collision", "the collision waits for an operator")
                 let html = httpRequest("GET", publishing.url("/bao-cao/ten-mien"))
-                #expect(html.status == 200 && html.body.contains("so-y-te-\(tag).longan.gov.vn") && html.body.contains("commune-test-\(tag)"))
+                #expect(html.status == 200 && html.body.contains("so-y-te-\(tag).longan.gov.vn") && html.body.contains("Xã Tân Thành"))
+                // People read the reasons in Vietnamese, citing the regulation; no internal codes or ids.
+                #expect(html.body.contains("Nhãn tên miền trùng với đơn vị khác") && html.body.contains("Điều 3 khoản 1"))
+                #expect(!html.body.contains("commune-test-") && !html.body.contains("invalid_label") && !html.body.contains("R-7."))
 
                 // The operator settles the collision; bad requests change nothing.
                 func post(_ body: String, as login: String?) throws -> (status: Int?, body: String) {

@@ -212,10 +212,15 @@ struct SiteRoutes {
             "nonCompliantCount": report.nonCompliant.count, "missingCount": report.unitsWithoutSite.count,
             "hasNonCompliant": !report.nonCompliant.isEmpty, "hasMissing": !report.unitsWithoutSite.isEmpty,
             "nonCompliant": report.nonCompliant.map { site -> [String: Any] in
-                ["domain": site.domain, "name": site.name, "status": site.status,
-                 "problems": site.problems.map { ["code": $0.code, "message": $0.message] }]
+                ["domain": site.domain, "name": site.name,
+                 "status": ["active": "Đang hoạt động", "redirect": "Chuyển hướng", "closed": "Đã đóng"][site.status] ?? site.status,
+                 "problems": site.problems.map { ["message": $0.vietnamese] }]
             },
-            "unitsWithoutSite": report.unitsWithoutSite.map { ["unitCode": $0.unitCode, "name": $0.name, "message": $0.message] },
+            "unitsWithoutSite": report.unitsWithoutSite.map {
+                ["name": $0.name, "message": $0.labelStatus == "collision"
+                    ? "Nhãn tên miền trùng với đơn vị khác; quản trị hệ thống đặt nhãn khác rồi đăng ký trang (Điều 3 khoản 1)."
+                    : "Đơn vị chưa có trang thành phần; quản trị hệ thống đăng ký trang cho đơn vị."]
+            },
         ])
     }
 
