@@ -127,6 +127,10 @@ struct FinancePages {
                 "unitPaid": Self.vnd(report.totals.unitPaidVND),
                 "authors": report.authors.map { ["name": $0.name, "unitName": $0.unitName, "items": $0.items, "coefficients": Double($0.coefficients).map { VietnameseNumber.decimal($0, fractionDigits: 2) } ?? $0.coefficients, "amount": Self.vnd($0.amountVND)] },
                 "hasAuthors": !report.authors.isEmpty,
+                "remunerationRows": report.remuneration.map {
+                    ["name": $0.name, "role": ReportExports.roles[$0.role] ?? $0.role, "items": $0.items, "amount": Self.vnd($0.amountVND)]
+                },
+                "hasRemuneration": !report.remuneration.isEmpty,
                 "deadlines": report.deadlines.map { ["title": $0.title, "payee": $0.payeeName, "days": $0.days, "past": $0.status == "past"] },
                 "hasDeadlines": !report.deadlines.isEmpty,
                 "actions": actions.filter(\.2).map { ["action": $0.0, "label": $0.1, "pay": $0.0 == "pay"] },

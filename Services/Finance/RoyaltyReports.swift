@@ -54,12 +54,35 @@ struct RoyaltyReports: Sendable {
             report.state = state
         } else {
             report = RoyaltyReport.build(month: month, state: state, entries: try entries(month, on: connection), today: LocalDate.today)
+            report.remuneration = try withEditorItems(report.remuneration, month: month, on: connection)
         }
         report.generatedAt = try row.decode("generated_at")
         report.generatedBy = try row.decode("generated_by")
         report.paymentReference = try row.decodeIfPresent("payment_reference")
         report.paymentDate = try row.decodeIfPresent("payment_date", as: String.self).flatMap(LocalDate.init(iso:))
         return report
+    }
+
+    /// Editors are paid by the month, not by the item; their rows show how many items each edited
+    /// in the month (distinct items with an `article.edited` line in the audit log), so that the
+    /// report says what the pay was for.
+    static func withEditorItems(_ rows: [RoyaltyReport.RemunerationTotal], month: YearMonth, on connection: Connection) throws -> [RoyaltyReport.RemunerationTotal] {
+        guard rows.contains(where: { $0.role == "editor" }) else { return rows }
+        let counts = try connection.query(
+            """
+            SELECT u.full_name, count(DISTINCT a.subject) AS n
+            FROM core.audit_log a JOIN core.users u ON u.login = a.actor
+            WHERE a.action = 'article.edited'
+              AND a.at >= ($1::date::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+              AND a.at < (($1::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+            GROUP BY u.full_name
+            """, [month.firstDay.description]
+        ).rows.reduce(into: [String: Int]()) { $0[try $1.decode("full_name")] = try $1.decode("n") }
+        return rows.map { row in
+            var row = row
+            if row.role == "editor" { row.items = counts[row.name] ?? 0 }
+            return row
+        }
     }
 
     /// The month's ledger rows in the order people read them (publication date, then as posted),

@@ -204,8 +204,10 @@ extension SubmissionRequest {
             }
             return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: data, altText: altText)
         }
-        // Images in the body without alt text: the sanitiser gave them an empty one; the editors describe them.
-        flags += HTMLSanitizer.imagesWithoutAltText(bodyHTML).map { "missing_alt_text:\($0)" }
+        // Images in the body without alt text: the sanitiser gave them an empty one; the editors
+        // describe them. An image of the submission's own files is flagged once, by its file, above.
+        flags += HTMLSanitizer.imagesWithoutAltText(bodyHTML).filter { !$0.hasPrefix("/\(PublishedFiles.folder)/") }
+            .map { "missing_alt_text:\($0)" }
         return ValidatedSubmission(
             title: title, summary: summary.map(Self.clean).flatMap { $0.isEmpty ? nil : $0 }, body: body, bodyFormat: bodyFormat,
             bodyHTML: bodyHTML, kind: kind, language: language, authors: authors, targetSites: targetSites,

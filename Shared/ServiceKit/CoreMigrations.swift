@@ -166,5 +166,11 @@ public enum CoreMigrations {
                 responsible text NOT NULL
             );
             """),
+            Migration(10, "the audit log read by item and by action", """
+            -- An item's history on the console (by subject) and an editor's month of work in the
+            -- royalty report (by action and time) read through indexes, not the whole log.
+            CREATE INDEX audit_log_subject ON core.audit_log (subject, id);
+            CREATE INDEX audit_log_action_at ON core.audit_log (action, at);
+            """),
     ]
 }

@@ -151,6 +151,18 @@ struct FinanceFlowTests {
         let remuneration = 4 * 50_000 + editors * 1_500_000
         #expect(julyTotals["remunerationVND"] == remuneration, "\(julyTotals)")
         #expect(julyTotals["portalVND"] == 5_819_000 + remuneration)
+        // An editor paid by the month: the row says how many items the editor edited that month.
+        try await pool.withConnection { connection in
+            for item in 1...2 {
+                try connection.query(
+                    """
+                    INSERT INTO core.audit_log (at, service, actor, action, subject)
+                    VALUES ('2026-07-15 09:00:00+07', 'approval', 'btv.lan', 'article.edited', $1)
+                    """, ["edited-in-july-\(tag)-\(item)"])
+            }
+        }
+        let lan = (report("2026-07")["remuneration"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "Nguyễn Thị Lan" && $0["role"] as? String == "editor" }
+        #expect((lan?["items"] as? Int ?? 0) >= 2, "the editor's items in July: \(lan ?? [:])")
 
         // Bad input: clear 4xx, nothing changed.
         #expect(api("GET", "/royalties/2026-7", token: accountant).json.description.contains("invalid_month"))

@@ -77,13 +77,17 @@ public struct SiteLists: Sendable {
     }
 
     /// An item's lead image as the lists show it: the thumbnails written at publication, the
-    /// original where none could be made.
-    func lead(sha256: String, filename: String, alt: String, domain: String) -> PageRenderer.Listed.Lead {
+    /// original where none could be made; none when the site's folder lacks the file (the item's
+    /// pages are always written before the lists, at publication and in a rebuild alike).
+    func lead(sha256: String, filename: String, alt: String, domain: String) -> PageRenderer.Listed.Lead? {
+        func exists(_ path: String) -> Bool { files.exists(domain: domain, page: String(path.dropFirst())) }
+        let original = PublishedFiles.path(sha256: sha256, filename: filename)
+        guard exists(original) else { return nil }
         func thumbnail(_ width: Int) -> String? {
             let path = Thumbnails.path(sha256: sha256, width: width, folder: PublishedFiles.folder)
-            return files.exists(domain: domain, page: String(path.dropFirst())) ? path : nil
+            return exists(path) ? path : nil
         }
-        return .init(src: PublishedFiles.path(sha256: sha256, filename: filename), alt: alt, small: thumbnail(320), large: thumbnail(640))
+        return .init(src: original, alt: alt, small: thumbnail(320), large: thumbnail(640))
     }
 
     /// Categories in alphabetical order, each with a slug unique on the site.
