@@ -67,6 +67,20 @@ try:
         check(months[0].get_attribute("href"), "archive month")
         if not driver.find_elements(By.CSS_SELECTOR, "ul.news a[href^='/bai-viet/']"):
             failures.append("the archive's month lists no item")
+    # Development's address of the portal, /sites/<domain>/: every menu link leads to a page of the site.
+    base = f"http://127.0.0.1:{PORT}/sites/longan.gov.vn/"
+    driver.get(base)
+    menu = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "nav.main a")]
+    if len(menu) < 6:
+        failures.append(f"path mode: the menu has {len(menu)} links")
+    for href in menu:
+        if not href.startswith(f"http://127.0.0.1:{PORT}/sites/longan.gov.vn/"):
+            failures.append(f"path mode: a menu link leaves the site's address: {href}")
+            continue
+        driver.get(href)
+        if driver.find_elements(By.CSS_SELECTOR, "html[lang]") == [] or "Không tìm thấy" in driver.title or driver.page_source.startswith("{"):
+            failures.append(f"path mode: {href} is not a page of the site ({driver.title!r})")
+    checked.append("path-mode menu")
     # The footer names the site's own unit, not the province's office on every site.
     driver.get(unit + "/")
     footer = driver.find_element(By.CSS_SELECTOR, "footer.site").text
