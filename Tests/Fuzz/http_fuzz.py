@@ -58,6 +58,14 @@ ROUTES = {
                                              "targetSites": ["longan.gov.vn"]}, "ctv.tuphap", "json"),
         ("GET", "/api/v1/submissions/{id}", [], None, "ctv.tuphap", None),
         ("GET", "/api/v1/submissions", ["status", "from", "to"], None, "ctv.tuphap", None),
+        ("GET", "/submit", ["from"], None, "ctv.tuphap", "cookie"),
+        ("GET", "/submissions", ["trang-thai"], None, "ctv.tuphap", "cookie"),
+        ("GET", "/submissions/{id}", ["sent"], None, "ctv.tuphap", "cookie"),
+        ("POST", "/submit/preview", [], {"body": "**Tin**", "bodyFormat": "markdown"}, "ctv.tuphap", "form"),
+        ("POST", "/submit", [], {"title": "T", "body": "B", "kind": "news", "bodyFormat": "markdown", "wishedDate": "2026-12-31",
+                                 "onPortal": "1", "altText1": "a", "kept1": "x|y|1|z", "keptProof1": "p", "action": "send"},
+         "ctv.tuphap", "multipart"),
+        ("POST", "/submit/login", [], {"login": "ctv.tuphap", "password": "x"}, None, "form"),
     ],
     "approval": [
         ("GET", "/api/v1/queue", ["state", "unit", "assignedToMe", "order", "limit", "offset"], None, "btv.lan", None),
@@ -97,6 +105,8 @@ ROUTES = {
         ("GET", "/tim-kiem", ["q", "trang", "page"], None, None, None),
         ("GET", "/van-ban/tra-cuu", ["so", "loai", "co-quan", "tu-ngay", "den-ngay", "q", "trang"], None, None, None),
         ("GET", "/bao-cao/ten-mien", [], None, None, None),
+        ("GET", "/luu-tru/{month}", ["trang"], None, None, None),
+        ("GET", "/luu-tru/", [], None, None, None),
     ],
     "finance": [
         ("GET", "/api/v1/royalties/{month}", ["format", "view"], None, "ketoan.mai", None),
@@ -122,7 +132,8 @@ PARAMETER_SEEDS = {
     "id": [UUID] + IDS, "action": ["approve", "reject", "return", "take-down", "withdraw", "resubmit", "submit-for-approval",
                              "submit", "pay", "approve"],
     "decision": ["release", "discard"], "month": ["2026-11", "2026-12"], "year": ["2026", "2027"],
-    "domain": ["longan.gov.vn", "sotuphap.longan.gov.vn"], "path": ["", "tim-kiem", "van-ban/tra-cuu", "bai-viet/x.html"],
+    "domain": ["longan.gov.vn", "sotuphap.longan.gov.vn"],
+    "path": ["", "tim-kiem", "van-ban/tra-cuu", "bai-viet/x.html", "luu-tru/", "luu-tru/2026-12", "luu-tru/0000-99"],
     "file": ["royalties-2026-11.xlsx", "activity.csv"],
 }
 
@@ -154,6 +165,20 @@ def encode_body(body, mode, rng):
     if mode == "form":
         fields = {key: (pick_text(rng) if rng.random() < 0.6 else str(value)) for key, value in body.items()}
         return urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    if mode == "multipart":
+        # The web form's fields and a file part, with hostile values, names and declared types.
+        boundary = "fuzz" + str(rng.randint(0, 10**9))
+        parts = []
+        for key, value in body.items():
+            text = str(value) if key == "_csrf" or rng.random() >= 0.6 else pick_text(rng)
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{text}\r\n'.encode("utf-8", "surrogatepass"))
+        name = rng.choice(["a.png", "b.pdf", "../../etc/passwd", "x" * 300, "ảnh.jpg", ""])
+        data = rng.choice([b"\x89PNG\r\n\x1a\n" + bytes(rng.randint(0, 255) for _ in range(64)), b"%PDF-1.4 x", b"", b"\x00" * 100])
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file1"; filename="{name}"\r\n'
+                     f'Content-Type: {rng.choice(["image/png", "application/pdf", "text/html", ""])}\r\n\r\n'.encode("utf-8", "surrogatepass")
+                     + data + b"\r\n")
+        tail = f"--{boundary}--\r\n".encode() if rng.random() < 0.9 else b"--" + boundary.encode()
+        return b"".join(parts) + tail, f"multipart/form-data; boundary={boundary}"
     text = json.dumps(mutate_json(body, rng), allow_nan=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
     if rng.random() < 0.15:
         cut = rng.randint(0, max(0, len(text) - 1))
@@ -182,7 +207,7 @@ def request(connection, method, path, headers, body):
 def login_cookie(port, login):
     """A staff session for the server-rendered pages, through the sign-in form (with its CSRF token)."""
     password = os.environ.get("PORTAL_DEMO_PASSWORD", "longan-demo-2026")
-    for path in ("/console/login", "/finance/login"):
+    for path in ("/console/login", "/finance/login", "/submit/login"):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
             status, headers, page = request(connection, "GET", path, {}, None)
@@ -201,6 +226,25 @@ def login_cookie(port, login):
         finally:
             connection.close()
     return None
+
+
+FORM_TOKENS = {}
+
+
+def form_token(port, cookie, path):
+    """The CSRF token a signed-in page carries (read once per session and page)."""
+    key = (port, cookie, path)
+    if key not in FORM_TOKENS:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            _, _, page = request(connection, "GET", path, {"Cookie": cookie}, None)
+            match = re.search(rb'name="_csrf" value="([^"]+)"', page)
+            FORM_TOKENS[key] = match.group(1).decode() if match else ""
+        except (OSError, http.client.HTTPException):
+            FORM_TOKENS[key] = ""
+        finally:
+            connection.close()
+    return FORM_TOKENS[key]
 
 
 # Inputs that once trapped a service, sent first every run, each to a real item where it needs one.
@@ -267,13 +311,16 @@ def fuzz(service, port, rng):
         if method == "PUT":
             headers["If-Match"] = rng.choice(['"1"', '"2"', '"0"', '"99999999999999999999"', "*", "x"])
         if login:
-            if mode in ("cookie", "form"):
+            if mode in ("cookie", "form", "multipart"):
                 if login not in cookies:
                     cookies[login] = login_cookie(port, login)
                 if cookies[login]:
                     headers["Cookie"] = cookies[login]
             elif login in TOKENS:
                 headers["Authorization"] = "Bearer " + TOKENS[login]
+        if mode == "multipart" and login and cookies.get(login) and rng.random() < 0.8:
+            # Mostly with the session's form token, so that the checks behind it are reached too.
+            body = dict(body, _csrf=form_token(port, cookies[login], template))
         payload, content_type = encode_body(body, mode, rng)
         if content_type:
             headers["Content-Type"] = content_type
