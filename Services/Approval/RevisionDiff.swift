@@ -43,27 +43,9 @@ struct RevisionDiff: Codable, Sendable {
     /// Paragraphs aligned as a whole; a run of removed paragraphs next to a run of added ones is
     /// read as those paragraphs changed, and shown word by word when enough of them was kept.
     static func paragraphs(_ old: String, _ new: String) -> [Paragraph] {
-        let a = split(old), b = split(new)
-        let difference = b.difference(from: a)
-        var removed = Set<Int>(), inserted = Set<Int>()
-        for change in difference {
-            switch change {
-            case .remove(let offset, _, _): removed.insert(offset)
-            case .insert(let offset, _, _): inserted.insert(offset)
-            }
-        }
         var result = [Paragraph]()
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            var gone = [String](), added = [String]()
-            while i < a.count, removed.contains(i) { gone.append(a[i]); i += 1 }
-            while j < b.count, inserted.contains(j) { added.append(b[j]); j += 1 }
-            if gone.isEmpty, added.isEmpty {
-                if j < b.count { result.append(Paragraph(op: "=", segments: [Segment(op: "=", text: b[j])])) }
-                i += 1
-                j += 1
-                continue
-            }
+        var gone = [String](), added = [String]()
+        func flushChanges() {
             for index in 0..<max(gone.count, added.count) {
                 switch (index < gone.count ? gone[index] : nil, index < added.count ? added[index] : nil) {
                 case (let before?, let after?):
@@ -80,44 +62,61 @@ struct RevisionDiff: Codable, Sendable {
                 case (nil, nil): break
                 }
             }
+            gone = []
+            added = []
         }
+        for edit in edits(split(old), split(new)) {
+            switch edit.op {
+            case "-": gone.append(edit.text)
+            case "+": added.append(edit.text)
+            default:
+                flushChanges()
+                result.append(Paragraph(op: "=", segments: [Segment(op: "=", text: edit.text)]))
+            }
+        }
+        flushChanges()
         return result
     }
 
     /// Word by word: runs of letters and digits are words; spaces and punctuation count one by one.
     static func words(_ old: String, _ new: String) -> [Segment] {
-        let a = tokens(old), b = tokens(new)
-        let difference = b.difference(from: a)
+        var segments = [Segment]()
+        for edit in edits(tokens(old), tokens(new)) {
+            if let last = segments.last, last.op == edit.op {
+                segments[segments.count - 1].text += edit.text
+            } else {
+                segments.append(Segment(op: edit.op, text: edit.text))
+            }
+        }
+        return segments
+    }
+
+    /// The edit script from `a` to `b` (Swift's `difference`): each element kept (`=`), removed
+    /// (`-`) or added (`+`), in reading order, removals before additions where both happen.
+    static func edits(_ a: [String], _ b: [String]) -> [(op: String, text: String)] {
         var removed = Set<Int>(), inserted = Set<Int>()
-        for change in difference {
+        for change in b.difference(from: a) {
             switch change {
             case .remove(let offset, _, _): removed.insert(offset)
             case .insert(let offset, _, _): inserted.insert(offset)
             }
         }
-        var segments = [Segment]()
-        func add(_ op: String, _ text: String) {
-            if let last = segments.last, last.op == op {
-                segments[segments.count - 1].text += text
-            } else {
-                segments.append(Segment(op: op, text: text))
-            }
-        }
+        var result = [(op: String, text: String)]()
         var i = 0, j = 0
         while i < a.count || j < b.count {
             if i < a.count, removed.contains(i) {
-                add("-", a[i])
+                result.append(("-", a[i]))
                 i += 1
             } else if j < b.count, inserted.contains(j) {
-                add("+", b[j])
+                result.append(("+", b[j]))
                 j += 1
             } else {
-                if j < b.count { add("=", b[j]) }
+                if j < b.count { result.append(("=", b[j])) }
                 i += 1
                 j += 1
             }
         }
-        return segments
+        return result
     }
 
     static func split(_ body: String) -> [String] {

@@ -73,25 +73,17 @@ struct ConsoleRoutes: Sendable {
         console.post("/articles/:id/edit") { request, context in try await saveEdit(request, context) }
         console.get("/articles/:id/diff") { request, context in try await diffPage(request, context) }
         console.get("/articles/:id/audit") { request, context in try await auditPage(request, context) }
-        console.post("/articles/:id/lock") { request, context in
-            let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
-            let id = try Self.id(context)
-            do {
-                _ = try await edits.lock(id, by: user, release: false)
-            } catch let error as APIError {
-                return try await articlePage(request, context, error: problem(error, request, context), status: error.status)
+        for (path, release) in [("lock", false), ("unlock", true)] {
+            console.post("/articles/:id/\(path)") { request, context in
+                let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
+                let id = try Self.id(context)
+                do {
+                    _ = try await edits.lock(id, by: user, release: release)
+                } catch let error as APIError {
+                    return try await articlePage(request, context, error: problem(error, request, context), status: error.status)
+                }
+                return Self.redirect("/console/articles/\(id.uuidString.lowercased())\(release ? "?done=unlocked" : "")")
             }
-            return Self.redirect("/console/articles/\(id.uuidString.lowercased())")
-        }
-        console.post("/articles/:id/unlock") { request, context in
-            let (user, _) = try await signedIn(request, context, form: try await Form.read(request))
-            let id = try Self.id(context)
-            do {
-                _ = try await edits.lock(id, by: user, release: true)
-            } catch let error as APIError {
-                return try await articlePage(request, context, error: problem(error, request, context), status: error.status)
-            }
-            return Self.redirect("/console/articles/\(id.uuidString.lowercased())?done=unlocked")
         }
         console.post("/articles/:id/:action") { request, context in try await decide(request, context) }
         console.get("/delegations") { request, context in try await delegationsPage(request, context, error: nil, status: .ok) }

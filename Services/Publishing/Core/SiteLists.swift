@@ -20,6 +20,8 @@ public struct SiteLists: Sendable {
     struct Item {
         var listed: PageRenderer.Listed
         var categories: [String]
+        /// The first image's blob and name and alt text, resolved to files only for the home page.
+        var leadImage: (sha256: String, filename: String, alt: String)?
     }
 
     public func write(_ site: SiteRegistry.Site, on connection: Connection) throws {
@@ -30,14 +32,14 @@ public struct SiteLists: Sendable {
             FROM publishing.articles WHERE state = 'published' AND $1 = ANY(domains) ORDER BY published_at DESC, id
             """, [site.domain]
         ).rows.map { row in
-            var listed = PageRenderer.Listed(
+            let listed = PageRenderer.Listed(
                 title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
                 publishedAt: try row.decode("published_at"))
-            if let sha256: String = try row.decodeIfPresent("lead_sha256") {
-                listed.lead = lead(sha256: sha256, filename: try row.decodeIfPresent("lead_filename") ?? "", alt: try row.decodeIfPresent("lead_alt") ?? "",
-                                   domain: site.domain)
+            let leadImage = try row.decodeIfPresent("lead_sha256", as: String.self).map {
+                ($0, try row.decodeIfPresent("lead_filename") ?? "", try row.decodeIfPresent("lead_alt") ?? "")
             }
-            return Item(listed: listed, categories: try JSONDecoder().decode([String].self, from: Data(try row.decode("categories", as: String.self).utf8)))
+            return Item(listed: listed, categories: try JSONDecoder().decode([String].self, from: Data(try row.decode("categories", as: String.self).utf8)),
+                        leadImage: leadImage)
         }
         let updated = items.first?.listed.publishedAt ?? site.createdAt
         let listed = items.map(\.listed)
@@ -50,7 +52,11 @@ public struct SiteLists: Sendable {
         let domain = site.domain
         let documents = try LegalDocuments.find(LegalDocuments.Query(), domain: domain, limit: 200, on: connection)
         try files.write(
-            renderer.home(site: site, articles: Array(listed.prefix(13)), categories: categories, documents: documents, updated: updated),
+            renderer.home(site: site, articles: items.prefix(13).map { item in
+                var listed = item.listed
+                listed.lead = item.leadImage.flatMap { lead(sha256: $0.sha256, filename: $0.filename, alt: $0.alt, domain: domain) }
+                return listed
+            }, categories: categories, documents: documents, updated: updated),
             domain: domain, page: "index.html")
         for category in categories {
             let members = byCategory[category.name] ?? []
