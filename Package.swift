@@ -138,6 +138,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
@@ -176,7 +178,13 @@ let package = Package(
         .executableTarget(
             name: "Publishing", dependencies: ["PublishingCore", "ServiceKit"], path: "Services/Publishing/Service",
             swiftSettings: swiftSettings),
-        .executableTarget(name: "Feedback", dependencies: ["ServiceKit"], path: "Services/Feedback", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Feedback",
+            dependencies: [
+                "ServiceKit", "ContentSafety", "Mail", "CXlsxWriter", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Services/Feedback", resources: [.copy("Templates")], swiftSettings: swiftSettings),
         .executableTarget(
             name: "Finance",
             dependencies: ["ServiceKit", "CXlsxWriter", .product(name: "Mustache", package: "swift-mustache")],

@@ -69,7 +69,7 @@ struct SubmissionRoutes {
         let (user, unit) = try Self.submitter(context)
         let contentType = request.headers[.contentType] ?? ""
         let isJSON = contentType.lowercased().hasPrefix("application/json")
-        let boundary = contentType.lowercased().hasPrefix("multipart/form-data") ? MultipartSubmission.boundary(of: contentType) : nil
+        let boundary = contentType.lowercased().hasPrefix("multipart/form-data") ? MultipartForm.boundary(of: contentType) : nil
         guard isJSON || boundary != nil else {
             throw APIError(
                 .unsupportedMediaType, code: "unsupported_media_type",

@@ -86,7 +86,7 @@ struct SubmitPages {
     func send(_ request: Request, _ context: PortalContext) async throws -> Response {
         guard let session = context.sessions.session, context.identity != nil else { throw Redirect(to: signIn.loginPath) }
         let contentType = request.headers[.contentType] ?? ""
-        guard let boundary = MultipartSubmission.boundary(of: contentType) else {
+        guard let boundary = MultipartForm.boundary(of: contentType) else {
             throw HTTPError(.unsupportedMediaType, message: "multipart/form-data expected")
         }
         let body = try await request.body.collect(upTo: maxAttachmentBytes + 2_000_000)

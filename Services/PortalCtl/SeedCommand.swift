@@ -40,7 +40,7 @@ struct SeedCommand: AsyncParsableCommand {
 
 /// The seed files, parsed up front so that a malformed file changes nothing.
 struct SeedFiles {
-    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays, remuneration, contacts: [[String: String]]
+    let units, users, mailboxes, board, fields, genres, surcharges, baseSalary, holidays, remuneration, contacts, keywords, templates: [[String: String]]
 
     init(directory: String) throws {
         func read(_ name: String) throws -> [[String: String]] {
@@ -64,6 +64,8 @@ struct SeedFiles {
         holidays = try read("holidays.csv")
         remuneration = try read("remuneration.csv")
         contacts = try read("unit_contacts.csv")
+        keywords = try read("field_keywords.csv")
+        templates = try read("answer_templates.csv")
     }
 }
 
@@ -206,6 +208,20 @@ struct ReferenceDataLoader {
                  try value(row, "responsible")])
         }
         report.counts.append(("unit contacts", seeds.contacts.count))
+        // A field's keywords are the file's: a keyword removed from it is removed here.
+        try connection.query("DELETE FROM core.field_keywords")
+        for row in seeds.keywords {
+            try connection.query(
+                "INSERT INTO core.field_keywords (field_code, keyword) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                [try value(row, "field_code"), try value(row, "keyword")])
+        }
+        report.counts.append(("field keywords", seeds.keywords.count))
+        for row in seeds.templates {
+            try connection.query(
+                "INSERT INTO core.answer_templates (field_code, text) VALUES ($1, $2) ON CONFLICT (field_code) DO UPDATE SET text = EXCLUDED.text",
+                [try value(row, "field_code"), try value(row, "text")])
+        }
+        report.counts.append(("answer templates", seeds.templates.count))
         return report
     }
 

@@ -15,5 +15,11 @@ public enum EventType {
     public static let questionRouted = "question.routed"
     public static let questionAnswered = "question.answered"
     public static let answerPublished = "answer.published"
+    public static let questionClassified = "question.classified"
+    public static let questionReminded = "question.reminded"
+    public static let questionEscalated = "question.escalated"
+    public static let consultationOpened = "consultation.opened"
+    public static let consultationClosed = "consultation.closed"
+    public static let commentReceived = "comment.received"
     public static let royaltyReportGenerated = "royalty.report.generated"
 }

@@ -172,5 +172,18 @@ public enum CoreMigrations {
             CREATE INDEX audit_log_subject ON core.audit_log (subject, id);
             CREATE INDEX audit_log_action_at ON core.audit_log (action, at);
             """),
+            Migration(11, "keywords and answer templates of the fields of citizens' questions", """
+            -- The Center's suggestion of a question's field (seeds/field_keywords.csv), matched
+            -- without diacritics, and the opening of a unit's answer per field (seeds/answer_templates.csv).
+            CREATE TABLE core.field_keywords (
+                field_code text NOT NULL REFERENCES core.fields(code),
+                keyword text NOT NULL CHECK (length(keyword) BETWEEN 2 AND 80),
+                PRIMARY KEY (field_code, keyword)
+            );
+            CREATE TABLE core.answer_templates (
+                field_code text PRIMARY KEY REFERENCES core.fields(code),
+                text text NOT NULL
+            );
+            """),
     ]
 }

@@ -16,9 +16,12 @@ public struct PortalContext: PortalRequestContext, SessionRequestContext {
     public var identity: AuthenticatedUser?
     public var correlationId: String
     public let sessions: SessionContext<WebSession>
+    /// The address of the peer that sent the request (nginx, behind it).
+    public let peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
         identity = nil
         correlationId = ""
         sessions = .init()

@@ -126,5 +126,26 @@ public enum PublishingMigrations {
             -- The lists and the archive by month read the newest published items first.
             CREATE INDEX articles_published_at ON publishing.articles (published_at DESC, id) WHERE state = 'published';
             """),
+        Migration(8, "citizens' questions and their published answers", """
+            -- From answer.published (Art. 13.4): the texts the Center approved for the public, never a
+            -- name, contact or address (R-5.4). Shown on the portal at /hoi-dap/, searched like the rest.
+            CREATE TABLE publishing.answers (
+                question_id uuid PRIMARY KEY,
+                field_code text NOT NULL,
+                field_name text NOT NULL,
+                unit_code text NOT NULL,
+                unit_name text NOT NULL,
+                title text NOT NULL,
+                question text NOT NULL,
+                answer text NOT NULL,
+                asked_on date NOT NULL,
+                answered_on date NOT NULL,
+                published_at timestamptz NOT NULL DEFAULT now(),
+                search tsvector NOT NULL
+            );
+            CREATE INDEX answers_search ON publishing.answers USING gin (search);
+            CREATE INDEX answers_field ON publishing.answers (field_code, published_at DESC);
+            CREATE INDEX answers_published_at ON publishing.answers (published_at DESC);
+            """),
     ]
 }

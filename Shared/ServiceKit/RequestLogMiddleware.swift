@@ -20,10 +20,20 @@ struct RequestLogMiddleware<Context: PortalRequestContext>: RouterMiddleware {
         }
     }
 
+    /// Paths that carry a secret the log must not keep: a question's tracking code is what
+    /// opens its status, so only its first characters are logged.
+    static func redacted(_ path: String) -> String {
+        let prefix = "/api/v1/questions/"
+        guard path.hasPrefix(prefix) else { return path }
+        let rest = path.dropFirst(prefix.count)
+        let code = rest.prefix { $0 != "/" }
+        return prefix + code.prefix(3) + "…" + rest.dropFirst(code.count)
+    }
+
     private func log(_ request: Request, status: Int, since started: ContinuousClock.Instant, level: Logger.Level, context: Context) {
         let elapsed = ContinuousClock.now - started
         context.logger.log(
-            level: level, "\(request.method) \(request.uri.path) \(status)",
+            level: level, "\(request.method) \(Self.redacted(request.uri.path)) \(status)",
             metadata: [
                 "http.status": .stringConvertible(status),
                 "http.duration_ms": .stringConvertible(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000),

@@ -14,12 +14,15 @@ public enum StaffArea: String, CaseIterable, Sendable {
     case editorial
     /// Nhuận bút: royalties and the budget (finance).
     case royalties
+    /// Hỏi đáp: citizens' questions, drafts for comment and dialogues (feedback).
+    case questions
 
     public var label: String {
         switch self {
         case .submission: "Gửi tin"
         case .editorial: "Biên tập/Duyệt"
         case .royalties: "Nhuận bút"
+        case .questions: "Hỏi đáp"
         }
     }
 
@@ -28,6 +31,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
         case .submission: "/submit"
         case .editorial: "/console"
         case .royalties: "/finance"
+        case .questions: "/feedback"
         }
     }
 
@@ -36,6 +40,7 @@ public enum StaffArea: String, CaseIterable, Sendable {
         case .submission: .intake
         case .editorial: .approval
         case .royalties: .finance
+        case .questions: .feedback
         }
     }
 
@@ -48,6 +53,8 @@ public enum StaffArea: String, CaseIterable, Sendable {
         case .submission: (user.has(.collaborator) || user.has(.unitLiaison)) && user.unitCode != nil
         case .editorial: [.editor, .boardHead, .boardDeputy, .boardMember].contains { user.has($0) }
         case .royalties: [.finance, .admin, .boardHead, .boardDeputy].contains { user.has($0) }
+        // Officers of the Center and of the units; Board members who take part in dialogues.
+        case .questions: [.feedbackOfficer, .boardHead, .boardDeputy, .boardMember].contains { user.has($0) }
         }
     }
 

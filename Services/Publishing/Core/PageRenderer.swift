@@ -48,7 +48,7 @@ public struct PageRenderer: Sendable {
         "footerResponsible": "Chịu trách nhiệm chính: Chánh Văn phòng Ủy ban nhân dân tỉnh.",
         "footerAddress": "Địa chỉ: số 61 Nguyễn Huệ, Phường 1, thành phố Tân An, tỉnh Long An.",
         "footerContact": "Điện thoại: (0272) 3 552 466 · Thư điện tử: webmaster@longan.gov.vn",
-        "categories": "Chuyên mục", "legalDocuments": "Văn bản", "legalDocument": "Thông tin văn bản", "links": "Liên kết",
+        "categories": "Chuyên mục", "legalDocuments": "Văn bản", "questions": "Hỏi đáp", "legalDocument": "Thông tin văn bản", "links": "Liên kết",
         "legalNumber": "Số ký hiệu", "legalForm": "Loại văn bản", "legalIssuer": "Cơ quan ban hành", "issueDate": "Ngày ban hành",
         "effectiveDate": "Ngày hiệu lực", "legalSummary": "Trích yếu", "issuedFrom": "Ban hành từ ngày", "issuedTo": "đến ngày",
         "effectiveOn": "Có hiệu lực vào ngày", "noDocuments": "Không có văn bản nào.",
@@ -57,7 +57,7 @@ public struct PageRenderer: Sendable {
     /// The same labels on the English pages.
     static let english: [String: String] = [
         "skip": "Skip to main content", "menu": "Menu", "home": "Home", "sitemap": "Site map", "search": "Search",
-        "categories": "Categories", "legalDocuments": "Legal documents", "links": "Links", "privacy": "Personal data protection policy",
+        "categories": "Categories", "legalDocuments": "Legal documents", "questions": "Q&A", "links": "Links", "privacy": "Personal data protection policy",
         "archive": "Archive", "ownerLabel": "Owner", "responsibleLabel": "Responsible", "addressLabel": "Address", "phoneLabel": "Phone",
         "emailLabel": "Email",
         "footerOwner": "Owner: People's Committee of Long An Province.",

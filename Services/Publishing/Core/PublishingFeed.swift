@@ -18,6 +18,11 @@ public struct PublishingFeed: Sendable {
         switch envelope.type {
         case EventType.articleApproved: try publish(envelope, context)
         case EventType.articleTakenDown: try takeDown(envelope, context)
+        case EventType.answerPublished:
+            let answer: AnswerPublished
+            do { answer = try envelope.decode(AnswerPublished.self) } catch { throw PermanentFailure("answer.published unreadable: \(error)") }
+            try AnswerPages(renderer: pages.renderer, files: pages.files, feedbackBase: AnswerPages.configuredFeedbackBase)
+                .publish(answer, on: context.connection)
         default: return
         }
     }

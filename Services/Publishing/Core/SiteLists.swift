@@ -42,7 +42,13 @@ public struct SiteLists: Sendable {
                         leadImage: leadImage)
         }
         let updated = items.first?.listed.publishedAt ?? site.createdAt
-        let listed = items.map(\.listed)
+        var listed = items.map(\.listed)
+        let answers = AnswerPages(renderer: renderer, files: files, feedbackBase: AnswerPages.configuredFeedbackBase)
+        try answers.writeIndex(site, on: connection)
+        if site.domain == SiteDomain.portal {
+            // Published answers are in the portal's sitemap and feeds, newest first with its items.
+            listed = (listed + (try AnswerPages.listed(limit: 50_000, on: connection))).sorted { $0.publishedAt > $1.publishedAt }
+        }
 
         var byCategory = [String: [PageRenderer.Listed]]()
         for item in items {

@@ -18,6 +18,7 @@ public struct SiteRebuild: Sendable {
     public struct Outcome: Sendable {
         public var sites = 0
         public var articles = 0
+        public var answers = 0
     }
 
     /// `progress` is called with the items done and the total, after each batch.
@@ -49,6 +50,9 @@ public struct SiteRebuild: Sendable {
             }
             outcome.articles += batch.count
             progress(outcome.articles, ids.count)
+        }
+        if sites.contains(where: { $0.domain == SiteDomain.portal }) {
+            outcome.answers = try await AnswerPages.rewriteAll(renderer: pages.renderer, files: files, database: database)
         }
         let lists = self.lists
         for site in sites {

@@ -26,10 +26,17 @@ public struct SiteSearch: Sendable {
         return try await database.withConnection { connection in
             try connection.query(
                 """
-                SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at
-                FROM publishing.articles, plainto_tsquery('simple', unaccent(lower($1))) AS q
-                WHERE state = 'published' AND $2 = ANY(domains) AND search @@ q
-                ORDER BY ts_rank(search, q) DESC, published_at DESC LIMIT $3
+                SELECT title, summary, path, published_at FROM (
+                    SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at, ts_rank(search, q) AS rank
+                    FROM publishing.articles, plainto_tsquery('simple', unaccent(lower($1))) AS q
+                    WHERE state = 'published' AND $2 = ANY(domains) AND search @@ q
+                    UNION ALL
+                    -- Published answers are on the portal (R-3.6).
+                    SELECT 'Hỏi đáp: ' || title, field_name, '/hoi-dap/' || question_id || '.html', published_at, ts_rank(search, q)
+                    FROM publishing.answers, plainto_tsquery('simple', unaccent(lower($1))) AS q
+                    WHERE $2 = '\(SiteDomain.portal)' AND search @@ q
+                ) hits
+                ORDER BY rank DESC, published_at DESC LIMIT $3
                 """, [words, domain, limit]
             ).rows.map { row in
                 Hit(title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
