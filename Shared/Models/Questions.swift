@@ -93,10 +93,12 @@ public enum Unaccented {
     }
 }
 
-/// Suggests a question's field from its text: every keyword of a field (reference data,
-/// `seeds/field_keywords.csv`) found as whole words, without diacritics, counts once; the field
-/// with most matches wins, ties going to the field listed first. The matched keywords are the
-/// reason shown to the Center.
+/// Suggests a question's field from its text: a field's keywords (reference data,
+/// `seeds/field_keywords.csv`) are looked for as whole words, and a keyword of several words
+/// weighs as many; the field with the most weight wins, ties going to the field listed first.
+/// A word written with its diacritics must match them ("chợ" is not "cho"); a word written
+/// without any, as many people type, matches whatever its letters are. The matched keywords are
+/// the reason shown to the Center.
 public struct FieldSuggester: Sendable {
     public struct Keyword: Sendable, Equatable {
         public let fieldCode: String
@@ -111,32 +113,59 @@ public struct FieldSuggester: Sendable {
         public let fieldCode: String
         /// The keywords found, as written in the reference data.
         public let matched: [String]
+
+        public init(fieldCode: String, matched: [String]) {
+            self.fieldCode = fieldCode
+            self.matched = matched
+        }
     }
 
-    let keywords: [(fieldCode: String, keyword: String, words: [String])]
+    /// A word as written (lower case, composed) and without its diacritics.
+    struct Word: Equatable {
+        let written: String
+        let folded: String
+
+        init(_ text: String) {
+            written = text
+            folded = Unaccented.fold(text)
+        }
+
+        /// Whether a word of the text matches a word of a keyword.
+        func matches(_ keyword: Word) -> Bool {
+            folded == keyword.folded && (written == keyword.written || written == folded)
+        }
+    }
+
+    let keywords: [(fieldCode: String, keyword: String, words: [Word])]
 
     public init(_ keywords: [Keyword]) {
-        self.keywords = keywords.map { ($0.fieldCode, $0.keyword, Unaccented.words($0.keyword)) }.filter { !$0.2.isEmpty }
+        self.keywords = keywords.map { ($0.fieldCode, $0.keyword, Self.words($0.keyword)) }.filter { !$0.2.isEmpty }
+    }
+
+    static func words(_ text: String) -> [Word] {
+        text.precomposedStringWithCanonicalMapping.lowercased()
+            .split { !$0.isLetter && !$0.isNumber }.map { Word(String($0)) }
     }
 
     public func suggest(_ text: String) -> Suggestion? {
-        let words = Unaccented.words(text)
+        let words = Self.words(text)
         guard !words.isEmpty else { return nil }
-        var found: [String: [String]] = [:]
+        var weight: [String: Int] = [:], found: [String: [String]] = [:]
         var order: [String] = []
         for entry in keywords where Self.contains(words, entry.words) {
             if found[entry.fieldCode] == nil { order.append(entry.fieldCode) }
             found[entry.fieldCode, default: []].append(entry.keyword)
+            weight[entry.fieldCode, default: 0] += entry.words.count
         }
-        // The most matches wins; among equals, the field listed first.
-        guard let top = found.values.map(\.count).max(), let first = order.first(where: { found[$0]?.count == top }) else { return nil }
+        // The most weight wins; among equals, the field listed first.
+        guard let top = weight.values.max(), let first = order.first(where: { weight[$0] == top }) else { return nil }
         return Suggestion(fieldCode: first, matched: found[first] ?? [])
     }
 
-    static func contains(_ words: [String], _ phrase: [String]) -> Bool {
+    static func contains(_ words: [Word], _ phrase: [Word]) -> Bool {
         guard phrase.count <= words.count else { return false }
-        for start in 0...(words.count - phrase.count) where words[start] == phrase[0] {
-            if Array(words[start..<(start + phrase.count)]) == phrase { return true }
+        for start in 0...(words.count - phrase.count) where words[start].matches(phrase[0]) {
+            if zip(words[start..<(start + phrase.count)], phrase).allSatisfy({ $0.matches($1) }) { return true }
         }
         return false
     }
