@@ -174,10 +174,10 @@ struct StaffPages {
             q["dialogueUrl"] = "/hoi-dap/doi-thoai/\(dialogue.uuidString.lowercased())"
         }
         var values: [String: Any] = ["title": question.title, "q": q]
-        if let notice { values["notice"] = notice }
+        if let notice = notice ?? request.uri.queryParameters.get("done").flatMap({ Self.doneNotices[String($0)] }) { values["notice"] = notice }
         if let error { values["error"] = error }
         if standing.handles(question) {
-            if request.uri.queryParameters.get("lien-he") == "1" {
+            if request.uri.queryParameters.get("lien-he") == "1" && request.method == .get {
                 if let person = try await store.personalData(question.id, reader: standing.user, correlationId: context.correlationId) {
                     values["person"] = ["name": person.name, "email": person.email ?? "—", "phone": person.phone ?? "—", "address": person.address ?? "—"]
                 } else {
@@ -309,14 +309,16 @@ struct StaffPages {
         } catch let refusal as QuestionStore.Refusal {
             return try await questionPage(request, context, notice: nil, error: refusal.error.message, status: refusal.error.status)
         }
-        // After the step, the case may have left this person's list: back to the list with a notice.
-        let done = [
-            "classify": "Đã chuyển câu hỏi đến đơn vị xử lý.", "answer": "Đã gửi trả lời để Trung tâm duyệt.",
-            "clarify": "Đã gửi đề nghị bổ sung cho người hỏi.", "forward": "Đã trả lại câu hỏi cho Trung tâm.",
-            "return": "Đã trả lại trả lời cho đơn vị.", "approve": "Đã gửi trả lời cho người hỏi.", "dialogue-answer": "Đã đăng trả lời lên trang đối thoại.",
-        ][action] ?? "Đã thực hiện."
-        return try await questionPage(request, context, notice: done, error: nil, status: .ok)
+        // Post, then redirect: a reload of the page does not send the step again.
+        return Response(status: .seeOther, headers: [.location: "/feedback/questions/\(id.uuidString.lowercased())?done=\(action)"])
     }
+
+    /// What the page says after a step, by the step's name in `?done=`.
+    static let doneNotices = [
+        "classify": "Đã chuyển câu hỏi đến đơn vị xử lý.", "answer": "Đã gửi trả lời để Trung tâm duyệt.",
+        "clarify": "Đã gửi đề nghị bổ sung cho người hỏi.", "forward": "Đã trả lại câu hỏi cho Trung tâm.",
+        "return": "Đã trả lại trả lời cho đơn vị.", "approve": "Đã gửi trả lời cho người hỏi.", "dialogue-answer": "Đã đăng trả lời lên trang đối thoại.",
+    ]
 
     // MARK: Consultations
 

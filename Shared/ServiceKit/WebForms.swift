@@ -42,10 +42,21 @@ public struct Form: Sendable {
 
     public static func read(_ request: Request) async throws -> Form {
         let buffer = try await request.body.collect(upTo: 2 * 1024 * 1024)
-        let text = String(decoding: buffer.readableBytesView, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
-        var components = URLComponents()
-        components.percentEncodedQuery = text
-        return Form((components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        return parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
+    /// Reads `name=value&…` by hand: a body a browser did not encode (raw UTF-8, a stray `%`)
+    /// must not stop the process, as Foundation's URLComponents does on such text. A value whose
+    /// percent-escapes do not decode is kept as it was sent.
+    public static func parse(_ text: String) -> Form {
+        Form(text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        })
     }
 
     public subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }

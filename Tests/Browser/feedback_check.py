@@ -155,6 +155,7 @@ def staff(driver):
     history = driver.find_element(By.ID, "history").text
     for step in ("Tiếp nhận câu hỏi", "Chuyển đến Sở Tư pháp", "Đơn vị gửi trả lời chờ duyệt", "Duyệt, trả lời và công khai"):
         expect(step in history, f"the history shows “{step}”")
+    expect("?done=approve" in driver.current_url, "after a step the page is fetched again (post, then redirect)")
     driver.get(driver.current_url.split("?")[0] + "?lien-he=1")
     expect(NAME in driver.find_element(By.ID, "person").text, "the Center, handling the case, sees the contact when it asks")
     checked.append("question (contact, logged)")

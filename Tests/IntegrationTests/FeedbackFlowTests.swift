@@ -1,0 +1,328 @@
+import Foundation
+import Store
+import Testing
+
+/// Citizens' questions against the running services (issue: citizen feedback): intake, approval,
+/// publishing and feedback as processes, PostgreSQL and RabbitMQ as deploy/test starts them.
+@Suite("Citizen feedback", .serialized)
+struct FeedbackFlowTests {
+    static let feedbackPort = 18_284
+    static let publishingPort = 18_283
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Browser/feedback_check.py").path
+    }
+
+    struct Services {
+        let s: EditorialFlowTests.Services
+        let feedback: ServiceProcess
+        let publishing: ServiceProcess
+        var pool: DatabasePool { s.pool }
+    }
+
+    /// Intake and approval (for drafts), publishing and feedback, with one mail folder.
+    func withServices(_ body: (Services) async throws -> Void) async throws {
+        try await EditorialFlowTests().withServices { s in
+            try await PublishingSitesTests(publishingPort: Self.publishingPort).withPublishing(s) { publishing in
+                let feedback = try ServiceProcess("feedback", port: Self.feedbackPort, environment: [
+                    "PORTAL_MAIL_RELAY": "folder:\(s.work)/outgoing",
+                    "FEEDBACK_DATA_KEYS": "k1:" + Data((0..<32).map { UInt8($0) }).base64EncodedString(),
+                    "FEEDBACK_PUBLIC_URL": "https://longan.gov.vn",
+                ], in: s.env)
+                do {
+                    try await feedback.waitUntilReady()
+                    try await body(Services(s: s, feedback: feedback, publishing: publishing))
+                } catch {
+                    _ = try? await feedback.terminate()
+                    throw error
+                }
+                #expect(try await feedback.terminate() == 0)
+            }
+        }
+    }
+
+    /// The messages in the outgoing mail folder addressed to `address`.
+    func mails(to address: String, in work: String) -> [String] {
+        let folder = "\(work)/outgoing/new"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.compactMap { try? String(contentsOfFile: "\(folder)/\($0)", encoding: .utf8) }
+            .filter { $0.contains("To: \(address)") || $0.contains("To: <\(address)>") }
+    }
+
+    func question(_ s: Services, _ json: String, address: String = "203.0.113.7") -> (status: Int?, json: [String: Any], text: String) {
+        let response = httpRequest("POST", s.feedback.url("/api/v1/questions"),
+                                   headers: ["Content-Type": "application/json", "Host": "longan.gov.vn", "X-Forwarded-For": address], body: json)
+        return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? [:], response.body)
+    }
+
+    func status(_ s: Services, _ code: String) -> [String: Any] {
+        let response = httpRequest("GET", s.feedback.url("/api/v1/questions/\(code)"), headers: ["X-Forwarded-For": "198.51.100.\(Int.random(in: 1...250))"])
+        return (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? [:]
+    }
+
+    func id(of code: String, _ s: Services) async throws -> UUID {
+        try await s.pool.withConnection {
+            try $0.query("SELECT id FROM feedback.questions WHERE tracking_sha256 = sha256(convert_to($1, 'UTF8'))", [code]).one().decode("id")
+        }
+    }
+
+    @Test("A citizen asks in the browser, the Center routes it across Tết, the unit answers, the Center publishes it without personal data, and the citizen is emailed at each step (R-5, R-6.1, R-6.3)")
+    func askRouteAnswerPublish() async throws {
+        try await withServices { s in
+            let password = ProcessInfo.processInfo.environment["PORTAL_DEMO_PASSWORD"] ?? "longan-demo-2026"
+            let title = "Hỏi về đăng ký khai sinh cho con \(UUID().uuidString.prefix(4))"
+            let email = "beba.\(UUID().uuidString.prefix(6).lowercased())@example.vn"
+            let person = ["NAME": "Trần Thị Bé Ba", "EMAIL": email, "PHONE": "0912345678"]
+            let asked = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                "BASE": s.feedback.url(""), "PHASE": "ask", "TITLE": title, "PASSWORD": password,
+            ].merging(person) { $1 })
+            #expect(asked.status == 0 && asked.output.contains("ask check passed"), "\(asked.output)")
+            let code = try #require(asked.output.firstMatch(of: #/CODE ([A-Z0-9]{20})/#).map { String($0.output.1) }, "\(asked.output)")
+            let id = try await id(of: code, s)
+
+            // Stored apart and sealed: the question's row has no personal data, the sealed row no plain text.
+            let stored = try await s.pool.withConnection { connection in
+                (try connection.query("SELECT row_to_json(q)::text AS row FROM feedback.questions q WHERE id = $1", [id]).one().decode("row", as: String.self),
+                 try connection.query("SELECT encode(sealed, 'escape') AS sealed FROM feedback.personal_data WHERE question_id = $1", [id]).one()
+                    .decode("sealed", as: String.self))
+            }
+            for secret in [person["NAME"]!, email, "0912345678", "Mỹ Yên"] {
+                #expect(!stored.0.contains(secret) && !stored.1.contains(secret), "R-5.4: \(secret) is neither in the question nor in clear")
+            }
+            #expect(status(s, code)["status"] as? String == "received", "without a field the question waits for the Center")
+
+            // A question received on Thursday 12 February 2026, the day before Tết's holiday.
+            try await s.pool.withConnection { _ = try $0.query("UPDATE feedback.questions SET received_on = '2026-02-12' WHERE id = $1", [id]) }
+            let staff = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                "BASE": s.feedback.url(""), "PHASE": "staff", "TITLE": title, "PASSWORD": password,
+            ].merging(person) { $1 })
+            #expect(staff.status == 0 && staff.output.contains("staff check passed"), "\(staff.output)")
+
+            let followed = status(s, code)
+            #expect(followed["status"] as? String == "published")
+            #expect(followed["dueDate"] as? String == "2026-03-12", "R-6.1, R-6.3: 15 working days across Tết")
+            #expect((followed["unit"] as? [String: Any])?["code"] as? String == "department-sotuphap")
+            let text = String(describing: followed)
+            for secret in [person["NAME"]!, email, "0912345678"] { #expect(!text.contains(secret), "R-5.4: the API never shows \(secret)") }
+
+            // Published by publishing from answer.published, without personal data.
+            let path = "/hoi-dap/\(id.uuidString.lowercased()).html"
+            try await eventually("the answer's page is on the portal", within: 20) {
+                PublishingSitesTests(publishingPort: Self.publishingPort).page(s.publishing, "longan.gov.vn", path).status == 200
+            }
+            let published = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                "BASE": s.feedback.url(""), "PORTAL": s.publishing.url(""), "PHASE": "published", "TITLE": title, "ID": id.uuidString.lowercased(),
+                "CODE": code,
+            ].merging(person) { $1 })
+            #expect(published.status == 0 && published.output.contains("published check passed"), "\(published.output)")
+            try await eventually("found by the portal's search without diacritics", within: 20) {
+                PublishingSitesTests(publishingPort: Self.publishingPort).page(s.publishing, "longan.gov.vn", "/tim-kiem?q=dang+ky+khai+sinh+cho+con").body
+                    .contains(path)
+            }
+
+            // The citizen was emailed when it was received, routed and answered.
+            try await eventually("the citizen's three emails left", within: 20) { mails(to: email, in: s.s.work).count >= 3 }
+            let sent = mails(to: email, in: s.s.work).joined(separator: "\n")
+            #expect(sent.contains(code) || sent.contains(String(code.prefix(5))), "the first email carries the tracking code")
+
+            // Every reading of the contact by a person is in the audit log (R-5.4).
+            let reads = try await s.pool.withConnection {
+                try $0.query("SELECT count(*)::int AS n FROM core.audit_log WHERE action = 'personal_data.read' AND subject = $1 AND actor = 'hoidap.hcc'",
+                             [id.uuidString.lowercased()]).one().decode("n", as: Int.self)
+            }
+            #expect(reads >= 1)
+        }
+    }
+
+    @Test("Bad input gets a clear 4xx in Vietnamese and stores nothing; the code cannot be guessed; submissions are limited per address")
+    func badInput() async throws {
+        try await withServices { s in
+            let before = try await s.pool.withConnection { try $0.query("SELECT count(*)::int AS n FROM feedback.questions").one().decode("n", as: Int.self) }
+            let cases: [(String, Int, String)] = [
+                (#"{"name": "A", "email": "a@example.vn", "title": "T", "body": "B"}"#, 422, "consent_required"),
+                (#"{"name": "A", "email": "a@", "title": "T", "body": "B", "consent": true}"#, 400, "invalid_email"),
+                (#"{"name": "A", "phone": "12345", "title": "T", "body": "B", "consent": true}"#, 400, "invalid_phone"),
+                (#"{"name": "A", "email": "a@example.vn", "title": "T", "body": "\#(String(repeating: "x", count: 10_001))", "consent": true}"#, 400, "body_too_long"),
+                (#"{"name": "A", "email": "a@example.vn", "title": "T", "body": "B", "field": "nope", "consent": true}"#, 400, "unknown_field"),
+                (#"{"name": ["A"], "title": "T"}"#, 400, "invalid_name"),
+                ("not json", 400, "invalid_json"),
+            ]
+            for (body, expected, code) in cases {
+                let answer = question(s, body)
+                #expect(answer.status == expected, "\(code): \(answer.text.prefix(200))")
+                #expect((answer.json["error"] as? [String: Any])?["code"] as? String == code)
+            }
+            let message = (question(s, cases[0].0).json["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("đồng ý"), "the refusal says why, in Vietnamese")
+            let after = try await s.pool.withConnection { try $0.query("SELECT count(*)::int AS n FROM feedback.questions").one().decode("n", as: Int.self) }
+            #expect(after == before, "nothing stored half-way")
+
+            // A form body no browser would send (raw UTF-8, a stray %) is read, never a crash, on every service's forms.
+            for (service, path) in [(s.feedback, "/hoi-dap/tra-cuu/bo-sung"), (s.feedback, "/feedback/login"), (s.s.intake, "/submit/login"),
+                                    (s.s.approval, "/console/login")] {
+                let raw = httpRequest("POST", service.url(path), headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                      body: "ma=Đ%ZZ&text=Bổ sung 100%&login=é%&password=%E0%A4%A")
+                #expect(raw.status.map { (200..<500).contains($0) } == true, "\(path) answers \(raw.status ?? 0)")
+            }
+            #expect(httpRequest("GET", s.feedback.url("/healthz")).status == 200, "the service still runs")
+
+            // Markup is kept as text and never rendered as markup.
+            let script = question(s, #"{"name": "<b>A</b>", "email": "x1@example.vn", "title": "<script>alert(1)</script>", "body": "<img src=x onerror=alert(1)>", "consent": true}"#)
+            #expect(script.status == 202)
+            let code = try #require(script.json["trackingCode"] as? String)
+            #expect(code.count >= 16)
+            let page = httpRequest("GET", s.feedback.url("/hoi-dap/tra-cuu?ma=\(code)"), headers: ["Host": "longan.gov.vn"])
+            #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.body.contains("<script>alert(1)"))
+            #expect(page.headers["content-security-policy"]?.contains("script-src 'none'") == true)
+
+            // A guessed code is a 404, never another's question.
+            #expect(httpRequest("GET", s.feedback.url("/api/v1/questions/ABCDEFGHJKMNPQRSTUVW")).status == 404)
+            #expect(httpRequest("GET", s.feedback.url("/api/v1/questions/short")).status == 404)
+
+            // Per address: the 21st question within the hour is refused, with a Vietnamese message and Retry-After.
+            var refused: (status: Int?, json: [String: Any], text: String)?
+            for index in 0..<25 {
+                let answer = question(s, #"{"name": "B", "email": "flood\#(index)@example.vn", "title": "T", "body": "B", "consent": true}"#, address: "192.0.2.99")
+                if answer.status == 429 { refused = answer; break }
+            }
+            let limit = try #require(refused, "a flood from one address is limited")
+            #expect((limit.json["error"] as? [String: Any])?["code"] as? String == "too_many_questions")
+        }
+    }
+
+    @Test("A draft for comment opens when published; comments on an article are taken until its closing date and refused after it with the date (R-6.4); the lead unit exports them")
+    func draftsForComment() async throws {
+        try await withServices { s in
+            let today = Date()
+            func day(_ offset: Int) -> String {
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+                let date = calendar.date(byAdding: .day, value: offset, to: today)!
+                let parts = calendar.dateComponents([.year, .month, .day], from: date)
+                return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+            }
+            func draft(_ title: String, opens: String, closes: String) -> String {
+                #"{"kind": "draft_for_comment", "title": "\#(title)", "body": "Dự thảo quy định.\n\nĐiều 1. Phạm vi điều chỉnh\nQuy định này áp dụng ...\n\nĐiều 2. Hiệu lực\nCó hiệu lực từ ...", "bodyFormat": "text", "draft": {"opensOn": "\#(opens)", "closesOn": "\#(closes)"}}"#
+            }
+            let tag = String(UUID().uuidString.prefix(4))
+            let sites = PublishingSitesTests(publishingPort: Self.publishingPort)
+            let open = try await sites.approved(s.s, title: "Dự thảo quy định mở \(tag)", submission: draft("Dự thảo quy định mở \(tag)", opens: day(-1), closes: day(10)),
+                                                classification: #""targetSites": ["longan.gov.vn"]"#)
+            let closed = try await sites.approved(s.s, title: "Dự thảo quy định đã đóng \(tag)", submission: draft("Dự thảo quy định đã đóng \(tag)", opens: day(-10), closes: day(-1)),
+                                                  classification: #""targetSites": ["longan.gov.vn"]"#)
+            try await eventually("both consultations open once published", within: 30) {
+                httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(open)")).status == 200 && httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(closed)")).status == 200
+            }
+            let form = ["Content-Type": "application/x-www-form-urlencoded", "Host": "longan.gov.vn"]
+            let taken = httpRequest("POST", s.feedback.url("/hoi-dap/y-kien/\(open)"), headers: form, body: "article=2&body=Đề+nghị+hiệu+lực+sau+45+ngày&organisation=Hội+Luật+gia")
+            #expect(taken.status == 200 && taken.body.contains("Cảm ơn"), "\(taken.body.prefix(300))")
+            let late = httpRequest("POST", s.feedback.url("/hoi-dap/y-kien/\(closed)"), headers: form, body: "body=Góp+ý+muộn")
+            #expect(late.status == 409)
+            #expect(late.body.contains("hết thời gian lấy ý kiến"), "a late comment is refused with a clear message")
+            let unknownArticle = httpRequest("POST", s.feedback.url("/hoi-dap/y-kien/\(open)"), headers: form, body: "article=9&body=x")
+            #expect(unknownArticle.status == 400)
+            let count = try await s.pool.withConnection {
+                try $0.query("SELECT count(*)::int AS n FROM feedback.comments WHERE consultation_id = $1", [UUID(uuidString: closed)!]).one().decode("n", as: Int.self)
+            }
+            #expect(count == 0, "nothing stored from the late comment")
+
+            // The lead unit (Sở Tư pháp's officer) exports the comments as CSV and XLSX.
+            let staff = try StaffSession(base: s.feedback.url(""), login: "phananh.tuphap")
+            let csv = staff.get("/feedback/consultations/\(open)/comments.csv")
+            #expect(csv.status == 200 && csv.body.contains("Điều 2") && csv.body.contains("Hội Luật gia"), "\(csv.body.prefix(300))")
+            let xlsx = staff.get("/feedback/consultations/\(open)/comments.xlsx")
+            #expect(xlsx.status == 200 && xlsx.headers["content-type"]?.contains("spreadsheetml") == true)
+            let summary = staff.post("/feedback/consultations/\(open)/summary", ["summary": "Tiếp thu ý kiến về Điều 2."])
+            #expect(summary.status == 200)
+            #expect(httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(open)")).body.contains("Tiếp thu ý kiến về Điều 2."))
+            let events = try await s.pool.withConnection {
+                try $0.query("SELECT count(*)::int AS n FROM feedback.outbox WHERE routing_key IN ('consultation.opened', 'comment.received') AND envelope ILIKE $1",
+                             ["%\(open)%"]).one().decode("n", as: Int.self)
+            }
+            #expect(events == 2, "consultation.opened and comment.received through the outbox")
+        }
+    }
+
+    @Test("An online dialogue: a question for it is routed to the leader taking its field, whose answer appears on the dialogue's page, which refreshes itself")
+    func onlineDialogue() async throws {
+        try await withServices { s in
+            let center = try StaffSession(base: s.feedback.url(""), login: "hoidap.hcc")
+            let starts = PortalTestCalendar.localDateTime(Date().addingTimeInterval(-3_600))
+            let ends = PortalTestCalendar.localDateTime(Date().addingTimeInterval(3_600))
+            let created = center.post("/feedback/dialogues", [
+                "title": "Đối thoại về cải cách thủ tục hộ tịch", "description": "Lãnh đạo Sở Tư pháp trả lời.", "startsAt": starts, "endsAt": ends,
+                "participant": "gd.tuphap", "fields:gd.tuphap": "justice_civil_status",
+            ])
+            #expect(created.status == 303, "\(created.body.prefix(300))")
+            let dialogue = try #require(created.headers["location"]?.split(separator: "/").last.map(String.init))
+            let asked = httpRequest("POST", s.feedback.url("/hoi-dap/gui-cau-hoi"),
+                                    headers: ["Content-Type": "application/x-www-form-urlencoded", "Host": "longan.gov.vn", "X-Forwarded-For": "203.0.113.50"],
+                                    body: "dialogue=\(dialogue)&title=Trích+lục+khai+sinh+bản+sao&body=Xin+trích+lục+ở+đâu&field=justice_civil_status&name=Lê+Văn+Tư&email=tu.le@example.vn&consent=dong-y")
+            #expect(asked.status == 200 && asked.body.contains("tracking-code"), "\(asked.body.prefix(300))")
+            let code = try #require(asked.body.firstMatch(of: #/name="ma" value="([A-Z0-9]{20})"/#).map { String($0.output.1) })
+            let id = try await id(of: code, s)
+            try await eventually("routed to the leader taking the field", within: 15) {
+                try await s.pool.withConnection {
+                    try $0.query("SELECT u.login FROM feedback.questions q JOIN core.users u ON u.id = q.assigned_user_id WHERE q.id = $1", [id]).rows.first?
+                        .decode("login", as: String.self)
+                } == "gd.tuphap"
+            }
+            let leader = try StaffSession(base: s.feedback.url(""), login: "gd.tuphap")
+            let answered = leader.post("/feedback/questions/\(id.uuidString.lowercased())/dialogue-answer", ["answer": "Ông/bà xin trích lục tại UBND cấp xã."])
+            #expect(answered.status == 303 && answered.headers["location"]?.hasSuffix("?done=dialogue-answer") == true, "\(answered.body.prefix(300))")
+            let page = httpRequest("GET", s.feedback.url("/hoi-dap/doi-thoai/\(dialogue)"), headers: ["Host": "longan.gov.vn"])
+            #expect(page.body.contains("Ông/bà xin trích lục tại UBND cấp xã.") && page.body.contains("Trích lục khai sinh bản sao"))
+            #expect(page.body.contains(#"http-equiv="refresh""#), "a live dialogue's page refreshes itself, without scripts")
+            #expect(!page.body.contains("Lê Văn Tư") && !page.body.contains("tu.le@example.vn"), "R-5.4")
+        }
+    }
+}
+
+/// A signed-in staff session on the feedback service's pages, as a browser keeps it: the sign-in
+/// form's token and cookie, then the session cookie and its CSRF token on every form.
+struct StaffSession {
+    let base: String
+    let cookie: String
+    let csrf: String
+
+    init(base: String, login: String) throws {
+        self.base = base
+        let password = ProcessInfo.processInfo.environment["PORTAL_DEMO_PASSWORD"] ?? "longan-demo-2026"
+        let form = httpRequest("GET", base + "/feedback/login")
+        let loginCookie = try #require(form.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+        let token = try #require(form.body.firstMatch(of: #/name="_csrf" value="([^"]+)"/#).map { String($0.output.1) })
+        let signedIn = httpRequest("POST", base + "/feedback/login",
+                                   headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": loginCookie],
+                                   body: "_csrf=\(token)&login=\(login)&password=\(password)")
+        cookie = try #require(signedIn.headers["set-cookie"]?.split(separator: ";").first.map(String.init), "signed in as \(login): \(signedIn.body.prefix(200))")
+        let home = httpRequest("GET", base + "/feedback", headers: ["Cookie": cookie])
+        csrf = try #require(home.body.firstMatch(of: #/name="_csrf" value="([^"]+)"/#).map { String($0.output.1) }, "\(home.body.prefix(300))")
+    }
+
+    func get(_ path: String) -> (status: Int?, body: String, headers: [String: String]) {
+        httpRequest("GET", base + path, headers: ["Cookie": cookie])
+    }
+
+    func post(_ path: String, _ fields: [String: String]) -> (status: Int?, body: String, headers: [String: String]) {
+        let body = ([("_csrf", csrf)] + fields.map { ($0.key, $0.value) }).map { name, value in
+            "\(Self.encode(name))=\(Self.encode(value))"
+        }.joined(separator: "&")
+        return httpRequest("POST", base + path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"], body: body)
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// Local date-times as an HTML `datetime-local` field takes them, in Asia/Ho_Chi_Minh.
+enum PortalTestCalendar {
+    static func localDateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!)
+    }
+}
