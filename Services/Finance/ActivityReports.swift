@@ -37,8 +37,9 @@ struct ActivityReports: Sendable {
             subject = status.articleId
             unit = status.unitCode
             reason = status.refusalReason?.rawValue
-        case EventType.questionReceived, EventType.questionAnswered:
-            // Questions (feedback): `questionId`, `unitCode` and, when received, `dueOn`.
+        case EventType.questionReceived, EventType.questionRouted, EventType.questionAnswered:
+            // Questions (feedback): `questionId`, `unitCode` (the Center until routed) and, once
+            // routed, `dueOn`: a question counts for the unit it was last routed to.
             guard case .object(let fields) = envelope.payload else { return nil }
             if case .string(let id)? = fields["questionId"] { subject = UUID(uuidString: id) }
             if case .string(let code)? = fields["unitCode"] { unit = code }
@@ -114,9 +115,12 @@ struct ActivityReports: Sendable {
                     FROM period d JOIN finance.activity s ON s.subject_id = d.subject_id AND s.type = 'submission.received'
                     WHERE d.type IN ('article.approved', 'article.rejected')
                 ), answers AS (
-                    SELECT r.unit_code, r.due_on, a.at AS answered_at
+                    -- A question routed in the period, to the unit it was routed to last, with the due
+                    -- date that routing set; answered or not.
+                    SELECT DISTINCT ON (r.subject_id) r.unit_code, r.due_on, a.at AS answered_at
                     FROM period r LEFT JOIN finance.activity a ON a.subject_id = r.subject_id AND a.type = 'question.answered'
-                    WHERE r.type = 'question.received'
+                    WHERE r.type = 'question.routed'
+                    ORDER BY r.subject_id, r.at DESC
                 )
                 SELECT u.code AS unit_code, u.name AS unit_name,
                     (SELECT count(*) FROM period p WHERE p.unit_code = u.code AND p.type = 'submission.received') AS submitted,

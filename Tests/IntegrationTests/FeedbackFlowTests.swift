@@ -28,6 +28,8 @@ struct FeedbackFlowTests {
                     "PORTAL_MAIL_RELAY": "folder:\(s.work)/outgoing",
                     "FEEDBACK_DATA_KEYS": "k1:" + Data((0..<32).map { UInt8($0) }).base64EncodedString(),
                     "FEEDBACK_PUBLIC_URL": "https://longan.gov.vn",
+                    // The deadline watch looks every second, so that a test sees its emails at once.
+                    "FEEDBACK_SCHEDULE_SECONDS": "1",
                 ], in: s.env)
                 do {
                     try await feedback.waitUntilReady()
@@ -274,6 +276,129 @@ struct FeedbackFlowTests {
             #expect(page.body.contains("Ông/bà xin trích lục tại UBND cấp xã.") && page.body.contains("Trích lục khai sinh bản sao"))
             #expect(page.body.contains(#"http-equiv="refresh""#), "a live dialogue's page refreshes itself, without scripts")
             #expect(!page.body.contains("Lê Văn Tư") && !page.body.contains("tu.le@example.vn"), "R-5.4")
+        }
+    }
+}
+
+extension FeedbackFlowTests {
+    @Test("Reminders before the due date, escalation to the Board member leading the unit and then to the Head, each an email and an event; finance counts the unit's questions and its answers on time from the events")
+    func deadlinesAndActivity() async throws {
+        try await withServices { s in
+            let finance = try ServiceProcess("finance", port: 18_285, environment: [:], in: s.s.env)
+            do {
+                try await deadlines(s, finance: finance)
+            } catch {
+                _ = try? await finance.terminate()
+                throw error
+            }
+            #expect(try await finance.terminate() == 0)
+        }
+    }
+
+    func deadlines(_ s: Services, finance: ServiceProcess) async throws {
+        try await finance.waitUntilReady()
+        func ask(_ title: String) async throws -> UUID {
+            let answer = question(s, #"{"name": "Phạm Văn Năm", "email": "nam.\#(UUID().uuidString.prefix(6))@example.vn", "title": "\#(title)", "body": "Xin hỏi về hộ tịch.", "field": "justice_civil_status", "consent": true}"#,
+                                  address: "203.0.113.\(Int.random(in: 1...250))")
+            let code = try #require(answer.json["trackingCode"] as? String, "\(answer.text)")
+            let id = try await id(of: code, s)
+            try await eventually("routed on receipt", within: 15) { status(s, code)["status"] as? String == "routed" }
+            return id
+        }
+        let late = try await ask("Quá hạn \(UUID().uuidString.prefix(4))")
+        let soon = try await ask("Sắp đến hạn \(UUID().uuidString.prefix(4))")
+        let answered = try await ask("Trả lời đúng hạn \(UUID().uuidString.prefix(4))")
+        func history(_ id: UUID) async throws -> [String] {
+            try await s.pool.withConnection {
+                try $0.query("SELECT action || ':' || note AS line FROM feedback.history WHERE question_id = $1 ORDER BY id", [id]).rows.map { try $0.decode("line") }
+            }
+        }
+        try await s.pool.withConnection {
+            _ = try $0.query("UPDATE feedback.questions SET due_on = current_date - 1 WHERE id = $1", [late])
+            _ = try $0.query("UPDATE feedback.questions SET due_on = current_date + 1 WHERE id = $1", [soon])
+        }
+        try await eventually("the overdue case goes to the Board member leading Sở Tư pháp", within: 20) {
+            try await history(late).contains { $0.hasPrefix("escalated:board_member") && $0.contains("lmtam@sotuphap.longan.gov.vn") }
+        }
+        try await eventually("the case due tomorrow reminds the unit's officers", within: 20) {
+            try await history(soon).contains { $0.hasPrefix("reminded:reminder") && $0.contains("ltthao@sotuphap.longan.gov.vn") }
+        }
+        try await s.pool.withConnection { _ = try $0.query("UPDATE feedback.questions SET due_on = current_date - 20 WHERE id = $1", [late]) }
+        try await eventually("long overdue, it goes to the Head", within: 20) {
+            try await history(late).contains { $0.hasPrefix("escalated:head") && $0.contains("hvthanh@vpubnd.longan.gov.vn") }
+        }
+        try await eventually("each notice is an email", within: 20) {
+            mails(to: "lmtam@sotuphap.longan.gov.vn", in: s.s.work).count >= 1 && mails(to: "hvthanh@vpubnd.longan.gov.vn", in: s.s.work).count >= 1
+        }
+        let events = try await s.pool.withConnection {
+            try $0.query("SELECT routing_key FROM feedback.outbox WHERE envelope ILIKE $1 ORDER BY seq", ["%\(late.uuidString)%"]).rows
+                .map { try $0.decode("routing_key", as: String.self) }
+        }
+        #expect(events.filter { $0 == "question.escalated" }.count == 2, "\(events)")
+        #expect(try await history(soon).filter { $0.hasPrefix("reminded") }.count == 1, "a reminder is sent once")
+
+        // Answered by the unit, approved by the Center, privately: on time for finance.
+        let officer = try StaffSession(base: s.feedback.url(""), login: "phananh.tuphap")
+        let drafted = officer.post("/feedback/questions/\(answered.uuidString.lowercased())/answer", ["answer": "Sở Tư pháp trả lời: ..."])
+        #expect(drafted.status == 303, "\(drafted.body.prefix(300))")
+        let center = try StaffSession(base: s.feedback.url(""), login: "hoidap.hcc")
+        let unconfirmed = center.post("/feedback/questions/\(answered.uuidString.lowercased())/approve", ["publish": "no"])
+        #expect(unconfirmed.status == 400, "the Center confirms before the answer leaves")
+        let approved = center.post("/feedback/questions/\(answered.uuidString.lowercased())/approve", ["publish": "no", "confirm": "yes"])
+        #expect(approved.status == 303, "\(approved.body.prefix(300))")
+        let today = PortalTestCalendar.localDateTime(Date()).prefix(10)
+        let token = try IntakeAPITests().token("ketoan.mai", s.s.env)
+        try await eventually("finance counts the unit's questions and the answer on time", within: 20) {
+            let report = httpRequest("GET", finance.url("/api/v1/reports/activity?from=\(today)&to=\(today)"), headers: ["Authorization": "Bearer \(token)"])
+            let json = (try? JSONSerialization.jsonObject(with: Data(report.body.utf8))) as? [String: Any]
+            let unit = (json?["units"] as? [[String: Any]])?.first { $0["unitCode"] as? String == "department-sotuphap" }
+            return (unit?["questionsReceived"] as? Int ?? 0) >= 3 && (unit?["answeredOnTime"] as? Int ?? 0) >= 1
+        }
+    }
+
+    @Test("The citizen adds what the unit asked for and the due date moves by the pause; the citizen sees, corrects and deletes their personal data through a link sent to their email (R-5.3)")
+    func clarificationAndOwnData() async throws {
+        try await withServices { s in
+            let email = "sau.\(UUID().uuidString.prefix(6).lowercased())@example.vn"
+            let answer = question(s, #"{"name": "Võ Thị Sáu", "email": "\#(email)", "phone": "+84 912 000 111", "title": "Hỏi về lý lịch tư pháp", "body": "Xin cấp phiếu lý lịch tư pháp.", "field": "justice_civil_status", "consent": true}"#)
+            let code = try #require(answer.json["trackingCode"] as? String, "\(answer.text)")
+            let id = try await id(of: code, s)
+            try await eventually("routed", within: 15) { status(s, code)["status"] as? String == "routed" }
+            let officer = try StaffSession(base: s.feedback.url(""), login: "phananh.tuphap")
+            let asked = officer.post("/feedback/questions/\(id.uuidString.lowercased())/clarify", ["request": "Ông/bà cần phiếu số 1 hay số 2?"])
+            #expect(asked.status == 303)
+            let waiting = status(s, code)
+            #expect(waiting["status"] as? String == "awaiting_citizen" && waiting["clarificationRequest"] as? String == "Ông/bà cần phiếu số 1 hay số 2?")
+            // Paused since a week ago: the due date moves by the working days of the pause.
+            try await s.pool.withConnection { _ = try $0.query("UPDATE feedback.questions SET paused_on = current_date - 7 WHERE id = $1", [id]) }
+            let before = try #require(waiting["dueDate"] as? String)
+            let reply = httpRequest("POST", s.feedback.url("/api/v1/questions/\(code)/clarification"), headers: ["Content-Type": "application/json"],
+                                    body: #"{"text": "Tôi cần phiếu số 2."}"#)
+            #expect(reply.status == 200, "\(reply.body)")
+            let after = status(s, code)
+            #expect(after["status"] as? String == "routed")
+            #expect((after["dueDate"] as? String ?? "") > before, "the clock paused: \(before) → \(after["dueDate"] ?? "")")
+
+            // R-5.3: a link to the person's own data goes to their email, never to whoever holds the code.
+            let link = httpRequest("POST", s.feedback.url("/api/v1/questions/\(code)/personal-data-link"))
+            #expect(link.status == 202)
+            try await eventually("the link is emailed", within: 20) { mails(to: email, in: s.s.work).contains { $0.contains("du-lieu-ca-nhan?t=") } }
+            let mail = try #require(mails(to: email, in: s.s.work).first { $0.contains("du-lieu-ca-nhan?t=") })
+            let token = try #require(mail.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+                .firstMatch(of: #/du-lieu-ca-nhan\?t=([A-Za-z0-9_-]+)/#).map { String($0.output.1) }, "\(mail)")
+            let page = httpRequest("GET", s.feedback.url("/hoi-dap/du-lieu-ca-nhan?t=\(token)"))
+            #expect(page.status == 200 && page.body.contains("Võ Thị Sáu") && page.body.contains("0912000111"), "\(page.body.prefix(400))")
+            let corrected = httpRequest("POST", s.feedback.url("/hoi-dap/du-lieu-ca-nhan"), headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                        body: "t=\(token)&action=correct&name=V%C3%B5+Th%E1%BB%8B+S%C3%A1u&email=\(email)&phone=0912000222&address=")
+            #expect(corrected.status == 200 && corrected.body.contains("0912000222"))
+            let deleted = httpRequest("POST", s.feedback.url("/hoi-dap/du-lieu-ca-nhan"), headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                      body: "t=\(token)&action=delete&confirm=yes")
+            #expect(deleted.status == 200 && deleted.body.contains("Đã xóa"))
+            let erased = try await s.pool.withConnection {
+                try $0.query("SELECT sealed IS NULL AND deleted_at IS NOT NULL AS gone FROM feedback.personal_data WHERE question_id = $1", [id]).one().decode("gone", as: Bool.self)
+            }
+            #expect(erased)
+            #expect(httpRequest("GET", s.feedback.url("/hoi-dap/du-lieu-ca-nhan?t=nottherighttoken")).status == 404)
         }
     }
 }
