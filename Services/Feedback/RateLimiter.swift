@@ -72,7 +72,9 @@ struct PublicLimits: Sendable {
     /// loopback), the last address it added to `X-Forwarded-For`.
     static func clientAddress(_ request: Request, _ context: PortalContext) -> String {
         let peer = context.peerAddress ?? "unknown"
-        guard peer == "127.0.0.1" || peer == "::1",
+        // An IPv4 peer of a dual-stack socket reads as ::ffff:127.0.0.1.
+        let loopback = peer == "::1" || peer.hasPrefix("127.") || peer.hasPrefix("::ffff:127.")
+        guard loopback,
               let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last else { return peer }
         return forwarded.trimmingCharacters(in: .whitespaces)
     }

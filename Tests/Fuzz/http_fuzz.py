@@ -125,6 +125,36 @@ ROUTES = {
     ],
     "feedback": [
         ("GET", "/healthz", [], None, None, None),
+        ("POST", "/api/v1/questions", [], {"name": "A", "email": "a@example.vn", "phone": "0912345678", "address": "x", "title": "t",
+                                           "body": "b", "field": "justice_civil_status", "consent": True}, None, "json"),
+        ("POST", "/api/v1/questions", [], {"name": "A", "email": "a@example.vn", "title": "t", "body": "b", "consent": "dong-y"}, None, "form"),
+        ("GET", "/api/v1/questions/{code}", [], None, None, None),
+        ("POST", "/api/v1/questions/{code}/clarification", [], {"text": "x"}, None, "json"),
+        ("POST", "/api/v1/questions/{code}/personal-data-link", [], None, None, None),
+        ("GET", "/hoi-dap/gui-cau-hoi", ["doi-thoai"], None, None, None),
+        ("POST", "/hoi-dap/gui-cau-hoi", [], {"name": "A", "email": "a@example.vn", "title": "t", "body": "b", "field": "health",
+                                              "consent": "dong-y", "dialogue": UUID}, None, "multipart"),
+        ("GET", "/hoi-dap/tra-cuu", ["ma"], None, None, None),
+        ("POST", "/hoi-dap/tra-cuu/bo-sung", [], {"ma": "ABCDEFGHJKMNPQRSTUVW", "text": "x"}, None, "form"),
+        ("POST", "/hoi-dap/tra-cuu/du-lieu", [], {"ma": "ABCDEFGHJKMNPQRSTUVW"}, None, "form"),
+        ("GET", "/hoi-dap/du-lieu-ca-nhan", ["t"], None, None, None),
+        ("POST", "/hoi-dap/du-lieu-ca-nhan", [], {"t": "x", "action": "correct", "name": "A", "email": "a@example.vn"}, None, "form"),
+        ("GET", "/hoi-dap/y-kien", [], None, None, None),
+        ("GET", "/hoi-dap/y-kien/{id}", [], None, None, None),
+        ("POST", "/hoi-dap/y-kien/{id}", [], {"article": "1", "body": "x", "organisation": "y"}, None, "form"),
+        ("GET", "/hoi-dap/doi-thoai", [], None, None, None),
+        ("GET", "/hoi-dap/doi-thoai/{id}", [], None, None, None),
+        ("GET", "/feedback", [], None, "hoidap.hcc", "cookie"),
+        ("GET", "/feedback/overdue", [], None, "phananh.tuphap", "cookie"),
+        ("GET", "/feedback/questions/{id}", ["lien-he", "done"], None, "hoidap.hcc", "cookie"),
+        ("GET", "/feedback/questions/{id}/attachment", [], None, "hoidap.hcc", "cookie"),
+        ("POST", "/feedback/questions/{id}/{step}", [], {"field": "health", "answer": "x", "note": "y", "request": "z", "confirm": "yes"},
+         "hoidap.hcc", "form"),
+        ("GET", "/feedback/consultations", [], None, "phananh.tuphap", "cookie"),
+        ("GET", "/feedback/consultations/{id}/{file}", [], None, "phananh.tuphap", "cookie"),
+        ("GET", "/feedback/dialogues", [], None, "hoidap.hcc", "cookie"),
+        ("POST", "/feedback/dialogues", [], {"title": "t", "startsAt": "2026-12-01T08:00", "endsAt": "2026-12-01T09:00", "participant": "gd.tuphap"},
+         "hoidap.hcc", "form"),
     ],
 }
 
@@ -134,7 +164,9 @@ PARAMETER_SEEDS = {
     "decision": ["release", "discard"], "month": ["2026-11", "2026-12"], "year": ["2026", "2027"],
     "domain": ["longan.gov.vn", "sotuphap.longan.gov.vn"],
     "path": ["", "tim-kiem", "van-ban/tra-cuu", "bai-viet/x.html", "luu-tru/", "luu-tru/2026-12", "luu-tru/0000-99"],
-    "file": ["royalties-2026-11.xlsx", "activity.csv"],
+    "file": ["royalties-2026-11.xlsx", "activity.csv", "comments.csv", "comments.xlsx"],
+    "code": ["ABCDEFGHJKMNPQRSTUVW", "abcde-fghjk-mnpqr-stuvw", "0000"],
+    "step": ["classify", "answer", "clarify", "forward", "return", "approve", "dialogue-answer"],
 }
 
 
@@ -207,7 +239,7 @@ def request(connection, method, path, headers, body):
 def login_cookie(port, login):
     """A staff session for the server-rendered pages, through the sign-in form (with its CSRF token)."""
     password = os.environ.get("PORTAL_DEMO_PASSWORD", "longan-demo-2026")
-    for path in ("/console/login", "/finance/login", "/submit/login"):
+    for path in ("/console/login", "/finance/login", "/submit/login", "/feedback/login"):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
             status, headers, page = request(connection, "GET", path, {}, None)
