@@ -107,7 +107,7 @@ struct ArticleEdits: Sendable {
         func clean(_ text: String) -> String { text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines) }
         func invalid(_ code: String, _ message: String) -> APIError { APIError(.unprocessableContent, code: code, message: message) }
         if let title = changes.title.map(clean) {
-            guard !title.isEmpty, title.count <= 500 else { throw invalid("invalid_title", "The title must have 1 to 500 characters.") }
+            guard !VisibleText.isBlank(title), title.count <= 500 else { throw invalid("invalid_title", "The title must have 1 to 500 characters.") }
             revision.title = title
         }
         if let summary = changes.summary.map(clean) { revision.summary = summary.isEmpty ? nil : summary }

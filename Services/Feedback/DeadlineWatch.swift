@@ -12,12 +12,14 @@ import Store
 /// - five working days after that, the Head of the Board;
 /// each an email and an event (`question.reminded`, `question.escalated`), each once per case.
 /// It also erases personal data whose retention has ended (R-5.3) and announces consultations
-/// that have closed (`consultation.closed`).
+/// that have closed (`consultation.closed`), and seals again under the current key the personal
+/// data sealed under an older one (`FEEDBACK_DATA_KEYS` rotated).
 struct DeadlineWatch: Service {
     let database: DatabasePool
     let outbox: Outbox
     let mail: MailOutbox
     let reference: ReferenceData
+    let vault: PersonalDataVault
     let readiness: Readiness
     let logger: Logger
     let interval: Duration
@@ -33,9 +35,10 @@ struct DeadlineWatch: Service {
             while !Task.isCancelled {
                 do {
                     let done = try await sweep()
-                    if done.notices + done.erased + done.closed > 0 {
+                    if done.notices + done.erased + done.closed + done.resealed > 0 {
                         logger.info("deadlines watched", metadata: [
-                            "notices": .stringConvertible(done.notices), "erased": .stringConvertible(done.erased), "closed": .stringConvertible(done.closed)])
+                            "notices": .stringConvertible(done.notices), "erased": .stringConvertible(done.erased), "closed": .stringConvertible(done.closed),
+                            "resealed": .stringConvertible(done.resealed)])
                     }
                 } catch {
                     logger.warning("deadline watch failed; will retry", metadata: ["error": .string("\(error)")])
@@ -49,6 +52,7 @@ struct DeadlineWatch: Service {
         var notices = 0
         var erased = 0
         var closed = 0
+        var resealed = 0
     }
 
     func sweep(today: LocalDate = .today) async throws -> Sweep {
@@ -108,6 +112,8 @@ struct DeadlineWatch: Service {
                 WHERE question_id IN (SELECT question_id FROM feedback.personal_data WHERE sealed IS NOT NULL AND delete_after < $1::date LIMIT 1000)
                 """, [today.description]).affectedRows
             done.closed = try Consultations.announceClosed(outbox: outbox, on: connection)
+            // A key rotated out of first place: its rows are sealed again under the new key, a few at a time.
+            done.resealed = try vault.reseal(limit: 200, on: connection)
             return done
         }
     }

@@ -38,7 +38,8 @@ struct FeedbackMain {
             signIn: StaffSignIn(area: .questions, database: database), library: library
         ).register(on: server.router)
         let watch = DeadlineWatch(
-            database: database, outbox: server.outbox, mail: mailOutbox, reference: reference, readiness: server.readiness, logger: server.logger,
+            database: database, outbox: server.outbox, mail: mailOutbox, reference: reference, vault: vault, readiness: server.readiness,
+            logger: server.logger,
             interval: .seconds(environment["FEEDBACK_SCHEDULE_SECONDS"].flatMap(Int.init) ?? 300),
             staffURL: environment["PORTAL_STAFF_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://quantri.\(SiteDomain.portal)")
         let feed = FeedbackFeed(store: store, reference: reference)

@@ -61,7 +61,7 @@ struct NewQuestion: Sendable {
     func problems(fields known: [ReferenceData.Field]) -> [Problem] {
         var found = [Problem]()
         func refuse(_ field: String, _ code: String, _ message: String) { found.append(Problem(field: field, code: code, message: message)) }
-        if name.isEmpty { refuse("name", "name_required", "Vui lòng nhập họ và tên.") }
+        if VisibleText.isBlank(name) { refuse("name", "name_required", "Vui lòng nhập họ và tên.") }
         if name.count > Self.maxName { refuse("name", "name_too_long", "Họ và tên dài quá \(Self.maxName) ký tự.") }
         if email == nil && phone == nil {
             refuse("email", "contact_required", "Vui lòng nhập thư điện tử hoặc số điện thoại để nhận trả lời.")
@@ -71,9 +71,9 @@ struct NewQuestion: Sendable {
             refuse("phone", "invalid_phone", "Số điện thoại không hợp lệ: nhập 10 chữ số bắt đầu bằng 0 (ví dụ 0912345678) hoặc +84.")
         }
         if let address, address.count > Self.maxAddress { refuse("address", "address_too_long", "Địa chỉ dài quá \(Self.maxAddress) ký tự.") }
-        if title.isEmpty { refuse("title", "title_required", "Vui lòng nhập tiêu đề câu hỏi.") }
+        if VisibleText.isBlank(title) { refuse("title", "title_required", "Vui lòng nhập tiêu đề câu hỏi.") }
         if title.count > Self.maxTitle { refuse("title", "title_too_long", "Tiêu đề dài quá \(Self.maxTitle) ký tự (hiện có \(title.count)).") }
-        if body.isEmpty { refuse("body", "body_required", "Vui lòng nhập nội dung câu hỏi.") }
+        if VisibleText.isBlank(body) { refuse("body", "body_required", "Vui lòng nhập nội dung câu hỏi.") }
         if body.count > Self.maxBody {
             refuse("body", "body_too_long", "Nội dung dài quá \(VietnameseNumber.grouped(Self.maxBody)) ký tự (hiện có \(VietnameseNumber.grouped(body.count))).")
         }

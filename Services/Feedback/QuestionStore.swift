@@ -210,13 +210,15 @@ struct QuestionStore: Sendable {
     /// after receipt, counted on the calendar of holidays and make-up days. A question
     /// forwarded back keeps the due date its receipt set. In a dialogue, the participant who
     /// takes that field holds it.
-    @discardableResult
     func route(
-        _ id: UUID, fieldCode: String, actor: String, correlationId: String, snapshot: ReferenceData.Snapshot, on connection: Connection
-    ) throws -> Case {
+        _ id: UUID, fieldCode: String, actor: String, correlationId: String, snapshot: ReferenceData.Snapshot, on connection: Connection,
+        onlyIfWaiting: Bool = false
+    ) throws {
         guard let current = try Self.find(id, on: connection, lock: true) else {
             throw Refusal(.notFound, "question_not_found", "Không có câu hỏi này.")
         }
+        // Routing from the question's own event: a question the Center already routed stays where it is.
+        if onlyIfWaiting && current.state != .received { return }
         guard current.state == .received else {
             throw Refusal(.conflict, "not_with_the_center", "Câu hỏi đã được chuyển đến \(snapshot.unitName(current.unitCode)); không chuyển lại được.")
         }
@@ -256,16 +258,14 @@ struct QuestionStore: Sendable {
                 CitizenMail.routed(to: email, name: person.name, title: current.title, unit: snapshot.unitName(unit), dueOn: due, code: nil,
                                    site: current.siteDomain), on: connection)
         }
-        return try Self.find(id, on: connection)!
     }
 
     /// Routes a question whose citizen named its field, as soon as it is received; a question
     /// without one waits in the Center's inbox.
     func routeOnReceipt(_ event: QuestionReceived, correlationId: String, snapshot: ReferenceData.Snapshot, on connection: Connection) throws {
         guard let field = event.fieldCode else { return }
-        let state = try connection.query("SELECT state FROM feedback.questions WHERE id = $1", [event.questionId]).rows.first
-        guard try state?.decode("state", as: String.self) == QuestionState.received.rawValue else { return }
-        try route(event.questionId, fieldCode: field, actor: "system", correlationId: correlationId, snapshot: snapshot, on: connection)
+        try route(event.questionId, fieldCode: field, actor: "system", correlationId: correlationId, snapshot: snapshot, on: connection,
+                  onlyIfWaiting: true)
     }
 
     /// The Center picks the field (and so the unit) of a question in its inbox.

@@ -109,7 +109,8 @@ extension SubmissionRequest {
         let kindCode = self.kind ?? Self.defaultKind, language = self.language ?? Self.defaultLanguage
         let bodyFormat = self.bodyFormat ?? Self.defaultBodyFormat
         let title = Self.clean(self.title)
-        guard !title.isEmpty else { throw APIError.badRequest("title_required", "Give the submission a title.") }
+        // Invisible characters alone (zero-width spaces, direction marks) are no title either.
+        guard !VisibleText.isBlank(title) else { throw APIError.badRequest("title_required", "Give the submission a title.") }
         guard title.count <= Self.maxTitleLength else {
             throw APIError.badRequest("title_too_long", "The title has \(title.count) characters; at most \(Self.maxTitleLength) are allowed.")
         }

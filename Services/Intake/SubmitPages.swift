@@ -188,7 +188,7 @@ struct SubmitPages {
         let state = ArticleState(rawValue: status.status)
         let optional: [String: Any?] = ["note": status.note, "publishedUrl": status.publishedUrl]
         return optional.compactMapValues { $0 }.merging([
-            "id": status.id, "title": status.title, "kind": ContentKind(rawValue: status.kind)?.vietnamese ?? status.kind,
+            "id": status.id, "title": VisibleText.isBlank(status.title) ? "(không có tiêu đề)" : status.title, "kind": ContentKind(rawValue: status.kind)?.vietnamese ?? status.kind,
             "status": status.statusLabel,
             "receivedAt": PortalCalendar.dateTime(status.receivedAt),
             "refused": state == .returned || state == .rejected, "returned": state == .returned,

@@ -355,3 +355,21 @@ public enum DraftArticles {
         return found
     }
 }
+
+/// Whether a text shows anything: a title of zero-width spaces, joiners, direction marks or
+/// control characters is as empty as a title of spaces, and a link with it has no name.
+public enum VisibleText {
+    public static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            let properties = scalar.properties
+            if properties.isWhitespace || properties.isDefaultIgnorableCodePoint { return true }
+            switch properties.generalCategory {
+            case .control, .format, .nonspacingMark, .enclosingMark, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned,
+                 .privateUse, .surrogate:
+                return true
+            default:
+                return false
+            }
+        }
+    }
+}

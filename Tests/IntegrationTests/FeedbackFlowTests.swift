@@ -337,11 +337,30 @@ extension FeedbackFlowTests {
         #expect(events.filter { $0 == "question.escalated" }.count == 2, "\(events)")
         #expect(try await history(soon).filter { $0.hasPrefix("reminded") }.count == 1, "a reminder is sent once")
 
-        // Answered by the unit, approved by the Center, privately: on time for finance.
+        // a unit sends back what is not its own within 5 working days, not after.
         let officer = try StaffSession(base: s.feedback.url(""), login: "phananh.tuphap")
+        try await s.pool.withConnection { _ = try $0.query("UPDATE feedback.questions SET routed_on = current_date - 10 WHERE id = $1", [late]) }
+        let tooLate = officer.post("/feedback/questions/\(late.uuidString.lowercased())/forward", ["note": "Không thuộc thẩm quyền"])
+        #expect(tooLate.status == 409 && tooLate.body.contains("quá 5 ngày làm việc"), "\(tooLate.body.prefix(300))")
+        let forwarded = officer.post("/feedback/questions/\(soon.uuidString.lowercased())/forward", ["note": "Thuộc lĩnh vực đất đai"])
+        #expect(forwarded.status == 303)
+        #expect(try await history(soon).last?.hasPrefix("forwarded:Thuộc lĩnh vực đất đai") == true, "the history keeps the unit's reason")
+        let center = try StaffSession(base: s.feedback.url(""), login: "hoidap.hcc")
+        let rerouted = center.post("/feedback/questions/\(soon.uuidString.lowercased())/classify", ["field": "land_environment"])
+        #expect(rerouted.status == 303)
+        let moved = try await s.pool.withConnection {
+            try $0.query("SELECT unit_code, due_on::text AS due FROM feedback.questions WHERE id = $1", [soon]).one()
+        }
+        #expect(try moved.decode("unit_code", as: String.self) == "department-snnmt", "the Center routes it to the unit in charge")
+
+        // Answered by the unit, returned once by the Center, answered again, approved privately: on time for finance.
         let drafted = officer.post("/feedback/questions/\(answered.uuidString.lowercased())/answer", ["answer": "Sở Tư pháp trả lời: ..."])
         #expect(drafted.status == 303, "\(drafted.body.prefix(300))")
-        let center = try StaffSession(base: s.feedback.url(""), login: "hoidap.hcc")
+        let returned = center.post("/feedback/questions/\(answered.uuidString.lowercased())/return", ["note": "Nêu rõ căn cứ pháp lý."])
+        #expect(returned.status == 303)
+        #expect(officer.get("/feedback/questions/\(answered.uuidString.lowercased())").body.contains("Nêu rõ căn cứ pháp lý."), "the unit sees what to change")
+        let again = officer.post("/feedback/questions/\(answered.uuidString.lowercased())/answer", ["answer": "Căn cứ Luật Hộ tịch 2014, ..."])
+        #expect(again.status == 303)
         let unconfirmed = center.post("/feedback/questions/\(answered.uuidString.lowercased())/approve", ["publish": "no"])
         #expect(unconfirmed.status == 400, "the Center confirms before the answer leaves")
         let approved = center.post("/feedback/questions/\(answered.uuidString.lowercased())/approve", ["publish": "no", "confirm": "yes"])

@@ -139,8 +139,13 @@ struct ServiceProcessTests {
 
         // The service's consumer and relay work on new connections: an event for it is handled.
         let pool = try await env.database()
-        // An event publishing consumes and has nothing to do for yet, so that only the path is tested.
-        let event = EventEnvelope(type: EventType.answerPublished, correlationId: "it", producer: "feedback", payload: .object([:]))
+        // An answer to publish: a page written from the event alone, without an item of the editorial flow.
+        let event = try EventEnvelope(
+            AnswerPublished(
+                questionId: UUID(), fieldCode: "health", fieldName: "Y tế", unitCode: "department-syt", unitName: "Sở Y tế",
+                title: "Hỏi về bảo hiểm y tế", question: "Thẻ bảo hiểm y tế dùng ở đâu?", answer: "Ở mọi cơ sở khám chữa bệnh ban đầu.",
+                askedOn: LocalDate.today, answeredOn: LocalDate.today),
+            correlationId: "it", producer: "feedback")
         let link = try await env.link("test", topology: ServiceConfiguration(service: .publishing).topology)
         try await link.publish([try OutgoingMessage(event: event)])
         try await eventually("publishing records the event in its inbox", within: 30) {

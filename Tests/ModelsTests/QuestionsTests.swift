@@ -83,4 +83,12 @@ struct QuestionsTests {
         #expect(articles.map(\.number) == [1, 2, 3])
         #expect(articles.first?.title == "Phạm vi điều chỉnh")
     }
+
+    @Test func invisibleTextIsBlank() {
+        #expect(VisibleText.isBlank(""))
+        #expect(VisibleText.isBlank(" \u{200B}\u{200D}\u{2060}\u{202E}\u{FEFF}\t\n"))
+        #expect(VisibleText.isBlank("\u{0301}"), "a combining mark alone shows nothing")
+        #expect(!VisibleText.isBlank("\u{200B}Đ"))
+        #expect(!VisibleText.isBlank("?"))
+    }
 }

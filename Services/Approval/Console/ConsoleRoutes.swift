@@ -183,7 +183,7 @@ struct ConsoleRoutes: Sendable {
             "previousPage": page.previous.map { "\(base)&page=\($0)" },
             "nextPage": items.count > pageSize ? page.next.map { "\(base)&page=\($0)" } : nil,
             "items": items.prefix(pageSize).map { item -> [String: Any] in
-                ["id": item.id, "title": item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
+                ["id": item.id, "title": VisibleText.isBlank(item.title) ? "(không có tiêu đề)" : item.title, "unitName": item.unitName, "kindLabel": Labels.kind(item.kind, english: english),
                  "stateLabel": Labels.state(ArticleState(rawValue: item.state) ?? .received, english: english),
                  "receivedAtISO": Timestamp.format(item.receivedAt), "receivedAtLocal": PortalCalendar.dateTime(item.receivedAt),
                  "restricted": item.restricted, "lockedBy": item.lockedByName ?? item.lockedBy as Any, "why": item.why as Any]
