@@ -28,10 +28,14 @@ enum CitizenMail {
             """)
     }
 
-    static func received(to: String, name: String, title: String, code: String, site: String) -> OutgoingMail {
+    /// `routed`: the unit and due date when the question went to its unit on receipt.
+    static func received(to: String, name: String, title: String, code: String, site: String, routed: (unit: String, dueOn: LocalDate)?) -> OutgoingMail {
         mail(to: to, subject: "Đã tiếp nhận câu hỏi: \(title.prefix(120))", [
             "Kính gửi ông/bà \(name),", "",
             "Trung tâm Phục vụ hành chính công tỉnh đã tiếp nhận câu hỏi “\(title)”.",
+        ] + (routed.map { [
+            "Câu hỏi đã được chuyển đến \($0.unit) để trả lời; hạn trả lời: \($0.dueOn.vietnamese) (tính theo ngày làm việc).",
+        ] } ?? []) + [
             "Mã tra cứu: \(TrackingCode.grouped(code))",
             "Theo dõi tình trạng xử lý tại: \(statusLink(site: site, code: code))", "",
             "Vui lòng giữ mã này: chỉ người có mã mới xem được tình trạng câu hỏi.",

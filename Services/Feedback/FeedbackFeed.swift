@@ -6,7 +6,8 @@ import Store
 
 /// What the feedback service does with the events it receives, each in the transaction that
 /// records the event in its inbox (a redelivery changes nothing):
-/// - `question.received` with a field: routed to the unit in charge at once;
+/// - `question.received` with a field, left in the queue by a version that routed on this event
+///   (questions are now routed as they are received): routed if still waiting;
 /// - `article.approved` of a `draft_for_comment`: kept, with its dates and articles (Điều);
 /// - `article.published`: the draft's consultation opens (`consultation.opened`);
 /// - `article.taken_down`: the consultation closes to comments.

@@ -32,8 +32,10 @@ struct QuestionStore: Sendable {
         let trackingCode: String
     }
 
-    /// Stores a checked question with its sealed personal data; the citizen is told by email
-    /// when they gave one.
+    /// Stores a checked question with its sealed personal data. A question whose citizen named its
+    /// field goes to the unit in charge in the same transaction (`question.received` and
+    /// `question.routed` together); one without waits in the Center's inbox. The citizen is told
+    /// by one email when they gave one: the code, and the unit and due date once routed.
     func receive(_ question: NewQuestion, site: String, dialogueId: UUID? = nil, correlationId: String) async throws -> Received {
         let snapshot = try await reference.current()
         let id = UUID()
@@ -47,7 +49,6 @@ struct QuestionStore: Sendable {
             QuestionReceived(questionId: id, unitCode: snapshot.centerCode, fieldCode: question.fieldCode, dialogueId: dialogueId, receivedOn: today),
             correlationId: correlationId, producer: "feedback")
         let personal = question.personalData
-        let mail = personal.email.map { CitizenMail.received(to: $0, name: personal.name, title: question.title, code: code, site: site) }
         try await database.withTransaction { [vault, outbox, self] connection in
             try connection.query(
                 """
@@ -60,7 +61,18 @@ struct QuestionStore: Sendable {
             try vault.store(personal, question: id, on: connection)
             try history(id, actor: "citizen", action: "received", to: snapshot.centerCode, on: connection)
             try outbox.enqueue(event, on: connection)
-            if let mail { try self.mail.enqueue(mail, on: connection) }
+            var routed: (unitCode: String, dueOn: LocalDate)?
+            if let field = question.fieldCode {
+                routed = try route(id, fieldCode: field, actor: "system", correlationId: correlationId, snapshot: snapshot, on: connection,
+                                   emailCitizen: false)
+            }
+            if let email = personal.email {
+                try self.mail.enqueue(
+                    CitizenMail.received(
+                        to: email, name: personal.name, title: question.title, code: code, site: site,
+                        routed: dialogueId == nil ? routed.map { (snapshot.unitName($0.unitCode), $0.dueOn) } : nil),
+                    on: connection)
+            }
         }
         return Received(id: id, trackingCode: code)
     }
@@ -210,15 +222,17 @@ struct QuestionStore: Sendable {
     /// after receipt, counted on the calendar of holidays and make-up days (R-6.3). A question
     /// forwarded back keeps the due date its receipt set. In a dialogue, the participant who
     /// takes that field holds it.
+    /// `emailCitizen`: false when the caller tells the citizen itself (at receipt, in one email).
+    @discardableResult
     func route(
         _ id: UUID, fieldCode: String, actor: String, correlationId: String, snapshot: ReferenceData.Snapshot, on connection: Connection,
-        onlyIfWaiting: Bool = false
-    ) throws {
+        onlyIfWaiting: Bool = false, emailCitizen: Bool = true
+    ) throws -> (unitCode: String, dueOn: LocalDate)? {
         guard let current = try Self.find(id, on: connection, lock: true) else {
             throw Refusal(.notFound, "question_not_found", "Không có câu hỏi này.")
         }
         // Routing from the question's own event: a question the Center already routed stays where it is.
-        if onlyIfWaiting && current.state != .received { return }
+        if onlyIfWaiting && current.state != .received { return nil }
         guard current.state == .received else {
             throw Refusal(.conflict, "not_with_the_center", "Câu hỏi đã được chuyển đến \(snapshot.unitName(current.unitCode)); không chuyển lại được.")
         }
@@ -252,16 +266,18 @@ struct QuestionStore: Sendable {
         try outbox.enqueue(
             try EventEnvelope(QuestionRouted(questionId: id, unitCode: unit, fieldCode: fieldCode, dueOn: due, fromUnitCode: current.unitCode),
                               correlationId: correlationId, producer: "feedback"), on: connection)
-        if current.dialogueId == nil, let person = try vault.read(question: id, reader: "system", purpose: "routed email", correlationId: correlationId, on: connection),
+        if emailCitizen, current.dialogueId == nil,
+           let person = try vault.read(question: id, reader: "system", purpose: "routed email", correlationId: correlationId, on: connection),
            let email = person.email {
             try mail.enqueue(
                 CitizenMail.routed(to: email, name: person.name, title: current.title, unit: snapshot.unitName(unit), dueOn: due, code: nil,
                                    site: current.siteDomain), on: connection)
         }
+        return (unit, due)
     }
 
-    /// Routes a question whose citizen named its field, as soon as it is received; a question
-    /// without one waits in the Center's inbox.
+    /// Routes a question whose citizen named its field from its `question.received`: how questions
+    /// received before routing at receipt (`receive`) are still routed if their event comes now.
     func routeOnReceipt(_ event: QuestionReceived, correlationId: String, snapshot: ReferenceData.Snapshot, on connection: Connection) throws {
         guard let field = event.fieldCode else { return }
         try route(event.questionId, fieldCode: field, actor: "system", correlationId: correlationId, snapshot: snapshot, on: connection,

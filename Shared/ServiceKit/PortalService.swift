@@ -47,9 +47,9 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
         // Editors triage what intake received; published state closes an item.
         case .approval: ["submission.#", "article.published"]
         case .publishing: ["article.approved", "article.taken_down", "answer.published"]
-        // Drafts for comment are kept when approved and open when published; a question given
-        // its field on receipt is routed from its own event.
-        case .feedback: ["question.received", "article.approved", "article.published", "article.taken_down"]
+        // Drafts for comment are kept when approved and open when published. (A question given its
+        // field is routed in the transaction that receives it.)
+        case .feedback: ["article.approved", "article.published", "article.taken_down"]
         // The ledger counts publications; activity reports count decisions and answers.
         case .finance: ["submission.received", "article.#", "question.#", "answer.published"]
         }
