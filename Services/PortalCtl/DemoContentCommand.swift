@@ -22,9 +22,22 @@ struct DemoContentCommand: AsyncParsableCommand {
     @Option(help: "The running approval service.")
     var approvalURL = "http://127.0.0.1:8082"
 
+    @Option(help: "The running feedback service.")
+    var feedbackURL = "http://127.0.0.1:8084"
+
     struct Content: Decodable {
         var articles: [Item]
         var legalDocuments: [Item]
+        var questions: [Question]?
+    }
+
+    /// A citizen's question, sent through feedback's API as a citizen sends it.
+    struct Question: Decodable {
+        var name: String
+        var email: String
+        var title: String
+        var body: String
+        var field: String?
     }
 
     struct Item: Decodable {
@@ -66,6 +79,20 @@ struct DemoContentCommand: AsyncParsableCommand {
                 if try await publish(item, tokens: tokens, author: names[item.submitter] ?? item.submitter) { published += 1 }
             }
             print("demo content: \(published) published now, \(items.count - published) already there")
+            var asked = 0
+            for question in content.questions ?? [] {
+                // A question has no idempotency key (a citizen asks again on purpose): one with the same title is there already.
+                let there = try await tool.database.withConnection {
+                    try $0.query("SELECT 1 FROM feedback.questions WHERE title = $1 LIMIT 1", [question.title]).rows.isEmpty == false
+                }
+                if there { continue }
+                var body: [String: Any] = ["name": question.name, "email": question.email, "title": question.title, "body": question.body, "consent": true]
+                if let field = question.field { body["field"] = field }
+                let answer = try await call(feedbackURL, .POST, "/api/v1/questions", token: nil, json: body, headers: [("X-Forwarded-For", "192.0.2.\(asked + 1)")])
+                guard answer.status == 202 else { throw ValidationError("question \(question.title): feedback answered \(answer.status): \(answer.text)") }
+                asked += 1
+            }
+            print("demo questions: \(asked) asked now")
         }
     }
 
