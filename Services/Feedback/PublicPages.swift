@@ -45,7 +45,9 @@ struct PublicPages {
 
     // MARK: Rendering
 
-    func render(_ template: String, _ values: [String: Any], request: Request, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func render(
+        _ template: String, _ values: [String: Any], request: Request, status: HTTPResponse.Status = .ok, refreshSeconds: Int? = nil
+    ) async throws -> Response {
         var values = values
         values["siteName"] = try await siteName(QuestionRoutes.site(request))
         let html = library.render(values, withTemplate: template) ?? ""
@@ -54,6 +56,7 @@ struct PublicPages {
             "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        if let refreshSeconds { headers[HTTPField.Name("Refresh")!] = String(refreshSeconds) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -309,9 +312,13 @@ struct PublicPages {
             },
             "answerCount": answers.count,
         ]
-        // A live dialogue refreshes itself, so answers appear without a script.
-        if dialogue.isLive() { values["refreshSeconds"] = Self.dialogueRefreshSeconds }
-        return try await render("dialogue", values, request: request)
+        // A live dialogue's page refreshes itself, so that answers appear without a script, but only
+        // when the reader asks for it and with a way to stop (WCAG 2.2.1): the `Refresh` header of
+        // `?tu-dong=1`, never by default.
+        let refreshing = dialogue.isLive() && request.uri.queryParameters.get("tu-dong") == "1"
+        values["refreshing"] = refreshing
+        values["refreshSeconds"] = Self.dialogueRefreshSeconds
+        return try await render("dialogue", values, request: request, refreshSeconds: refreshing ? Self.dialogueRefreshSeconds : nil)
     }
 }
 

@@ -12,6 +12,10 @@ inbox with a suggested field and the reason, and routes it; Sở Tư pháp's off
 (phananh.tuphap) answers from the field's template; the Center's officer approves without the
 confirmation (refused), then with it, publishing the answer. Every staff page is audited.
 
+PHASE=pages, with DRAFT (an open draft's id) or DIALOGUE (a live dialogue's id): the drafts'
+pages, a comment on one article sent from the browser, the lead unit's pages of the draft; the
+dialogue's page and the staff's dialogues page. Every page is audited.
+
 PHASE=published, with PORTAL (publishing, opened as http://longan.gov.vn:<port>), ID and the
 person's NAME, EMAIL, PHONE: the answer's page and the Q&A list show the answer with the notice
 of Art. 13.4 and none of the personal data; the citizen's lookup shows it published.
@@ -182,6 +186,55 @@ def published(driver):
     checked.append("/hoi-dap/tra-cuu (answered)")
 
 
+def pages(driver):
+    site = public(BASE)
+    draft, dialogue = os.environ.get("DRAFT"), os.environ.get("DIALOGUE")
+    if draft:
+        driver.get(site + "/hoi-dap/y-kien/")
+        expect(f"/hoi-dap/y-kien/{draft}" in driver.page_source, "the open draft is listed")
+        audit_widths(driver, "drafts for comment", failures, language="vi")
+        checked.append("/hoi-dap/y-kien/")
+        driver.get(f"{site}/hoi-dap/y-kien/{draft}")
+        audit_widths(driver, "draft for comment", failures, language="vi")
+        checked.append("/hoi-dap/y-kien/<id>")
+        from selenium.webdriver.support.ui import Select
+        Select(driver.find_element(By.ID, "article")).select_by_value("1")
+        fill(driver, "body", "Đề nghị bổ sung đối tượng áp dụng là hộ kinh doanh.")
+        driver.find_element(By.CSS_SELECTOR, f"form[action='/hoi-dap/y-kien/{draft}'] button").click()
+        WebDriverWait(driver, 10).until(lambda d: "Cảm ơn" in d.page_source)
+        audit_widths(driver, "comment sent", failures, language="vi", shoot=False)
+        sign_in(driver, "phananh.tuphap")
+        driver.get(BASE + "/feedback/consultations")
+        audit_widths(driver, "lead unit's drafts", failures, language="vi")
+        checked.append("/feedback/consultations")
+        driver.get(f"{BASE}/feedback/consultations/{draft}")
+        expect("hộ kinh doanh" in driver.page_source and "Điều 1" in driver.page_source, "the lead unit reads the comment and its article")
+        audit_widths(driver, "lead unit's draft", failures, language="vi")
+        checked.append("/feedback/consultations/<id>")
+        driver.get(BASE + "/feedback/overdue")
+        audit_widths(driver, "unit's overdue questions", failures, language="vi")
+        checked.append("/feedback/overdue")
+    if dialogue:
+        driver.get(site + "/hoi-dap/doi-thoai/")
+        audit_widths(driver, "dialogues", failures, language="vi")
+        checked.append("/hoi-dap/doi-thoai/")
+        driver.get(f"{site}/hoi-dap/doi-thoai/{dialogue}")
+        expect(driver.find_elements(By.CSS_SELECTOR, "a[href$='?tu-dong=1']"), "the reader may turn on the page's refresh")
+        audit_widths(driver, "dialogue", failures, language="vi")
+        checked.append("/hoi-dap/doi-thoai/<id>")
+        driver.get(f"{site}/hoi-dap/doi-thoai/{dialogue}?tu-dong=1")
+        expect("Tắt tự động cập nhật" in driver.page_source, "the refreshing page says how to stop it")
+        audit_widths(driver, "dialogue refreshing", failures, language="vi", shoot=False)
+        checked.append("/hoi-dap/doi-thoai/<id>?tu-dong=1")
+        driver.get(f"{site}/hoi-dap/gui-cau-hoi?doi-thoai={dialogue}")
+        expect("Gửi câu hỏi cho buổi đối thoại" in driver.page_source, "the form names the dialogue it asks for")
+        checked.append("/hoi-dap/gui-cau-hoi?doi-thoai=<id>")
+        sign_in(driver, "hoidap.hcc")
+        driver.get(BASE + "/feedback/dialogues")
+        audit_widths(driver, "staff dialogues", failures, language="vi")
+        checked.append("/feedback/dialogues")
+
+
 driver = chromium()
 try:
     if PHASE == "ask":
@@ -190,6 +243,8 @@ try:
             print("CODE", code)
     elif PHASE == "staff":
         staff(driver)
+    elif PHASE == "pages":
+        pages(driver)
     else:
         published(driver)
 finally:

@@ -177,6 +177,28 @@ struct FeedbackFlowTests {
             #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.body.contains("<script>alert(1)"))
             #expect(page.headers["content-security-policy"]?.contains("script-src 'none'") == true)
 
+            // An attachment must be what it says it is: HTML declared as a picture is refused, a real PNG is kept.
+            func multipart(_ file: [UInt8], type: String, name: String) -> (status: Int?, body: String) {
+                let folder = NSTemporaryDirectory() + "question-\(UUID().uuidString.prefix(8))"
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: Data(file))
+                var arguments = ["-s", "-o", "\(folder)/answer", "-w", "%{http_code}", "-H", "X-Forwarded-For: 203.0.113.\(Int.random(in: 1...250))"]
+                for (field, value) in [("name", "Đỗ Văn Bảy"), ("email", "bay\(UUID().uuidString.prefix(4))@example.vn"), ("title", "Ảnh biên lai"),
+                                       ("body", "Biên lai đính kèm"), ("consent", "dong-y")] {
+                    arguments += ["--form-string", "\(field)=\(value)"]
+                }
+                arguments += ["-F", "attachment=@\(folder)/\(name);type=\(type)", s.feedback.url("/api/v1/questions")]
+                let status = (try? s.s.env.run("/usr/bin/curl", arguments))?.output
+                let body = (try? String(contentsOfFile: "\(folder)/answer", encoding: .utf8)) ?? ""
+                return (status.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, body)
+            }
+            let fake = multipart(Array("<html><script>alert(1)</script></html>".utf8), type: "image/png", name: "bien-lai.png")
+            #expect(fake.status == 400 && fake.body.contains("invalid_attachment"), "\(fake.body.prefix(300))")
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
+            let real = multipart(png, type: "image/png", name: "bien-lai.png")
+            #expect(real.status == 202, "\(real.body.prefix(300))")
+
             // A guessed code is a 404, never another's question.
             #expect(httpRequest("GET", s.feedback.url("/api/v1/questions/ABCDEFGHJKMNPQRSTUVW")).status == 404)
             #expect(httpRequest("GET", s.feedback.url("/api/v1/questions/short")).status == 404)
@@ -242,6 +264,12 @@ struct FeedbackFlowTests {
                              ["%\(open)%"]).one().decode("n", as: Int.self)
             }
             #expect(events == 2, "consultation.opened and comment.received through the outbox")
+
+            // The same in the browser, audited: the drafts' pages, a comment on an article, the lead unit's pages.
+            let browser = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                "BASE": s.feedback.url(""), "PHASE": "pages", "DRAFT": open,
+            ])
+            #expect(browser.status == 0 && browser.output.contains("pages check passed"), "\(browser.output)")
         }
     }
 
@@ -274,8 +302,17 @@ struct FeedbackFlowTests {
             #expect(answered.status == 303 && answered.headers["location"]?.hasSuffix("?done=dialogue-answer") == true, "\(answered.body.prefix(300))")
             let page = httpRequest("GET", s.feedback.url("/hoi-dap/doi-thoai/\(dialogue)"), headers: ["Host": "longan.gov.vn"])
             #expect(page.body.contains("Ông/bà xin trích lục tại UBND cấp xã.") && page.body.contains("Trích lục khai sinh bản sao"))
-            #expect(page.body.contains(#"http-equiv="refresh""#), "a live dialogue's page refreshes itself, without scripts")
+            // WCAG 2.2.1: the page refreshes itself only when the reader asks, and says how to stop it.
+            #expect(!page.body.contains("http-equiv") && page.headers["refresh"] == nil, "no refresh the reader did not ask for")
+            #expect(page.body.contains("?tu-dong=1"), "the reader may turn on the refresh")
+            let live = httpRequest("GET", s.feedback.url("/hoi-dap/doi-thoai/\(dialogue)?tu-dong=1"), headers: ["Host": "longan.gov.vn"])
+            #expect(live.headers["refresh"] == "60", "a live dialogue's page, asked to, refreshes itself without scripts")
+            #expect(live.body.contains("Tắt tự động cập nhật"))
             #expect(!page.body.contains("Lê Văn Tư") && !page.body.contains("tu.le@example.vn"), "R-5.4")
+            let browser = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
+                "BASE": s.feedback.url(""), "PHASE": "pages", "DIALOGUE": dialogue,
+            ])
+            #expect(browser.status == 0 && browser.output.contains("pages check passed"), "\(browser.output)")
         }
     }
 }
