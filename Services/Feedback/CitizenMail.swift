@@ -43,13 +43,14 @@ enum CitizenMail {
         ])
     }
 
-    static func routed(to: String, name: String, title: String, unit: String, dueOn: LocalDate, code: String?, site: String) -> OutgoingMail {
+    /// The code is only in the first email (only its hash is stored): this one points to the lookup page.
+    static func routed(to: String, name: String, title: String, unit: String, dueOn: LocalDate, site: String) -> OutgoingMail {
         mail(to: to, subject: "Câu hỏi đã được chuyển đến \(unit)", [
             "Kính gửi ông/bà \(name),", "",
             "Câu hỏi “\(title)” đã được chuyển đến \(unit) để trả lời.",
             "Hạn trả lời: \(dueOn.vietnamese) (tính theo ngày làm việc).",
-        ] + (code.map { ["Theo dõi tại: \(statusLink(site: site, code: $0))"] } ?? []) + [
-            "", "Your question was sent to the responsible unit; the answer is due by \(dueOn.description).",
+            "Theo dõi bằng mã tra cứu đã nhận tại: \(base(site: site))/hoi-dap/tra-cuu", "",
+            "Your question was sent to the responsible unit; the answer is due by \(dueOn.description).",
         ])
     }
 

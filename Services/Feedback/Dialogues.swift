@@ -81,12 +81,10 @@ struct Dialogues: Sendable {
     }
 
     func list(limit: Int = 50) async throws -> [Dialogue] {
-        let ids: [UUID] = try await database.withConnection { connection in
-            try connection.query("SELECT id FROM feedback.dialogues ORDER BY starts_at DESC LIMIT $1", [limit]).rows.map { try $0.decode("id") }
+        try await database.withConnection { connection in
+            try connection.query("SELECT id FROM feedback.dialogues ORDER BY starts_at DESC LIMIT $1", [limit]).rows
+                .compactMap { try Self.find(try $0.decode("id"), on: connection) }
         }
-        var found = [Dialogue]()
-        for id in ids { if let dialogue = try await find(id) { found.append(dialogue) } }
-        return found
     }
 
     struct Answered: Sendable {

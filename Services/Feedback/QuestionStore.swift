@@ -270,7 +270,7 @@ struct QuestionStore: Sendable {
            let person = try vault.read(question: id, reader: "system", purpose: "routed email", correlationId: correlationId, on: connection),
            let email = person.email {
             try mail.enqueue(
-                CitizenMail.routed(to: email, name: person.name, title: current.title, unit: snapshot.unitName(unit), dueOn: due, code: nil,
+                CitizenMail.routed(to: email, name: person.name, title: current.title, unit: snapshot.unitName(unit), dueOn: due,
                                    site: current.siteDomain), on: connection)
         }
         return (unit, due)

@@ -394,13 +394,13 @@ struct StaffPages {
         let standing = try await standing(request, context, form: nil)
         let snapshot = standing.snapshot
         let waiting = try await dialogues.waiting(for: standing.user)
-        var titles = [UUID: String]()
+        let all = try await dialogues.list()
+        // The dialogues' titles from the list just read; an older one a question belongs to, read apart.
+        var titles = Dictionary(all.map { ($0.id, $0.title) }) { first, _ in first }
         for item in waiting { if let d = item.dialogueId, titles[d] == nil { titles[d] = try await dialogues.find(d)?.title } }
         var values: [String: Any] = [
             "title": "Đối thoại trực tuyến", "form": form,
-            "dialogues": try await dialogues.list().map {
-                ["id": $0.id.uuidString.lowercased(), "title": $0.title, "window": PublicPages.window($0)] as [String: Any]
-            },
+            "dialogues": all.map { ["id": $0.id.uuidString.lowercased(), "title": $0.title, "window": PublicPages.window($0)] as [String: Any] },
             "mayCreate": standing.isCenter || standing.user.has(.boardHead),
         ]
         if !waiting.isEmpty {

@@ -27,14 +27,7 @@ public struct DomainLabel: Hashable, Sendable, Codable, CustomStringConvertible 
                 break
             }
         }
-        let mapped = rest.map { character -> String in
-            switch character {
-            case "đ", "Đ", "Ð", "ð": return "d"
-            default: return String(character)
-            }
-        }.joined()
-        let scalars = mapped.decomposedStringWithCanonicalMapping.lowercased().unicodeScalars
-            .filter { DomainLabel.isAllowed($0) }
+        let scalars = Unaccented.fold(rest).unicodeScalars.filter { DomainLabel.isAllowed($0) }
         self.init(validating: String(String.UnicodeScalarView(scalars)))
     }
 

@@ -72,8 +72,8 @@ public enum TrackingCode {
     }
 }
 
-/// Text folded for matching as people type it: lower case, đ → d, without diacritics. A citizen
-/// writing "khai sinh cho con" and a keyword "Khai sinh" meet.
+/// Text folded as people type it without diacritics: lower case, đ → d, combining marks dropped.
+/// Domain labels and the field suggestion both read names this way.
 public enum Unaccented {
     public static func fold(_ text: String) -> String {
         let mapped = text.map { character -> String in
@@ -85,11 +85,6 @@ public enum Unaccented {
         let scalars = mapped.decomposedStringWithCanonicalMapping.lowercased().unicodeScalars
             .filter { !(0x0300...0x036F).contains($0.value) }
         return String(String.UnicodeScalarView(scalars))
-    }
-
-    /// The folded text as words of letters and digits, for matching whole words.
-    public static func words(_ text: String) -> [String] {
-        fold(text).split { !$0.isLetter && !$0.isNumber }.map(String.init)
     }
 }
 

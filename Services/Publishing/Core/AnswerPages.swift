@@ -16,7 +16,7 @@ public struct AnswerPages: Sendable {
     /// behind nginx: development, where each service has its own port.
     let feedbackBase: String
 
-    public init(renderer: PageRenderer, files: SiteFiles, feedbackBase: String) {
+    public init(renderer: PageRenderer, files: SiteFiles, feedbackBase: String = AnswerPages.configuredFeedbackBase) {
         self.renderer = renderer
         self.files = files
         self.feedbackBase = feedbackBase
@@ -47,7 +47,7 @@ public struct AnswerPages: Sendable {
     }
 
     /// `PORTAL_FEEDBACK_URL`, read once; empty behind nginx, where the site's own host serves the forms.
-    static let configuredFeedbackBase = ProcessInfo.processInfo.environment["PORTAL_FEEDBACK_URL"] ?? ""
+    public static let configuredFeedbackBase = ProcessInfo.processInfo.environment["PORTAL_FEEDBACK_URL"] ?? ""
 
     /// Writes every answer's page again (a rebuild), a batch at a time; returns how many.
     public static func rewriteAll(renderer: PageRenderer, files: SiteFiles, database: DatabasePool) async throws -> Int {

@@ -21,7 +21,7 @@ public struct PublishingFeed: Sendable {
         case EventType.answerPublished:
             let answer: AnswerPublished
             do { answer = try envelope.decode(AnswerPublished.self) } catch { throw PermanentFailure("answer.published unreadable: \(error)") }
-            try AnswerPages(renderer: pages.renderer, files: pages.files, feedbackBase: AnswerPages.configuredFeedbackBase)
+            try AnswerPages(renderer: pages.renderer, files: pages.files)
                 .publish(answer, on: context.connection)
         default: return
         }

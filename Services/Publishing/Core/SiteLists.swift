@@ -43,7 +43,7 @@ public struct SiteLists: Sendable {
         }
         let updated = items.first?.listed.publishedAt ?? site.createdAt
         var listed = items.map(\.listed)
-        let answers = AnswerPages(renderer: renderer, files: files, feedbackBase: AnswerPages.configuredFeedbackBase)
+        let answers = AnswerPages(renderer: renderer, files: files)
         try answers.writeIndex(site, on: connection)
         if site.domain == SiteDomain.portal {
             // Published answers are in the portal's sitemap and feeds, newest first with its items.
