@@ -148,7 +148,7 @@ struct PublicPages {
                 if let clarification = shown.clarificationRequest { item["clarification"] = clarification }
                 if let answer = shown.answer {
                     item["answer"] = answer.text
-                    item["notice"] = AnswerNotice.vietnamese
+                    item["guidance"] = AnswerNotice.vietnamese
                     if let url = shown.publishedUrl { item["publishedUrl"] = url }
                 }
                 values["status"] = item
@@ -302,7 +302,9 @@ struct PublicPages {
         let answers = try await dialogues.answers(of: id)
         var values: [String: Any] = [
             "title": dialogue.title, "id": id.uuidString.lowercased(), "description": dialogue.description, "window": Self.window(dialogue),
-            "live": dialogue.isLive(), "accepts": dialogue.acceptsQuestions(), "notice": AnswerNotice.vietnamese,
+            "live": dialogue.isLive(), "accepts": dialogue.acceptsQuestions(),
+            // Not "notice": that name is the page header's status message.
+            "guidance": AnswerNotice.vietnamese,
             "participants": dialogue.participants.map {
                 ["name": $0.name, "fields": $0.fields.compactMap { snapshot.field($0)?.nameVi }.joined(separator: ", ")]
             },

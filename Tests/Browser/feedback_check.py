@@ -220,6 +220,7 @@ def pages(driver):
         checked.append("/hoi-dap/doi-thoai/")
         driver.get(f"{site}/hoi-dap/doi-thoai/{dialogue}")
         expect(driver.find_elements(By.CSS_SELECTOR, "a[href$='?tu-dong=1']"), "the reader may turn on the page's refresh")
+        expect(not driver.find_elements(By.CSS_SELECTOR, "[role=status]"), "no status message the reader did not cause")
         audit_widths(driver, "dialogue", failures, language="vi")
         checked.append("/hoi-dap/doi-thoai/<id>")
         driver.get(f"{site}/hoi-dap/doi-thoai/{dialogue}?tu-dong=1")
