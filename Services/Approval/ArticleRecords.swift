@@ -260,38 +260,64 @@ enum ArticleRecords {
     static func screen(_ articleId: UUID, on connection: Connection) throws {
         guard let article = try article(articleId, on: connection),
               let current = try revision(articleId, article.currentRevision, on: connection) else { return }
-        let text = [current.title, current.summary ?? "", plainText(current)].joined(separator: "\n")
+        let text = screenedText(current)
         let stamps = PreScreen.secrecyStamps(in: text + "\n" + current.attachments.map(\.filename).joined(separator: "\n"))
         let mine = PreScreen.shingles(text)
-        var duplicates = [JSONValue]()
-        for row in try connection.query(
+        var duplicates = [(similarity: Double, match: JSONValue)]()
+        // Candidates are the published items sharing a band of the MinHash signature, found by
+        // the index on the bands, so the cost follows the few candidates, not the archive; the
+        // exact similarity of their texts decides. Two statements, so that the texts are read
+        // by primary key whatever the planner thinks of the archive's size.
+        let candidates = try connection.query(
+            "SELECT DISTINCT article_id FROM editorial.similarity_bands WHERE band = ANY($1::bigint[]) AND article_id <> $2",
+            [SQLArray.literal(PreScreen.bands(mine)), articleId]
+        ).rows.map { try $0.decode("article_id", as: UUID.self).uuidString.lowercased() }
+        for row in candidates.isEmpty ? [] : try connection.query(
             """
             SELECT a.id, r.title, r.summary, r.body, r.body_format, r.body_html FROM editorial.articles a
             JOIN editorial.revisions r ON r.article_id = a.id AND r.number = a.published_revision
-            WHERE a.state = 'published' AND a.id <> $1
-            """, [articleId]
+            WHERE a.id = ANY($1::uuid[]) AND a.state = 'published' AND a.bands_revision = a.published_revision
+            """, ["{" + candidates.joined(separator: ",") + "}"]
         ).rows {
             let other = [try row.decode("title", as: String.self), try row.decodeIfPresent("summary", as: String.self) ?? "",
                          try row.decode("body_format", as: String.self) == "html" ? HTMLSanitizer.plainText(try row.decode("body_html")) : try row.decode("body")]
             let similarity = PreScreen.similarity(mine, PreScreen.shingles(other.joined(separator: "\n")))
-            if similarity >= 0.5 {
-                duplicates.append(.object([
+            if similarity >= PreScreen.duplicateThreshold {
+                duplicates.append((similarity, .object([
                     "articleId": .string(try row.decode("id", as: UUID.self).uuidString.lowercased()),
                     "title": .string(try row.decode("title")), "similarity": .number((similarity * 100).rounded() / 100),
-                ]))
+                ])))
             }
         }
+        duplicates.sort { $0.similarity > $1.similarity }
         let missingAlt = current.attachments.filter { $0.contentType.hasPrefix("image/") && ($0.altText ?? "").isEmpty }.map(\.filename)
         var missingMetadata = [String]()
         if (current.summary ?? "").isEmpty { missingMetadata.append("description") }
         if current.classification.authors.isEmpty { missingMetadata.append("creator") }
         let result = JSONValue.object([
-            "secrecyStamps": .array(stamps.map(JSONValue.string)), "nearDuplicates": .array(duplicates),
+            "secrecyStamps": .array(stamps.map(JSONValue.string)), "nearDuplicates": .array(duplicates.map(\.match)),
             "missingAltText": .array(missingAlt.map(JSONValue.string)), "missingMetadata": .array(missingMetadata.map(JSONValue.string)),
         ])
         try connection.query(
             "UPDATE editorial.articles SET prescreen = $2::jsonb, restricted = restricted OR $3 WHERE id = $1",
             [articleId, try jsonText(result), !stamps.isEmpty])
+    }
+
+    /// Stores the bands of the item's published revision, where the pre-screen's index finds them;
+    /// those of an earlier published revision go.
+    static func indexPublished(_ articleId: UUID, on connection: Connection) throws {
+        guard let article = try article(articleId, on: connection), article.state == .published,
+              let number = article.publishedRevision, let published = try revision(articleId, number, on: connection) else { return }
+        try connection.query("DELETE FROM editorial.similarity_bands WHERE article_id = $1", [articleId])
+        try connection.query(
+            "INSERT INTO editorial.similarity_bands (article_id, band) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+            [articleId, SQLArray.literal(PreScreen.bands(PreScreen.shingles(screenedText(published))))])
+        try connection.query("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, number])
+    }
+
+    /// What the near-duplicate screen compares: title, summary and the body's text.
+    static func screenedText(_ revision: RevisionRecord) -> String {
+        [revision.title, revision.summary ?? "", plainText(revision)].joined(separator: "\n")
     }
 
     static func plainText(_ revision: RevisionRecord) -> String {

@@ -32,12 +32,14 @@ enum EditorialFeed {
                 """, [mail.quarantineId, mail.reason, mail.fromAddress, mail.subject, mail.unitCode, mail.rawSHA256, mail.receivedAt])
         case EventType.articlePublished:
             let status = try envelope.payload(as: ArticleStatusPayload.self)
-            try context.connection.query(
+            let changed = try context.connection.query(
                 """
                 UPDATE editorial.articles SET state = 'published', published_revision = approved_revision,
                     published_url = coalesce($2, published_url), updated_at = now()
                 WHERE id = $1 AND state = 'approved'
-                """, [status.articleId, status.url])
+                """, [status.articleId, status.url]
+            ).affectedRows
+            if changed == 1 { try ArticleRecords.indexPublished(status.articleId, on: context.connection) }
         default:
             return
         }

@@ -29,10 +29,22 @@ struct ApprovalBench: AsyncParsableCommand {
     @Option(help: "Submissions per second offered for the latency measurement.")
     var rate = 200
 
+    @Option(help: "Published items the archive holds first (topped up, never written twice), for the pre-screens' cost.")
+    var published = 0
+
     func run() async throws {
         let tool = ToolContext()
         let head = try await ApiTokens(database: tool.database).create(login: "truongban", label: "bench", lifetimeDays: 1)
         let collaborator = try await ApiTokens(database: tool.database).create(login: "ctv.benluc", label: "bench", lifetimeDays: 1)
+
+        if published > 0 {
+            FileHandle.standardError.write(Data("filling the archive to \(published) published items…\n".utf8))
+            try await SyntheticArchive.fill(to: published, unit: "district-benluc", site: Self.benchSite, database: tool.database) { have in
+                FileHandle.standardError.write(Data("\r  \(have)/\(published)".utf8))
+            }
+            try await tool.database.withConnection { try $0.script("ANALYZE editorial.articles; ANALYZE editorial.revisions; ANALYZE editorial.similarity_bands") }
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
 
         // 1. Items waiting for the Head, written as the API leaves them after an editor sends them.
         FileHandle.standardError.write(Data("preparing \(approvals) items pending approval…\n".utf8))
@@ -52,7 +64,9 @@ struct ApprovalBench: AsyncParsableCommand {
             for index in 0..<submissions {
                 try await Task.sleep(until: next)
                 next += interval
-                let body = Array(#"{"title": "\#(run) \#(index)", "body": "Nội dung", "bodyFormat": "text", "kind": "news", "language": "vi", "authors": [{"name": "A"}]}"#.utf8)
+                // About 1.2 KB of text of its own, as a unit's news item: the pre-screen reads all of it.
+                let text = SyntheticArchive.text(seed: UInt64.random(in: 0...UInt64.max), words: 150).body
+                let body = Array(#"{"title": "\#(run) \#(index)", "body": "\#(text)", "bodyFormat": "text", "kind": "news", "language": "vi", "authors": [{"name": "A"}]}"#.utf8)
                 _ = try await client.post("/api/v1/submissions", body: body, headers: [
                     ("Authorization", "Bearer \(collaborator)"), ("Content-Type", "application/json"), ("Host", host),
                 ])
@@ -117,9 +131,11 @@ struct ApprovalBench: AsyncParsableCommand {
                 "INSERT INTO publishing.sites (domain, unit_code, name, kind) VALUES ($1, 'trungtamhcc', 'Trang đo hiệu năng', 'bench') ON CONFLICT DO NOTHING",
                 [benchSite])
             for id in ids {
+                // Each its own text, as real news is: identical items would all be each other's near-duplicates.
+                let body = SyntheticArchive.text(seed: UInt64.random(in: 0...UInt64.max), words: 40).body
                 let content = CanonicalRevision(
                     articleId: id, revision: 1, unitCode: "district-benluc", kind: "news", language: "vi", title: "Tin đo hiệu năng",
-                    summary: "Tóm tắt", bodyHTML: "<p>Nội dung</p>", attachments: [], classification: classification, details: .object([:]))
+                    summary: "Tóm tắt", bodyHTML: "<p>\(body)</p>", attachments: [], classification: classification, details: .object([:]))
                 let hash = SHA256.hash(data: content.canonicalBytes).hexString
                 try connection.query(
                     """
@@ -130,8 +146,8 @@ struct ApprovalBench: AsyncParsableCommand {
                     """
                     INSERT INTO editorial.revisions (article_id, number, kind, language, title, summary, body_format, body, body_html,
                         classification, created_by_label, content_sha256)
-                    VALUES ($1, 1, 'news', 'vi', 'Tin đo hiệu năng', 'Tóm tắt', 'text', 'Nội dung', '<p>Nội dung</p>', $2::jsonb, 'bench', $3)
-                    """, [id, String(decoding: try JSONEncoder().encode(classification), as: UTF8.self), hash])
+                    VALUES ($1, 1, 'news', 'vi', 'Tin đo hiệu năng', 'Tóm tắt', 'text', $2, $3, $4::jsonb, 'bench', $5)
+                    """, [id, body, "<p>\(body)</p>", String(decoding: try JSONEncoder().encode(classification), as: UTF8.self), hash])
             }
         }
         return ids

@@ -147,5 +147,22 @@ public enum ApprovalMigrations {
             CREATE INDEX articles_working_state ON editorial.articles (state)
                 WHERE state IN ('received', 'in_editing', 'pending_approval', 'approved', 'returned');
             """),
+        Migration(7, "near-duplicates found through an index of MinHash bands", """
+            -- The locality-sensitive bands of each published item's MinHash signature
+            -- (PreScreen.bands), written when the item is published. The pre-screen asks the
+            -- index for items sharing a band with the text it screens, so its cost follows the
+            -- few candidates, not the size of the archive.
+            CREATE TABLE editorial.similarity_bands (
+                article_id uuid NOT NULL REFERENCES editorial.articles(id),
+                band bigint NOT NULL,
+                PRIMARY KEY (article_id, band)
+            );
+            CREATE INDEX similarity_bands_band ON editorial.similarity_bands (band) INCLUDE (article_id);
+            -- The revision whose bands are stored; published items without them (written before
+            -- this migration) are filled in by the approval service at start.
+            ALTER TABLE editorial.articles ADD COLUMN bands_revision integer;
+            CREATE INDEX articles_without_bands ON editorial.articles (id)
+                WHERE state = 'published' AND bands_revision IS DISTINCT FROM published_revision;
+            """),
     ]
 }

@@ -7,3 +7,10 @@ public enum SQLArray {
         }.joined(separator: ",") + "}"
     }
 }
+
+extension SQLArray {
+    /// A `bigint[]` literal.
+    public static func literal(_ elements: [Int64]) -> String {
+        "{" + elements.map(String.init).joined(separator: ",") + "}"
+    }
+}
