@@ -124,6 +124,14 @@ struct SubmissionStore: Sendable {
     let mail: MailOutbox
     /// The domains of the sites in force.
     let sites = ExpiringCache<Int, Set<String>>(lifetime: .seconds(60))
+    let writes: GroupCommit
+
+    init(database: DatabasePool, outbox: Outbox, mail: MailOutbox) {
+        self.database = database
+        self.outbox = outbox
+        self.mail = mail
+        self.writes = GroupCommit(database: database)
+    }
 
     struct Created: Sendable {
         let id: UUID
@@ -192,7 +200,9 @@ struct SubmissionStore: Sendable {
         }
         let detailsJSON = String(decoding: try encoder.encode(details), as: UTF8.self)
         let detailsValue = JSONValue.object(details)
-        return try await database.withTransaction { connection -> Created in
+        // Concurrent submissions commit together (one transaction, one flush); each is answered
+        // only once its commit is done.
+        return try await writes.write { connection -> Created in
             if let repeatKey, let id = try Self.earlier(repeatKey, on: connection) {
                 return Created(id: id, replayed: true)
             }
@@ -201,8 +211,10 @@ struct SubmissionStore: Sendable {
             if case .message(let key)? = repeatKey {
                 submission.flags += try key.flags(on: connection)
             }
-            let rawBlob = try PostgresBlobStore.put(raw, contentType: rawType, on: connection)
-            try connection.query(
+            // Nothing below waits for an answer: the statements go to the server with COMMIT, in
+            // one round trip, and any error among them rolls the whole submission back.
+            let rawBlob = try PostgresBlobStore.send(raw, contentType: rawType, on: connection)
+            try connection.send(
                 """
                 INSERT INTO intake.submissions (id, unit_code, submitted_by, channel, kind, language, title, summary, body,
                     body_format, body_html, details, authors, target_sites, also_on_own_site, raw_sha256, flags, sender_address)
@@ -214,11 +226,11 @@ struct SubmissionStore: Sendable {
                  origin.channel, origin.senderAddress])
             var attachmentRefs = [AttachmentRef]()
             for (position, attachment) in submission.attachments.enumerated() {
-                let blob = try PostgresBlobStore.put(attachment.bytes, contentType: attachment.contentType, on: connection)
+                let blob = try PostgresBlobStore.send(attachment.bytes, contentType: attachment.contentType, on: connection)
                 attachmentRefs.append(AttachmentRef(
                     filename: attachment.filename, contentType: attachment.contentType, sha256: blob.sha256, size: Int(blob.size),
                     altText: attachment.altText))
-                try connection.query(
+                try connection.send(
                     """
                     INSERT INTO intake.attachments (submission_id, position, filename, content_type, sha256, size, alt_text)
                     VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -226,7 +238,7 @@ struct SubmissionStore: Sendable {
             }
             switch repeatKey {
             case .idempotency(let userId, let key, let hash):
-                try connection.query(
+                try connection.send(
                     "INSERT INTO intake.idempotency_keys (user_id, key, request_sha256, submission_id) VALUES ($1, $2, $3, $4)",
                     [userId, key, hash, id])
             case .message(let key):

@@ -40,7 +40,7 @@ public struct MailOutbox: Sendable {
         let id = UUID()
         let messageId = "\(id.uuidString.lowercased())@\(domain)"
         let bytes = MailComposer.compose(mail, messageId: messageId, date: now)
-        try connection.query(
+        try connection.send(
             "INSERT INTO \(schema).mail_outbox (id, message_id, recipient, subject, message) VALUES ($1, $2, $3, $4, $5)",
             [id, messageId, mail.to, mail.subject, ByteA(bytes)])
         return messageId

@@ -37,7 +37,7 @@ public enum AuditLog {
         detail: [String: String] = [:], on connection: Connection
     ) throws {
         let detailJSON = String(decoding: try JSONEncoder().encode(detail), as: UTF8.self)
-        try connection.query(
+        try connection.send(
             """
             INSERT INTO core.audit_log (at, service, actor, action, subject, correlation_id, detail)
             VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6::jsonb)

@@ -1,3 +1,4 @@
+import Crypto
 /// A stored blob's identity: the SHA-256 of its bytes (lower-case hex), its size and type.
 public struct BlobReference: Codable, Sendable, Hashable {
     public let sha256: String
@@ -75,6 +76,21 @@ public struct PostgresBlobStore: BlobStore {
             "SELECT sha256, size, content_type FROM core.blobs WHERE sha256 = encode(sha256($1::bytea), 'hex')", [ByteA(bytes)]
         ).one()
         return BlobReference(sha256: try row.decode("sha256"), size: try row.decode("size"), contentType: try row.decode("content_type"))
+    }
+
+    /// Stores `bytes` unless they are there already, as part of the open transaction's next
+    /// round trip (`Connection.send`): the digest is computed here, so nothing waits for an
+    /// answer. The reference carries `contentType` as given; a row already stored keeps the
+    /// type it was first stored with, and the bytes are the identity.
+    public static func send(_ bytes: [UInt8], contentType: String, on connection: Connection) throws -> BlobReference {
+        let hex = Array("0123456789abcdef".utf8)
+        let digest = String(decoding: SHA256.hash(data: bytes).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
+        try connection.send(
+            """
+            INSERT INTO core.blobs (sha256, size, content_type, data) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (sha256) DO NOTHING
+            """, [digest, bytes.count, contentType, ByteA(bytes)])
+        return BlobReference(sha256: digest, size: bytes.count, contentType: contentType)
     }
 
     public func get(_ sha256: String) async throws -> [UInt8]? {

@@ -13,6 +13,14 @@ public struct Connection {
         try connection.execute(sql, parameters)
     }
 
+    /// Queues a statement of the open transaction whose result is not needed; it is sent with
+    /// the next statement that needs an answer, or with COMMIT, in one round trip. Use it for
+    /// inserts of a write path; an error it causes is thrown by that later statement, and the
+    /// transaction rolls back. Outside a transaction it runs at once.
+    public func send(_ sql: String, _ parameters: [any SQLParameter] = []) throws {
+        try connection.send(sql, parameters)
+    }
+
     /// Runs a script of several statements without parameters (migrations, fixtures).
     public func script(_ sql: String) throws {
         _ = try connection.execute(sql, [])
@@ -30,10 +38,10 @@ public struct Connection {
         }
         do {
             let result = try body(self)
-            try script("COMMIT")
+            try connection.commit()
             return result
         } catch {
-            if connection.isHealthy { try? script("ROLLBACK") }
+            if connection.isHealthy { try? connection.rollback() }
             throw error
         }
     }

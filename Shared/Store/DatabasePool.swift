@@ -138,7 +138,7 @@ public final class DatabasePool: Service, Sendable {
         fileprivate func rollbackIfOpen() async throws {
             try await run { connection in
                 if connection.connection.isInTransaction, connection.connection.isHealthy {
-                    try connection.script("ROLLBACK")
+                    try connection.connection.rollback()
                 }
             }
         }

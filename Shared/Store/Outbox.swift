@@ -31,7 +31,7 @@ public struct Outbox: Sendable {
     /// Writes `event` into the outbox inside the caller's transaction.
     public func enqueue(_ event: EventEnvelope, on connection: Connection) throws {
         let body = String(decoding: try event.encoded(), as: UTF8.self)
-        try connection.query(
+        try connection.send(
             "INSERT INTO \(schema).outbox (id, routing_key, envelope) VALUES ($1, $2, $3)",
             [event.id, event.type, body])
     }

@@ -22,8 +22,36 @@ final class PostgresConnection {
 
     deinit { PQfinish(handle) }
 
+    /// Statements of the open transaction whose results nobody reads, sent together with the
+    /// next statement that needs an answer, or with COMMIT (see `send`).
+    private var deferred: [(sql: String, parameters: [any SQLParameter])] = []
+    /// Set when a pipeline left the connection in a state it cannot be trusted in.
+    private var broken = false
+
     /// False once libpq has seen the connection break.
-    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    var isHealthy: Bool { !broken && PQstatus(handle) == CONNECTION_OK }
+
+    /// Queues a statement of the open transaction whose result is not needed: it goes to the
+    /// server with the next statement that needs an answer, or with COMMIT, all in one round
+    /// trip (libpq pipeline mode). Its error, if any, is thrown there, and the transaction is
+    /// rolled back as for any error. Outside a transaction the statement runs at once.
+    func send(_ sql: String, _ parameters: [any SQLParameter]) throws {
+        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+            _ = try execute(sql, parameters)
+            return
+        }
+        deferred.append((sql, parameters))
+    }
+
+    /// Commits, sending the statements still queued in the same round trip.
+    func commit() throws {
+        _ = try execute("COMMIT", [])
+    }
+
+    /// Rolls back; queued statements are dropped unsent.
+    func rollback() throws {
+        _ = try execute("ROLLBACK", [])
+    }
 
     /// True while a transaction is open or aborted on this connection.
     var isInTransaction: Bool {
@@ -34,6 +62,19 @@ final class PostgresConnection {
     /// Runs one statement with bound parameters (text format). With no parameters a string
     /// may hold several statements (migrations); with parameters it must hold exactly one.
     func execute(_ sql: String, _ parameters: [any SQLParameter]) throws -> QueryResult {
+        // ROLLBACK, or ROLLBACK TO SAVEPOINT: every queued statement came after the last
+        // statement sent, so after any savepoint, and would be undone; none is sent.
+        if sql.hasPrefix("ROLLBACK") { deferred = [] }
+        if !deferred.isEmpty {
+            let queued = deferred
+            deferred = []
+            // One statement (COMMIT, or one with parameters) joins the pipeline; a script of
+            // several statements cannot, so the queue goes first on its own.
+            if !parameters.isEmpty || sql == "COMMIT" {
+                return try pipeline(queued + [(sql, parameters)])
+            }
+            _ = try pipeline(queued)
+        }
         let result: OpaquePointer?
         if parameters.isEmpty {
             result = PQexec(handle, sql)
@@ -50,6 +91,54 @@ final class PostgresConnection {
             throw StoreError(isHealthy ? .queryFailed : .connectionLost, message: Self.errorMessage(handle), query: sql)
         }
         defer { PQclear(result) }
+        return try decode(result, sql: sql)
+    }
+
+    /// Sends `statements` in one round trip and reads their results in order; returns the last
+    /// one's. The first error is thrown with its statement; the server skipped those after it.
+    private func pipeline(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> QueryResult {
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw StoreError(isHealthy ? .queryFailed : .connectionLost, message: Self.errorMessage(handle), query: statements.first?.sql)
+        }
+        for statement in statements {
+            let sent = Self.withBinary(statement.parameters) { values, lengths, formats in
+                PQsendQueryParams(handle, statement.sql, Int32(values.count), nil, values, lengths, formats, 0)
+            }
+            guard sent == 1 else { return try abandonPipeline(statement.sql) }
+        }
+        guard PQpipelineSync(handle) == 1 else { return try abandonPipeline(statements.last?.sql) }
+        var last = QueryResult(rows: [], affectedRows: 0)
+        var failure: (any Error)?
+        for statement in statements {
+            guard let result = PQgetResult(handle) else { return try abandonPipeline(statement.sql) }
+            if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
+                do {
+                    last = try decode(result, sql: statement.sql)
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            PQclear(result)
+            // Each statement's results end with a null.
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        guard let sync = PQgetResult(handle), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
+            return try abandonPipeline(statements.last?.sql)
+        }
+        PQclear(sync)
+        guard PQexitPipelineMode(handle) == 1 else { return try abandonPipeline(statements.last?.sql) }
+        if let failure { throw failure }
+        return last
+    }
+
+    /// A pipeline that could not be sent or read to its end: the connection is not used again.
+    private func abandonPipeline(_ sql: String?) throws -> QueryResult {
+        let message = Self.errorMessage(handle)
+        broken = true
+        throw StoreError(.connectionLost, message: message.isEmpty ? "the pipeline was interrupted" : message, query: sql)
+    }
+
+    private func decode(_ result: OpaquePointer, sql: String) throws -> QueryResult {
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
             return QueryResult(rows: Self.rows(of: result), affectedRows: Int(PQntuples(result)))

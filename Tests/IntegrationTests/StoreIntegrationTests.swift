@@ -42,6 +42,90 @@ struct StoreIntegrationTests {
         try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
     }
 
+    @Test("Statements sent without waiting go with the next answer or with COMMIT, in order; the error of one rolls back the whole transaction; a savepoint's rollback drops them unsent")
+    func sentStatementsJoinTheTransaction() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let table = "it_send_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.script("CREATE TABLE \(table) (n int PRIMARY KEY, note text)") }
+        func rows() async throws -> [Int] {
+            try await pool.withConnection { try $0.query("SELECT n FROM \(table) ORDER BY n").rows.map { try $0.decode("n", as: Int.self) } }
+        }
+        // In order, and visible to the next statement that needs an answer.
+        let seen = try await pool.withTransaction { connection -> Int in
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [1, "un"])
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [2, "hai"])
+            let count = try connection.query("SELECT count(*) AS n FROM \(table)").one().decode("n", as: Int.self)
+            try connection.send("UPDATE \(table) SET note = $2 WHERE n = $1", [1, "một"])
+            return count
+        }
+        #expect(seen == 2)
+        #expect(try await rows() == [1, 2])
+        // A duplicate key among statements sent: thrown at COMMIT, with its SQLSTATE, and nothing of the transaction stays.
+        let error = await #expect(throws: StoreError.self) {
+            try await pool.withTransaction { connection in
+                try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [3, "ba"])
+                try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [1, "again"])
+                try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [4, "bốn"])
+            }
+        }
+        #expect(error?.isUniqueViolation == true, "\(String(describing: error))")
+        #expect(try await rows() == [1, 2])
+        // The connection is whole again after the failed pipeline.
+        #expect(try await pool.withConnection { try $0.query("SELECT note FROM \(table) WHERE n = 1").one().decode("note", as: String.self) } == "một")
+        // Sent after a savepoint and rolled back to it: never reaches the table, the rest commits.
+        try await pool.withTransaction { connection in
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [5, "năm"])
+            try connection.query("SAVEPOINT s")
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [1, "a duplicate, dropped unsent"])
+            try connection.query("ROLLBACK TO SAVEPOINT s")
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [6, "sáu"])
+        }
+        #expect(try await rows() == [1, 2, 5, 6])
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
+    }
+
+    @Test("Writes grouped into one commit: each caller gets its own result after the commit; one failing write leaves the others committed and gets its own error")
+    func groupCommitAnswersEachWrite() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database(maxConnections: 4)
+        defer { Task { await pool.close() } }
+        let table = "it_group_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.script("CREATE TABLE \(table) (n int PRIMARY KEY, at_commit timestamptz)") }
+        try await pool.withConnection { try $0.query("INSERT INTO \(table) VALUES (13, now())") }
+        let writes = GroupCommit(database: pool, maxBatch: 16, writers: 2)
+        let outcomes = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+            for n in 0..<100 {
+                group.addTask {
+                    do {
+                        let value = try await writes.write { connection -> Int in
+                            try connection.send("INSERT INTO \(table) VALUES ($1, now())", [n])
+                            return n * 10
+                        }
+                        return (n, .success(value))
+                    } catch {
+                        return (n, .failure(error))
+                    }
+                }
+            }
+            var all = [Int: Result<Int, any Error>]()
+            for await (n, outcome) in group { all[n] = outcome }
+            return all
+        }
+        for n in 0..<100 where n != 13 {
+            #expect((try? outcomes[n]?.get()) == n * 10, "write \(n): \(String(describing: outcomes[n]))")
+        }
+        if case .failure(let error as StoreError)? = outcomes[13] { #expect(error.isUniqueViolation) } else { Issue.record("write 13 was not refused") }
+        let stored = try await pool.withConnection { connection in
+            (try connection.query("SELECT count(*) AS n FROM \(table)").one().decode("n", as: Int.self),
+             try connection.query("SELECT count(DISTINCT at_commit) AS n FROM \(table) WHERE n <> 13").one().decode("n", as: Int.self))
+        }
+        #expect(stored.0 == 100, "every write but the refused one, and the row it collided with")
+        #expect(stored.1 < 99, "writes shared transactions (now() is the transaction's start)")
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
+    }
+
     @Test func errorsCarrySQLStateAndTheServerMessage() async throws {
         let env = try TestEnvironment()
         let pool = try await env.database()
