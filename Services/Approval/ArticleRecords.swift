@@ -269,7 +269,7 @@ enum ArticleRecords {
         // exact similarity of their texts decides. Two statements, so that the texts are read
         // by primary key whatever the planner thinks of the archive's size.
         let candidates = try connection.query(
-            "SELECT DISTINCT article_id FROM editorial.similarity_bands WHERE band = ANY($1::bigint[]) AND article_id <> $2",
+            "SELECT id AS article_id FROM editorial.similar_articles($1::bigint[], $2) AS id",
             [SQLArray.literal(PreScreen.bands(mine)), articleId]
         ).rows.map { try $0.decode("article_id", as: UUID.self).uuidString.lowercased() }
         for row in candidates.isEmpty ? [] : try connection.query(
@@ -303,16 +303,17 @@ enum ArticleRecords {
             [articleId, try jsonText(result), !stamps.isEmpty])
     }
 
-    /// Stores the bands of the item's published revision, where the pre-screen's index finds them;
-    /// those of an earlier published revision go.
+    /// Stores the bands of the item's published revision, where the pre-screen's index finds them,
+    /// in place of those of an earlier published revision.
     static func indexPublished(_ articleId: UUID, on connection: Connection) throws {
         guard let article = try article(articleId, on: connection), article.state == .published,
               let number = article.publishedRevision, let published = try revision(articleId, number, on: connection) else { return }
-        try connection.query("DELETE FROM editorial.similarity_bands WHERE article_id = $1", [articleId])
-        try connection.query(
-            "INSERT INTO editorial.similarity_bands (article_id, band) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
-            [articleId, SQLArray.literal(PreScreen.bands(PreScreen.shingles(screenedText(published))))])
-        try connection.query("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, number])
+        try connection.send(
+            """
+            INSERT INTO editorial.similarity_bands (article_id, bands) VALUES ($1, $2::bigint[])
+            ON CONFLICT (article_id) DO UPDATE SET bands = excluded.bands
+            """, [articleId, SQLArray.literal(PreScreen.bands(PreScreen.shingles(screenedText(published))))])
+        try connection.send("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, number])
     }
 
     /// What the near-duplicate screen compares: title, summary and the body's text.

@@ -226,7 +226,7 @@ struct Transition {
         for (index, (action, from, to)) in steps.enumerated() {
             let sequence = firstSequence + Int64(index)
             let isLast = index == steps.count - 1
-            try connection.query(
+            try connection.send(
                 """
                 INSERT INTO editorial.decisions (id, article_id, revision, action, from_state, to_state, actor, rule, delegation_id,
                     refusal_reason, note, public_explanation, content_sha256, signature, key_id)
@@ -260,7 +260,9 @@ struct Transition {
             try outbox.enqueue(envelope, on: connection)
         }
         let final = state
-        try connection.query(
+        // The decisions, events, this update and the audit line wait for no answer: they go to
+        // the server with the next read or with COMMIT, in one round trip.
+        try connection.send(
             """
             UPDATE editorial.articles SET state = $2, updated_at = now(),
                 approved_revision = CASE WHEN $2 = 'approved' THEN $3 ELSE approved_revision END,

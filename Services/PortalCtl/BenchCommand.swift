@@ -8,7 +8,7 @@ import Store
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure the system on this machine.", subcommands: [Bus.self, IntakeBench.self, ApprovalBench.self, PublishingBench.self, FinanceBench.self, FeedbackBench.self])
+        commandName: "bench", abstract: "Measure the system on this machine.", subcommands: [Bus.self, IntakeBench.self, ApprovalBench.self, PublishingBench.self, FinanceBench.self, FeedbackBench.self, BenchAllCommand.self])
 
     /// Events through the whole path: written to an outbox in transactions, relayed with
     /// confirms, consumed with inbox dedupe, each step committed; latency is the time from

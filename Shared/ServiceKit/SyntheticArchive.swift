@@ -73,11 +73,9 @@ public enum SyntheticArchive {
             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, title, body)
             """, [idList, SQLArray.literal(texts.map(\.title)), SQLArray.literal(texts.map(\.body)), classification, label])
         // The bands as the approval service stores them on publication (ArticleRecords.indexPublished).
-        let bands = zip(ids, texts).flatMap { id, text in
-            PreScreen.bands(PreScreen.shingles(text.title + "\n\n" + text.body)).map { (id, $0) }
-        }
+        let bands = texts.map { SQLArray.literal(PreScreen.bands(PreScreen.shingles($0.title + "\n\n" + $0.body))) }
         try connection.query(
-            "INSERT INTO editorial.similarity_bands (article_id, band) SELECT * FROM unnest($1::uuid[], $2::bigint[])",
-            ["{" + bands.map { $0.0.uuidString.lowercased() }.joined(separator: ",") + "}", SQLArray.literal(bands.map(\.1))])
+            "INSERT INTO editorial.similarity_bands (article_id, bands) SELECT id, bands::bigint[] FROM unnest($1::uuid[], $2::text[]) AS t(id, bands)",
+            [idList, SQLArray.literal(bands)])
     }
 }
