@@ -21,9 +21,15 @@ struct SimilarityBandsBackfill: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let count = try await database.withTransaction { connection in try fillBatch(on: connection) }
-                if count == 0 { break }
+                if count == 0 {
+                    if filled > 0 { logger.info("similarity bands filled in", metadata: ["items": .stringConvertible(filled)]) }
+                    break
+                }
+                // Progress on a large archive, without a line per batch.
+                if (filled + count) / 5_000 > filled / 5_000 {
+                    logger.info("filling in similarity bands", metadata: ["items": .stringConvertible(filled + count)])
+                }
                 filled += count
-                logger.info("similarity bands filled in", metadata: ["items": .stringConvertible(filled)])
             } catch {
                 logger.warning("similarity bands not filled in yet; retrying", metadata: ["error": .string("\(error)")])
                 try? await Task.sleep(for: .seconds(5))

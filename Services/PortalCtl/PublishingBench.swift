@@ -80,7 +80,7 @@ struct PublishingBench: AsyncParsableCommand {
         let end = ContinuousClock.now + .seconds(seconds)
         let started = ContinuousClock.now
         let pages = try await LoadRun.run(host: host, port: endpoint.port ?? 80, concurrency: concurrency, success: 200) {
-            ContinuousClock.now < end ? BenchRequest(method: .GET, path: path, body: [], headers: [("Host", "longan.gov.vn")]) : nil
+            ContinuousClock.now < end ? BenchRequest(method: .GET, path: path, body: [], headers: [("Host", ApprovalBench.benchSite)]) : nil
         }
         let elapsed = (ContinuousClock.now - started).seconds
         print(String(format: "article page: %.0f requests/s at concurrency %d (p50 %.2f ms, p99 %.2f ms, %d failed)",

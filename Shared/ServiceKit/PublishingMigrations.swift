@@ -147,5 +147,13 @@ public enum PublishingMigrations {
             CREATE INDEX answers_field ON publishing.answers (field_code, published_at DESC);
             CREATE INDEX answers_published_at ON publishing.answers (published_at DESC);
             """),
+        Migration(9, "titles and summaries for the lists, apart from the content", """
+            -- The lists, sitemaps, feeds, archive and search read only an item's title and summary;
+            -- taken from the content, every redraw read (and decompressed) each item's whole
+            -- content, 0.4 s for a site of 10,000 items. Kept by the database from the content.
+            ALTER TABLE publishing.articles
+                ADD COLUMN title text GENERATED ALWAYS AS (content->>'title') STORED,
+                ADD COLUMN summary text GENERATED ALWAYS AS (content->>'summary') STORED;
+            """),
     ]
 }

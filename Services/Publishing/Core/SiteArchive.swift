@@ -40,7 +40,7 @@ public struct SiteArchive: Sendable {
             guard let site = try SiteRegistry.sites([domain], on: connection).first else { return nil }
             let rows = try connection.query(
                 """
-                SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at
+                SELECT title, summary, path, published_at
                 FROM publishing.articles
                 WHERE state = 'published' AND $1 = ANY(domains)
                   AND published_at >= ($2::date::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')

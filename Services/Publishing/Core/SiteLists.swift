@@ -27,7 +27,7 @@ public struct SiteLists: Sendable {
     public func write(_ site: SiteRegistry.Site, on connection: Connection) throws {
         let items = try connection.query(
             """
-            SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at,
+            SELECT title, summary, path, published_at,
                    array_to_json(categories)::text AS categories, lead_sha256, lead_filename, lead_alt
             FROM publishing.articles WHERE state = 'published' AND $1 = ANY(domains) ORDER BY published_at DESC, id
             """, [site.domain]

@@ -27,7 +27,7 @@ public struct SiteSearch: Sendable {
             try connection.query(
                 """
                 SELECT title, summary, path, published_at FROM (
-                    SELECT content->>'title' AS title, content->>'summary' AS summary, path, published_at, ts_rank(search, q) AS rank
+                    SELECT title, summary, path, published_at, ts_rank(search, q) AS rank
                     FROM publishing.articles, plainto_tsquery('simple', unaccent(lower($1))) AS q
                     WHERE state = 'published' AND $2 = ANY(domains) AND search @@ q
                     UNION ALL
