@@ -119,7 +119,7 @@ enum ArticleRecords {
         id: UUID, submissionId: UUID?, quarantineId: UUID?, unit: String, channel: String, submittedBy: UUID?, senderAddress: String?,
         flags: [String], receivedAt: Date, on connection: Connection
     ) throws {
-        try connection.query(
+        try connection.send(
             """
             INSERT INTO editorial.articles (id, submission_id, quarantine_id, unit_code, channel, submitted_by, sender_address,
                 state, current_revision, flags, received_at)
@@ -131,7 +131,8 @@ enum ArticleRecords {
     @discardableResult
     static func insertRevision(_ revision: RevisionRecord, articleId: UUID, unit: String, on connection: Connection) throws -> String {
         let hash = contentHash(canonical(articleId: articleId, unit: unit, revision: revision))
-        try connection.query(
+        // Sent without waiting, like the item's row: the next read carries both in its round trip.
+        try connection.send(
             """
             INSERT INTO editorial.revisions (article_id, number, kind, language, title, summary, body_format, body, body_html,
                 attachments, classification, details, change_note, created_by, created_by_label, content_sha256, correction_of)

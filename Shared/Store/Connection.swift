@@ -21,6 +21,12 @@ public struct Connection {
         try connection.send(sql, parameters)
     }
 
+    /// Sends what `send` queued and waits for the answers, so that an error among them is thrown
+    /// here: before a savepoint is released, for one.
+    public func flush() throws {
+        try connection.flush()
+    }
+
     /// Runs a script of several statements without parameters (migrations, fixtures).
     public func script(_ sql: String) throws {
         _ = try connection.execute(sql, [])

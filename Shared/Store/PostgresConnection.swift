@@ -43,6 +43,14 @@ final class PostgresConnection {
         deferred.append((sql, parameters))
     }
 
+    /// Sends the queued statements, if any, and reads their answers.
+    func flush() throws {
+        guard !deferred.isEmpty else { return }
+        let queued = deferred
+        deferred = []
+        _ = try pipeline(queued)
+    }
+
     /// Commits, sending the statements still queued in the same round trip.
     func commit() throws {
         _ = try execute("COMMIT", [])

@@ -83,6 +83,20 @@ struct StoreIntegrationTests {
             try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [6, "sáu"])
         }
         #expect(try await rows() == [1, 2, 5, 6])
+        // Flushed inside a savepoint: the error is thrown there, the savepoint undoes it, the rest commits.
+        try await pool.withTransaction { connection in
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [7, "bảy"])
+            try connection.query("SAVEPOINT f")
+            do {
+                try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [1, "a duplicate"])
+                try connection.flush()
+                Issue.record("the duplicate was not refused at the flush")
+            } catch let error as StoreError where error.isUniqueViolation {
+                try connection.query("ROLLBACK TO SAVEPOINT f")
+            }
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [8, "tám"])
+        }
+        #expect(try await rows() == [1, 2, 5, 6, 7, 8])
         try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
     }
 

@@ -57,6 +57,8 @@ public struct ScheduledPublications: Service {
                 guard let article = try PublishedArticle.load(id, on: connection) else { return (true, nil) }
                 try feed.complete(article, correlationId: id.uuidString.lowercased(), causationId: nil,
                                   EventContext(connection: connection, outbox: outbox, logger: logger))
+                // Statements sent without waiting fail here, inside the savepoint, not at COMMIT.
+                try connection.flush()
             } catch {
                 try connection.query("ROLLBACK TO SAVEPOINT publish")
                 try connection.query(
