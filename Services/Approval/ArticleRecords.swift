@@ -278,11 +278,12 @@ enum ArticleRecords {
             SELECT a.id, r.title, r.summary, r.body, r.body_format, r.body_html FROM editorial.articles a
             JOIN editorial.revisions r ON r.article_id = a.id AND r.number = a.published_revision
             WHERE a.id = ANY($1::uuid[]) AND a.state = 'published' AND a.bands_revision = a.published_revision
-            """, ["{" + candidates.joined(separator: ",") + "}"]
+            """, [SQLArray.literal(candidates)]
         ).rows {
-            let other = [try row.decode("title", as: String.self), try row.decodeIfPresent("summary", as: String.self) ?? "",
-                         try row.decode("body_format", as: String.self) == "html" ? HTMLSanitizer.plainText(try row.decode("body_html")) : try row.decode("body")]
-            let similarity = PreScreen.similarity(mine, PreScreen.shingles(other.joined(separator: "\n")))
+            let other = screenedText(
+                title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
+                body: try row.decode("body"), bodyHTML: try row.decode("body_html"))
+            let similarity = PreScreen.similarity(mine, PreScreen.shingles(other))
             if similarity >= PreScreen.duplicateThreshold {
                 duplicates.append((similarity, .object([
                     "articleId": .string(try row.decode("id", as: UUID.self).uuidString.lowercased()),
@@ -319,10 +320,11 @@ enum ArticleRecords {
 
     /// What the near-duplicate screen compares: title, summary and the body's text.
     static func screenedText(_ revision: RevisionRecord) -> String {
-        [revision.title, revision.summary ?? "", plainText(revision)].joined(separator: "\n")
+        screenedText(title: revision.title, summary: revision.summary, bodyFormat: revision.bodyFormat, body: revision.body,
+                     bodyHTML: revision.bodyHTML)
     }
 
-    static func plainText(_ revision: RevisionRecord) -> String {
-        revision.bodyFormat == "html" ? HTMLSanitizer.plainText(revision.bodyHTML) : revision.body
+    static func screenedText(title: String, summary: String?, bodyFormat: String, body: String, bodyHTML: String) -> String {
+        [title, summary ?? "", bodyFormat == "html" ? HTMLSanitizer.plainText(bodyHTML) : body].joined(separator: "\n")
     }
 }

@@ -39,6 +39,11 @@ struct BenchAllCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let tool = ToolContext()
+        try await tool.run { tool in try await measure(database: tool.database) }
+    }
+
+    func measure(database: DatabasePool) async throws {
         var figures = [Figure]()
         let started = Date()
 
@@ -49,18 +54,17 @@ struct BenchAllCommand: AsyncParsableCommand {
         }
 
         step(1, "intake, concurrency 64, small JSON")
-        let loadStarted = try await value("SELECT now()::text AS n", as: String.self)
+        let loadStarted: String = try await database.withConnection { try $0.query("SELECT now()::text AS n").one().decode("n") }
         let intake = try child(["bench", "intake", "--url", intakeURL, "--concurrency", "64", "--seconds", "\(seconds)", "--attachment-requests", "0"])
         if let row = intake.first(where: { $0.hasPrefix("| small JSON | 64 |") }) {
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            let accepted = Double(cells[2]) ?? 0, durable = Double(cells[3]) ?? 0, p99 = Double(cells[5]) ?? 0
+            let durable = Double(cells[3]) ?? 0, p99 = Double(cells[5]) ?? 0
             let ratio = commits.map { String(format: " (%.0f%% of pgbench)", durable / $0 * 100) } ?? ""
             figures.append(Figure(work: "submissions accepted and durable/s, c64", measured: String(format: "%.0f/s%@, p99 %.0f ms", durable, ratio, p99),
                                   target: "≥ 1,500/s, p99 < 100 ms", met: durable >= 1_500 && p99 < 100))
-            _ = accepted
         }
         // What the intake load left for approval to take in, and how long it took.
-        let backlog = try await drain(since: loadStarted)
+        let backlog = try await drain(since: loadStarted, database: database)
         figures.append(Figure(work: "submission.received behind at approval after the load; drained in",
                               measured: String(format: "%d behind, drained %.1f s later", backlog.behind, backlog.seconds),
                               target: "keeps up", met: backlog.behind == 0 || backlog.seconds < Double(seconds)))
@@ -122,20 +126,28 @@ struct BenchAllCommand: AsyncParsableCommand {
 
     /// Runs this tool with `arguments`; its progress goes to the terminal, its report is returned by line.
     func child(_ arguments: [String]) throws -> [String] {
+        let path = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL.path
+        let (status, text) = try output(of: path, arguments, showingProgress: true)
+        FileHandle.standardError.write(Data(text.utf8))
+        guard status == 0 else {
+            throw ValidationError("portalctl \(arguments.prefix(2).joined(separator: " ")) failed (exit \(status))")
+        }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// The exit status and standard output of `path` run with `arguments`; its standard error goes
+    /// to the terminal when `showingProgress`, nowhere otherwise.
+    func output(of path: String, _ arguments: [String], showingProgress: Bool) throws -> (status: Int32, text: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
+        if !showingProgress { process.standardError = FileHandle.nullDevice }
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        FileHandle.standardError.write(Data(text.utf8))
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("portalctl \(arguments.prefix(2).joined(separator: " ")) failed (exit \(process.terminationStatus))")
-        }
-        return text.split(separator: "\n").map(String.init)
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// The number between `after` and the next `before` in `line`; commas of thousands allowed.
@@ -146,26 +158,27 @@ struct BenchAllCommand: AsyncParsableCommand {
         return Double(rest[..<end].replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces)) ?? 0
     }
 
-    func value<Value: SQLDecodable & Sendable>(_ sql: String, _ parameters: [String] = [], as: Value.Type) async throws -> Value {
-        let tool = ToolContext()
-        return try await tool.run { try await $0.database.withConnection { try $0.query(sql, parameters).one().decode("n") } }
-    }
-
     /// Submissions received since `start` (the database's clock) that approval has not taken in
     /// yet, right after the load, and the seconds until none is left (at most two minutes).
-    func drain(since start: String) async throws -> (behind: Int, seconds: Double) {
-        let sql = """
-            SELECT count(*)::int AS n FROM intake.submissions s
-            WHERE s.received_at >= $1::timestamptz AND NOT EXISTS (SELECT 1 FROM editorial.articles a WHERE a.id = s.id)
-            """
-        let started = Date()
-        let behind = try await value(sql, [start], as: Int.self)
-        var left = behind
-        while left > 0, Date().timeIntervalSince(started) < 120 {
-            try await Task.sleep(for: .milliseconds(250))
-            left = try await value(sql, [start], as: Int.self)
+    func drain(since start: String, database: DatabasePool) async throws -> (behind: Int, seconds: Double) {
+        @Sendable func left() async throws -> Int {
+            try await database.withConnection { connection in
+                try connection.query(
+                    """
+                    SELECT count(*)::int AS n FROM intake.submissions s
+                    WHERE s.received_at >= $1::timestamptz AND NOT EXISTS (SELECT 1 FROM editorial.articles a WHERE a.id = s.id)
+                    """, [start]
+                ).one().decode("n")
+            }
         }
-        return (behind, left == 0 ? Date().timeIntervalSince(started) : .infinity)
+        let started = Date()
+        let behind = try await left()
+        var remaining = behind
+        while remaining > 0, Date().timeIntervalSince(started) < 120 {
+            try await Task.sleep(for: .milliseconds(250))
+            remaining = try await left()
+        }
+        return (behind, remaining == 0 ? Date().timeIntervalSince(started) : .infinity)
     }
 
     /// One-row commits per second of the same PostgreSQL with 64 clients, in a scratch database;
@@ -180,16 +193,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         let scratch = portal[..<slash.upperBound] + "portal_pgbench"
         let postgres = portal[..<slash.upperBound] + "postgres"
         func run(_ path: String, _ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try output(of: path, arguments, showingProgress: false).text
         }
         _ = try run(psql, ["-q", String(postgres), "-c", "DROP DATABASE IF EXISTS portal_pgbench", "-c", "CREATE DATABASE portal_pgbench"])
         _ = try run(psql, ["-q", String(scratch), "-c", "CREATE TABLE t (id bigserial PRIMARY KEY, v text)"])

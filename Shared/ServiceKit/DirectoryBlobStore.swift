@@ -49,10 +49,3 @@ public struct DirectoryBlobStore: BlobStore {
         public var description: String { "blob \(sha256) does not match its digest" }
     }
 }
-
-extension SHA256.Digest {
-    /// Lower-case hex, the form blob keys and request fingerprints are stored in.
-    public var hexString: String {
-        map { String(format: "%02x", $0) }.joined()
-    }
-}

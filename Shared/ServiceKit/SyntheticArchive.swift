@@ -57,7 +57,7 @@ public enum SyntheticArchive {
         let texts = (0..<count).map { text(seed: UInt64(first + $0)) }
         let classification = String(decoding: try JSONEncoder().encode(Classification(
             genre: "news", coefficientHundredths: 800, authors: [AuthorShare(name: "Tác giả")], targetSites: [site])), as: UTF8.self)
-        let idList = "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+        let idList = SQLArray.literal(ids.map { $0.uuidString.lowercased() })
         try connection.query(
             """
             INSERT INTO editorial.articles (id, unit_code, channel, state, current_revision, approved_revision, published_revision,

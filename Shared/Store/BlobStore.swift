@@ -83,8 +83,7 @@ public struct PostgresBlobStore: BlobStore {
     /// answer. The reference carries `contentType` as given; a row already stored keeps the
     /// type it was first stored with, and the bytes are the identity.
     public static func send(_ bytes: [UInt8], contentType: String, on connection: Connection) throws -> BlobReference {
-        let hex = Array("0123456789abcdef".utf8)
-        let digest = String(decoding: SHA256.hash(data: bytes).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
+        let digest = SHA256.hash(data: bytes).hexString
         try connection.send(
             """
             INSERT INTO core.blobs (sha256, size, content_type, data) VALUES ($1, $2, $3, $4)
@@ -99,5 +98,13 @@ public struct PostgresBlobStore: BlobStore {
             try connection.query("SELECT data FROM core.blobs WHERE sha256 = $1", [sha256]).rows.first
                 .map { try $0.decode("data", as: ByteA.self).bytes }
         }
+    }
+}
+
+extension SHA256.Digest {
+    /// Lower-case hex, the form blob keys and request fingerprints are stored in.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 }

@@ -73,16 +73,14 @@ final class PostgresConnection {
         // ROLLBACK, or ROLLBACK TO SAVEPOINT: every queued statement came after the last
         // statement sent, so after any savepoint, and would be undone; none is sent.
         if sql.hasPrefix("ROLLBACK") { deferred = [] }
-        if !deferred.isEmpty {
+        // One statement (COMMIT, or one with parameters) joins the pipeline; a script of
+        // several statements cannot, so the queue goes first on its own.
+        if !deferred.isEmpty, !parameters.isEmpty || sql == "COMMIT" {
             let queued = deferred
             deferred = []
-            // One statement (COMMIT, or one with parameters) joins the pipeline; a script of
-            // several statements cannot, so the queue goes first on its own.
-            if !parameters.isEmpty || sql == "COMMIT" {
-                return try pipeline(queued + [(sql, parameters)])
-            }
-            _ = try pipeline(queued)
+            return try pipeline(queued + [(sql, parameters)])
         }
+        try flush()
         let result: OpaquePointer?
         if parameters.isEmpty {
             result = PQexec(handle, sql)
