@@ -312,7 +312,7 @@ struct PublicPages {
                 ["title": $0.title, "question": $0.question, "answer": $0.answer, "answeredBy": $0.answeredBy,
                  "answeredAt": PortalCalendar.dateTime($0.answeredAt)]
             },
-            "answerCount": answers.count,
+            "answerCount": VietnameseNumber.grouped(answers.count),
         ]
         // A live dialogue's page refreshes itself, so that answers appear without a script, but only
         // when the reader asks for it and with a way to stop (WCAG 2.2.1): the `Refresh` header of

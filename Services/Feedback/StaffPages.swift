@@ -111,7 +111,7 @@ struct StaffPages {
     }
 
     func list(_ key: String, _ caption: String, _ items: [QuestionStore.Case], _ snapshot: ReferenceData.Snapshot) -> [String: Any] {
-        ["key": key, "caption": caption, "count": items.count, "items": items.map { row($0, snapshot) }, "hasItems": !items.isEmpty]
+        ["key": key, "caption": caption, "count": VietnameseNumber.grouped(items.count), "items": items.map { row($0, snapshot) }, "hasItems": !items.isEmpty]
     }
 
     // MARK: Lists
@@ -345,7 +345,7 @@ struct StaffPages {
         var values: [String: Any] = [
             "title": item.title, "id": item.id.uuidString.lowercased(), "unit": standing.snapshot.unitName(item.unitCode),
             "opensOn": item.opensOn.vietnamese, "closesOn": item.closesOn.vietnamese, "closed": LocalDate.today > item.closesOn,
-            "count": comments.count, "summary": item.summary ?? "", "mayPublish": item.unitCode == standing.user.unitCode,
+            "count": VietnameseNumber.grouped(comments.count), "summary": item.summary ?? "", "mayPublish": item.unitCode == standing.user.unitCode,
             "comments": comments.map {
                 ["at": PortalCalendar.dateTime($0.receivedAt), "article": $0.articleNumber.map { "Điều \($0)" } ?? "Toàn văn",
                  "organisation": $0.organisation ?? "", "body": $0.body]
@@ -404,7 +404,7 @@ struct StaffPages {
             "mayCreate": standing.isCenter || standing.user.has(.boardHead),
         ]
         if !waiting.isEmpty {
-            values["waiting"] = ["count": waiting.count, "items": waiting.map {
+            values["waiting"] = ["count": VietnameseNumber.grouped(waiting.count), "items": waiting.map {
                 ["id": $0.id.uuidString.lowercased(), "title": $0.title, "dialogue": $0.dialogueId.flatMap { titles[$0] } ?? ""]
             }]
         }

@@ -155,5 +155,89 @@ public enum PublishingMigrations {
                 ADD COLUMN title text GENERATED ALWAYS AS (content->>'title') STORED,
                 ADD COLUMN summary text GENERATED ALWAYS AS (content->>'summary') STORED;
             """),
+        Migration(10, "each site's items and each category's items in order of publication", """
+            -- The lists of a site (home page, feeds, category pages, sitemaps, archive) read its
+            -- newest items through these indexes, never the whole archive: `domains` and
+            -- `categories` are arrays, which no B-tree orders by time. One row per site (and per
+            -- site and category) of every published item, kept by the triggers below from
+            -- publishing.articles in the same transaction, so the lists can never disagree with it.
+            CREATE TABLE publishing.site_items (
+                domain text NOT NULL,
+                published_at timestamptz NOT NULL,
+                article_id uuid NOT NULL,
+                PRIMARY KEY (domain, published_at, article_id)
+            );
+            CREATE TABLE publishing.category_items (
+                domain text NOT NULL,
+                category text NOT NULL,
+                published_at timestamptz NOT NULL,
+                article_id uuid NOT NULL,
+                PRIMARY KEY (domain, category, published_at, article_id)
+            );
+            CREATE FUNCTION publishing.list_article() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'published' THEN
+                    DELETE FROM publishing.site_items
+                    WHERE domain = ANY (OLD.domains) AND published_at = OLD.published_at AND article_id = OLD.id;
+                    DELETE FROM publishing.category_items
+                    WHERE domain = ANY (OLD.domains) AND category = ANY (OLD.categories)
+                      AND published_at = OLD.published_at AND article_id = OLD.id;
+                END IF;
+                IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.state = 'published' THEN
+                    INSERT INTO publishing.site_items (domain, published_at, article_id)
+                    SELECT DISTINCT d, NEW.published_at, NEW.id FROM unnest(NEW.domains) AS d;
+                    INSERT INTO publishing.category_items (domain, category, published_at, article_id)
+                    SELECT DISTINCT d, c, NEW.published_at, NEW.id FROM unnest(NEW.domains) AS d, unnest(NEW.categories) AS c;
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER articles_listed AFTER INSERT OR DELETE ON publishing.articles
+                FOR EACH ROW EXECUTE FUNCTION publishing.list_article();
+            CREATE TRIGGER articles_listed_update AFTER UPDATE ON publishing.articles
+                FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.domains IS DISTINCT FROM NEW.domains
+                    OR OLD.categories IS DISTINCT FROM NEW.categories OR OLD.published_at IS DISTINCT FROM NEW.published_at)
+                EXECUTE FUNCTION publishing.list_article();
+            INSERT INTO publishing.site_items (domain, published_at, article_id)
+                SELECT DISTINCT d, published_at, id FROM publishing.articles, unnest(domains) AS d WHERE state = 'published';
+            INSERT INTO publishing.category_items (domain, category, published_at, article_id)
+                SELECT DISTINCT d, c, published_at, id FROM publishing.articles, unnest(domains) AS d, unnest(categories) AS c
+                WHERE state = 'published';
+
+            -- The months in which a site published, newest first, each with its newest item's time:
+            -- one step down the index per month (a loose index scan), not one per item.
+            CREATE FUNCTION publishing.site_months(site text) RETURNS TABLE (month text, latest timestamptz)
+            LANGUAGE sql STABLE AS $$
+                WITH RECURSIVE months(latest) AS (
+                    SELECT max(published_at) FROM publishing.site_items WHERE domain = site
+                    UNION ALL
+                    SELECT (SELECT max(i.published_at) FROM publishing.site_items i
+                            WHERE i.domain = site
+                              AND i.published_at < date_trunc('month', m.latest AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                    FROM months m WHERE m.latest IS NOT NULL
+                )
+                SELECT to_char(latest AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM'), latest FROM months WHERE latest IS NOT NULL
+            $$;
+            -- The same for the published answers, which are on the portal's sitemaps.
+            CREATE FUNCTION publishing.answer_months() RETURNS TABLE (month text, latest timestamptz)
+            LANGUAGE sql STABLE AS $$
+                WITH RECURSIVE months(latest) AS (
+                    SELECT max(published_at) FROM publishing.answers
+                    UNION ALL
+                    SELECT (SELECT max(a.published_at) FROM publishing.answers a
+                            WHERE a.published_at < date_trunc('month', m.latest AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                    FROM months m WHERE m.latest IS NOT NULL
+                )
+                SELECT to_char(latest AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM'), latest FROM months WHERE latest IS NOT NULL
+            $$;
+            -- The fields that have answers, for the portal's Q&A page: one step per field.
+            CREATE FUNCTION publishing.answer_fields() RETURNS SETOF text LANGUAGE sql STABLE AS $$
+                WITH RECURSIVE fields(code) AS (
+                    SELECT min(field_code) FROM publishing.answers
+                    UNION ALL
+                    SELECT (SELECT min(a.field_code) FROM publishing.answers a WHERE a.field_code > f.code) FROM fields f WHERE f.code IS NOT NULL
+                )
+                SELECT code FROM fields WHERE code IS NOT NULL
+            $$;
+            """),
     ]
 }

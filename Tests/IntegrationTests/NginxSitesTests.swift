@@ -86,7 +86,11 @@ struct NginxSitesTests {
                 let etag = try #require(fromNginx.headers["etag"])
                 #expect(get("longan.gov.vn", path, headers: ["If-None-Match": etag]).status == 304)
                 #expect(get("longan.gov.vn", path, headers: ["Accept-Encoding": "gzip"]).headers["content-encoding"] == "gzip")
-                #expect(get("longan.gov.vn", "/sitemap.xml").headers["content-type"]?.hasPrefix("application/xml") == true)
+                // the monthly sitemaps and the archive by month are read from the service through nginx.
+                let crawled = Sitemaps.crawl(domain: "longan.gov.vn") { get("longan.gov.vn", $0) }
+                #expect(crawled.problems.isEmpty && crawled.addresses.contains("https://longan.gov.vn\(path)"), "\(crawled.problems)")
+                let archive = get("longan.gov.vn", "/luu-tru/")
+                #expect(archive.status == 200 && archive.body.contains("/luu-tru/2"), "the archive by month: \(archive.status ?? 0)")
 
                 let gone = get("longan.gov.vn", "/bai-viet/\(removed).html")
                 #expect(gone.status == 410 && gone.body.contains(explanation), "410 with the explanation: \(gone.status ?? 0)")

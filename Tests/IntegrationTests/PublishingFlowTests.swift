@@ -77,9 +77,13 @@ struct PublishingFlowTests {
                 && page(publishing, "longan.gov.vn", "/atom.xml").body.contains(path)
                 && page(publishing, "longan.gov.vn", "/so-do-trang.html").body.contains(title)
         }
-        let sitemapXML = page(publishing, "longan.gov.vn", "/sitemap.xml")
-        #expect(sitemapXML.headers["content-type"]?.hasPrefix("application/xml") == true)
-        #expect(sitemapXML.body.contains("<loc>https://longan.gov.vn\(path)</loc>"), "R-3.7: sitemap.xml")
+        let crawled = Sitemaps.crawl(domain: "longan.gov.vn") { page(publishing, "longan.gov.vn", $0, viaHost: true) }
+        #expect(crawled.problems.isEmpty, "\(crawled.problems)")
+        #expect(crawled.addresses.contains("https://longan.gov.vn\(path)"), "R-3.7: sitemap.xml lists the sitemap of the month that has it")
+        #expect(crawled.addresses.contains("https://longan.gov.vn/luu-tru/"), "the archive by month")
+        let month = try #require(crawled.addresses.first { $0.hasPrefix("https://longan.gov.vn/luu-tru/2") })
+        #expect(page(publishing, "longan.gov.vn", String(month.dropFirst("https://longan.gov.vn".count)), viaHost: true).body.contains(path),
+                "the month's archive page lists it")
         #expect(page(publishing, "longan.gov.vn", "/so-do-trang.html").body.contains(title), "R-3.7: the sitemap page")
         #expect(page(publishing, "sotuphap.longan.gov.vn", "/rss.xml", viaHost: true).body.contains("<title>\(title)</title>"), "RSS 2.0")
         #expect(page(publishing, "longan.gov.vn", "/atom.xml").body.contains("<id>https://longan.gov.vn\(path)</id>"), "Atom")
@@ -138,7 +142,8 @@ struct PublishingFlowTests {
         // The lists are redrawn together, one file after another: wait for the last of them.
         try await eventually("the item leaves the home page, sitemaps and feeds", within: 10, every: .milliseconds(20)) {
             !page(publishing, "longan.gov.vn", "/").body.contains(title)
-                && ["/sitemap.xml", "/rss.xml", "/atom.xml", "/so-do-trang.html"].allSatisfy { !page(publishing, "longan.gov.vn", $0).body.contains(path) }
+                && ["/rss.xml", "/atom.xml", "/so-do-trang.html"].allSatisfy { !page(publishing, "longan.gov.vn", $0).body.contains(path) }
+                && !Sitemaps.crawl(domain: "longan.gov.vn") { page(publishing, "longan.gov.vn", $0, viaHost: true) }.addresses.contains("https://longan.gov.vn\(path)")
         }
         #expect(!page(publishing, "longan.gov.vn", "/tim-kiem?q=pho%20bien", viaHost: true).body.contains(title), "nor is it found")
         let archived = try await s.pool.withConnection {

@@ -87,22 +87,41 @@ public struct AnswerPages: Sendable {
     static func listed(limit: Int, on connection: Connection) throws -> [PageRenderer.Listed] {
         try connection.query(
             "SELECT question_id, title, field_name, published_at FROM publishing.answers ORDER BY published_at DESC LIMIT $1", [limit]
-        ).rows.map {
-            PageRenderer.Listed(title: "Hỏi đáp: " + (try $0.decode("title", as: String.self)), path: "/" + page(try $0.decode("question_id")),
-                                summary: try $0.decode("field_name"), publishedAt: try $0.decode("published_at"))
-        }
+        ).rows.map(listed)
+    }
+
+    /// A month's answers, newest first, for the portal's monthly sitemap.
+    static func listed(in month: YearMonth, limit: Int, on connection: Connection) throws -> [PageRenderer.Listed] {
+        guard limit > 0 else { return [] }
+        return try connection.query(
+            """
+            SELECT question_id, title, field_name, published_at FROM publishing.answers
+            WHERE published_at >= \(SiteArchive.monthStart("$1")) AND published_at < \(SiteArchive.monthStart("$1", plus: 1))
+            ORDER BY published_at DESC LIMIT $2
+            """, [month.description, limit]
+        ).rows.map(listed)
+    }
+
+    static func listed(_ row: Row) throws -> PageRenderer.Listed {
+        PageRenderer.Listed(title: "Hỏi đáp: " + (try row.decode("title", as: String.self)), path: "/" + page(try row.decode("question_id")),
+                            summary: try row.decode("field_name"), publishedAt: try row.decode("published_at"))
     }
 
     /// A site's `/hoi-dap/` page: the way to ask and to follow a question; on the portal, the
-    /// latest answers of each field (twenty each, through the index on field and date).
+    /// latest answers of each field (twenty each, one short walk down the index on field and
+    /// date per field, found by `publishing.answer_fields`).
     func writeIndex(_ site: SiteRegistry.Site, on connection: Connection) throws {
         var groups = [(name: String, items: [PageRenderer.Listed])]()
         if site.domain == SiteDomain.portal {
             let rows = try connection.query(
                 """
-                SELECT question_id, title, field_name, published_at FROM (
-                    SELECT a.*, row_number() OVER (PARTITION BY field_code ORDER BY published_at DESC) AS n FROM publishing.answers a
-                ) ranked WHERE n <= 20 ORDER BY field_name, published_at DESC
+                SELECT a.question_id, a.title, a.field_name, a.published_at
+                FROM publishing.answer_fields() AS f(code)
+                CROSS JOIN LATERAL (
+                    SELECT question_id, title, field_name, published_at FROM publishing.answers
+                    WHERE field_code = f.code ORDER BY published_at DESC LIMIT 20
+                ) a
+                ORDER BY a.field_name, a.published_at DESC
                 """).rows
             for row in rows {
                 let field: String = try row.decode("field_name")

@@ -140,7 +140,7 @@ public struct PageRenderer: Sendable {
         var name: String
         var slug: String
         var count: Int
-        var values: [String: Any] { ["name": name, "slug": slug, "count": count] }
+        var values: [String: Any] { ["name": name, "slug": slug, "count": VietnameseNumber.grouped(count)] }
     }
 
     /// The home page as citizens know it from provincial portals: a featured story with its photo,
@@ -198,23 +198,35 @@ public struct PageRenderer: Sendable {
         ["name": "Cổng Thông tin điện tử Chính phủ", "url": "https://chinhphu.vn"],
     ]
 
-    /// The sitemap for people and as XML, and the RSS 2.0 and Atom feeds of the site.
+    /// A month in the sitemap index, with the time of its newest item.
+    struct SitemapMonth: Sendable {
+        var month: String
+        var latest: Date
+    }
+
+    /// The sitemap for people with the newest items, the sitemap index with the site's own
+    /// pages and a sitemap per month, and the RSS 2.0 and Atom feeds of the site.
     func indexes(
-        site: SiteRegistry.Site, articles: [Listed], categories: [Category], updated: Date
-    ) -> (sitemap: String, sitemapXML: String, rss: String, atom: String) {
-        // Feeds carry the latest fifty, the sitemap page the latest hundred (its structure links the
-        // rest), sitemap.xml every item up to the protocol's 50,000.
+        site: SiteRegistry.Site, articles: [Listed], categories: [Category], months: [SitemapMonth], updated: Date
+    ) -> (sitemap: String, sitemapIndex: String, sitemapPages: String, rss: String, atom: String) {
         var values: [String: Any] = [
             "lang": "vi", "pageTitle": Self.text["sitemap"] ?? "", "site": Self.site(site), "t": Self.text,
-            "articles": articles.prefix(50_000).map(\.values),
+            "articles": articles.map(\.values),
             "categories": categories.map(\.values), "feedTitle": site.name, "feedBase": "", "updated": Timestamp.format(updated),
             "dc": Self.siteMetadata(site, path: "/so-do-trang.html", description: "Sơ đồ trang của \(site.name)", updated: updated),
+            "pagesSitemap": SiteArchive.pagesSitemap, "pagesUpdated": Self.isoDate(updated),
+            "months": months.map { ["month": $0.month, "date": Self.isoDate($0.latest)] },
         ]
-        let sitemapXML = render("sitemap-xml", values)
-        values["articles"] = articles.prefix(100).map(\.values)
         let sitemap = render("sitemap", values)
-        values["articles"] = articles.prefix(50).map(\.values)
-        return (sitemap, sitemapXML, render("rss", values), render("atom", values))
+        let sitemapIndex = render("sitemap-index", values)
+        let sitemapPages = render("sitemap-xml", values)
+        values["articles"] = articles.prefix(SiteLists.feedLength).map(\.values)
+        return (sitemap, sitemapIndex, sitemapPages, render("rss", values), render("atom", values))
+    }
+
+    /// One month's sitemap: every item of the month with its date.
+    func sitemapMonth(site: SiteRegistry.Site, articles: [Listed]) -> String {
+        render("sitemap-month", ["site": Self.site(site), "articles": articles.map(\.values)])
     }
 
     /// A category's page and its RSS and Atom feeds.

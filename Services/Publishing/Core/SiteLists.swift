@@ -19,46 +19,37 @@ public struct SiteLists: Sendable {
 
     struct Item {
         var listed: PageRenderer.Listed
-        var categories: [String]
         /// The first image's blob and name and alt text, resolved to files only for the home page.
         var leadImage: (sha256: String, filename: String, alt: String)?
     }
 
+    /// How many of the newest items the lists carry: the sitemap page a hundred (the archive by
+    /// month and the monthly sitemaps have the rest), feeds and category pages fifty, the home page 13.
+    static let sitemapPageLength = 100
+    static let feedLength = 50
+    static let categoryLength = 50
+    static let homeLength = 13
+
+    /// Draws the site's lists from its newest items only, through `publishing.site_items` and
+    /// `publishing.category_items`: what a redraw costs does not grow with the archive, which the
+    /// archive by month and the monthly sitemaps (`SiteArchive`) serve from the database.
     public func write(_ site: SiteRegistry.Site, on connection: Connection) throws {
-        let items = try connection.query(
-            """
-            SELECT title, summary, path, published_at,
-                   array_to_json(categories)::text AS categories, lead_sha256, lead_filename, lead_alt
-            FROM publishing.articles WHERE state = 'published' AND $1 = ANY(domains) ORDER BY published_at DESC, id
-            """, [site.domain]
-        ).rows.map { row in
-            let listed = PageRenderer.Listed(
-                title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
-                publishedAt: try row.decode("published_at"))
-            let leadImage = try row.decodeIfPresent("lead_sha256", as: String.self).map {
-                ($0, try row.decodeIfPresent("lead_filename") ?? "", try row.decodeIfPresent("lead_alt") ?? "")
-            }
-            return Item(listed: listed, categories: try JSONDecoder().decode([String].self, from: Data(try row.decode("categories", as: String.self).utf8)),
-                        leadImage: leadImage)
-        }
+        let domain = site.domain
+        let items = try Self.newest(domain: domain, limit: Self.sitemapPageLength, on: connection)
         let updated = items.first?.listed.publishedAt ?? site.createdAt
         var listed = items.map(\.listed)
         let answers = AnswerPages(renderer: renderer, files: files)
         try answers.writeIndex(site, on: connection)
-        if site.domain == SiteDomain.portal {
+        if domain == SiteDomain.portal {
             // Published answers are in the portal's sitemap and feeds, newest first with its items.
-            listed = (listed + (try AnswerPages.listed(limit: 50_000, on: connection))).sorted { $0.publishedAt > $1.publishedAt }
+            listed = Array((listed + (try AnswerPages.listed(limit: Self.sitemapPageLength, on: connection)))
+                .sorted { $0.publishedAt > $1.publishedAt }.prefix(Self.sitemapPageLength))
         }
-
-        var byCategory = [String: [PageRenderer.Listed]]()
-        for item in items {
-            for name in Set(item.categories) { byCategory[name, default: []].append(item.listed) }
-        }
-        let categories = Self.categories(byCategory)
-        let domain = site.domain
+        let categories = Self.categories(try Self.categoryCounts(domain: domain, on: connection))
+        let byCategory = try Self.newestByCategory(domain: domain, categories: categories.map(\.name), limit: Self.categoryLength, on: connection)
         let documents = try LegalDocuments.find(LegalDocuments.Query(), domain: domain, limit: 200, on: connection)
         try files.write(
-            renderer.home(site: site, articles: items.prefix(13).map { item in
+            renderer.home(site: site, articles: items.prefix(Self.homeLength).map { item in
                 var listed = item.listed
                 listed.lead = item.leadImage.flatMap { lead(sha256: $0.sha256, filename: $0.filename, alt: $0.alt, domain: domain) }
                 return listed
@@ -66,15 +57,17 @@ public struct SiteLists: Sendable {
             domain: domain, page: "index.html")
         for category in categories {
             let members = byCategory[category.name] ?? []
-            let pages = renderer.category(category, site: site, articles: Array(members.prefix(50)), updated: members.first?.publishedAt ?? updated)
+            let pages = renderer.category(category, site: site, articles: members, updated: members.first?.publishedAt ?? updated)
             try files.write(pages.page, domain: domain, page: "chuyen-muc/\(category.slug)/index.html")
             try files.write(pages.rss, domain: domain, page: "chuyen-muc/\(category.slug)/rss.xml")
             try files.write(pages.atom, domain: domain, page: "chuyen-muc/\(category.slug)/atom.xml")
         }
         try files.write(renderer.categories(categories, site: site, updated: updated), domain: domain, page: "chuyen-muc/index.html")
-        let indexes = renderer.indexes(site: site, articles: listed, categories: categories, updated: updated)
+        let months = try SiteArchive.sitemapMonths(domain: domain, on: connection)
+        let indexes = renderer.indexes(site: site, articles: listed, categories: categories, months: months, updated: updated)
         try files.write(indexes.sitemap, domain: domain, page: "so-do-trang.html")
-        try files.write(indexes.sitemapXML, domain: domain, page: "sitemap.xml")
+        try files.write(indexes.sitemapIndex, domain: domain, page: "sitemap.xml")
+        try files.write(indexes.sitemapPages, domain: domain, page: SiteArchive.pagesSitemap)
         try files.write(indexes.rss, domain: domain, page: "rss.xml")
         try files.write(indexes.atom, domain: domain, page: "atom.xml")
         try files.write(renderer.legal(site: site, documents: documents, query: nil, updated: updated), domain: domain, page: "van-ban/index.html")
@@ -86,6 +79,62 @@ public struct SiteLists: Sendable {
         try files.write(renderer.privacy(site: site, updated: updated), domain: domain, page: "chinh-sach-bao-ve-du-lieu-ca-nhan.html")
         try files.write(renderer.notFound(site: site), domain: domain, page: SiteServer.notFoundPage)
         if let emblem = PageRenderer.emblem { try files.write(emblem.bytes, domain: domain, page: emblem.page) }
+    }
+
+    /// The site's newest published items, newest first (backwards along `site_items`' key).
+    static func newest(domain: String, limit: Int, on connection: Connection) throws -> [Item] {
+        try connection.query(
+            """
+            SELECT a.title, a.summary, a.path, a.published_at, a.lead_sha256, a.lead_filename, a.lead_alt
+            FROM (SELECT article_id, published_at FROM publishing.site_items WHERE domain = $1
+                  ORDER BY published_at DESC, article_id DESC LIMIT $2) s
+            JOIN publishing.articles a ON a.id = s.article_id
+            ORDER BY s.published_at DESC, s.article_id DESC
+            """, [domain, limit]
+        ).rows.map { row in
+            let leadImage = try row.decodeIfPresent("lead_sha256", as: String.self).map {
+                ($0, try row.decodeIfPresent("lead_filename") ?? "", try row.decodeIfPresent("lead_alt") ?? "")
+            }
+            return Item(listed: try listed(row), leadImage: leadImage)
+        }
+    }
+
+    /// How many published items each category of the site has (an index-only count).
+    static func categoryCounts(domain: String, on connection: Connection) throws -> [String: Int] {
+        var counts = [String: Int]()
+        for row in try connection.query(
+            "SELECT category, count(*) AS n FROM publishing.category_items WHERE domain = $1 GROUP BY category", [domain]
+        ).rows {
+            counts[try row.decode("category")] = try row.decode("n")
+        }
+        return counts
+    }
+
+    /// Each category's newest items, newest first: one short walk down the index per category.
+    static func newestByCategory(domain: String, categories: [String], limit: Int, on connection: Connection) throws -> [String: [PageRenderer.Listed]] {
+        guard !categories.isEmpty else { return [:] }
+        var byCategory = [String: [PageRenderer.Listed]]()
+        for row in try connection.query(
+            """
+            SELECT c.name AS category, a.title, a.summary, a.path, a.published_at
+            FROM unnest($2::text[]) AS c(name)
+            CROSS JOIN LATERAL (
+                SELECT article_id, published_at FROM publishing.category_items
+                WHERE domain = $1 AND category = c.name ORDER BY published_at DESC, article_id DESC LIMIT $3
+            ) i
+            JOIN publishing.articles a ON a.id = i.article_id
+            ORDER BY c.name, i.published_at DESC, i.article_id DESC
+            """, [domain, SQLArray.literal(categories), limit]
+        ).rows {
+            byCategory[try row.decode("category"), default: []].append(try listed(row))
+        }
+        return byCategory
+    }
+
+    static func listed(_ row: Row) throws -> PageRenderer.Listed {
+        PageRenderer.Listed(
+            title: try row.decode("title"), path: try row.decode("path"), summary: try row.decodeIfPresent("summary"),
+            publishedAt: try row.decode("published_at"))
     }
 
     /// An item's lead image as the lists show it: the thumbnails written at publication, the
@@ -103,15 +152,15 @@ public struct SiteLists: Sendable {
     }
 
     /// Categories in alphabetical order, each with a slug unique on the site.
-    static func categories(_ byCategory: [String: [PageRenderer.Listed]]) -> [PageRenderer.Category] {
+    static func categories(_ counts: [String: Int]) -> [PageRenderer.Category] {
         var taken = Set<String>()
         // By the name without diacritics, so that the order never depends on the machine's locale data.
-        return byCategory.keys.sorted { (Slug.make($0), $0) < (Slug.make($1), $1) }
+        return counts.keys.sorted { (Slug.make($0), $0) < (Slug.make($1), $1) }
             .map { name in
                 var slug = Slug.make(name), suffix = 2
                 while taken.contains(slug) { slug = "\(Slug.make(name))-\(suffix)"; suffix += 1 }
                 taken.insert(slug)
-                return PageRenderer.Category(name: name, slug: slug, count: byCategory[name]?.count ?? 0)
+                return PageRenderer.Category(name: name, slug: slug, count: counts[name] ?? 0)
             }
     }
 

@@ -62,7 +62,15 @@ public struct SiteServer: Sendable {
         return response
     }
 
-    /// The pages that are not files: search and the legal-document search.
+    /// `sitemap-YYYY-MM.xml` → `YYYY-MM`.
+    static func monthlySitemap(_ path: String) -> String? {
+        guard path.hasPrefix("sitemap-"), path.hasSuffix(".xml") else { return nil }
+        let month = String(path.dropFirst("sitemap-".count).dropLast(".xml".count))
+        return YearMonth(month) == nil ? nil : month
+    }
+
+    /// The pages that are not files: search, the legal-document search, the
+    /// archive by month and the monthly sitemaps.
     func dynamicPage(domain: String, path: String, request: Request, pathMode: Bool) async throws -> Response? {
         let html: String?, status: HTTPResponse.Status
         let parameters = Self.formFields(request.uri.query)
@@ -81,6 +89,14 @@ public struct SiteServer: Sendable {
             let page = parameters["trang"].map { Int($0) ?? 0 } ?? 1
             html = try await archive.month(String(month.dropFirst("luu-tru/".count)), page: page, domain: domain)
             status = .ok
+        case let sitemap where Self.monthlySitemap(sitemap) != nil:
+            // Not rewritten for path mode: a sitemap's addresses are absolute.
+            guard let xml = try await archive.sitemap(Self.monthlySitemap(sitemap) ?? "", domain: domain) else {
+                return notFound(domain: domain, pathMode: pathMode)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/xml; charset=utf-8", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(string: xml)))
         default:
             return nil
         }

@@ -208,8 +208,8 @@ struct SiteRoutes {
 
     func compliancePage(_ report: ComplianceReport) -> String {
         renderer.render("compliance", [
-            "checkedAt": PortalCalendar.dateTime(report.checkedAt), "checkedAtISO": Timestamp.format(report.checkedAt), "sites": report.sites,
-            "nonCompliantCount": report.nonCompliant.count, "missingCount": report.unitsWithoutSite.count,
+            "checkedAt": PortalCalendar.dateTime(report.checkedAt), "checkedAtISO": Timestamp.format(report.checkedAt), "sites": VietnameseNumber.grouped(report.sites),
+            "nonCompliantCount": VietnameseNumber.grouped(report.nonCompliant.count), "missingCount": VietnameseNumber.grouped(report.unitsWithoutSite.count),
             "hasNonCompliant": !report.nonCompliant.isEmpty, "hasMissing": !report.unitsWithoutSite.isEmpty,
             "nonCompliant": report.nonCompliant.map { site -> [String: Any] in
                 ["domain": site.domain, "name": site.name,
