@@ -8,11 +8,12 @@ import Store
 struct PortalCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portalctl",
-        abstract: "Operate the Long An e-portal: migrations, reference data, users, tokens, dead letters.",
+        abstract: "Operate the Long An e-portal: migrations, reference data, users, tokens, dead letters, backups.",
         discussion: "Reads PORTAL_DATABASE_URL and PORTAL_AMQP_URL like the services do (see README.md).",
         subcommands: [
             MigrateCommand.self, SeedCommand.self, UsersCommand.self, TokenCommand.self, DeadLettersCommand.self,
             BenchCommand.self, MailCommand.self, AuditCommand.self, PublishCommand.self, DemoCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ])
 }
 

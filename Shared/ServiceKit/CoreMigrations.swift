@@ -185,5 +185,22 @@ public enum CoreMigrations {
                 text text NOT NULL
             );
             """),
+            Migration(12, "backups", """
+            -- Every backup `portalctl backup` takes (Art. 16.3: at least weekly): where it is, whether
+            -- it ended well, when it was last restored and compared. /readyz and /metrics of every
+            -- service say how old the last good one is.
+            CREATE TABLE core.backups (
+                id uuid PRIMARY KEY,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                location text NOT NULL,
+                status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'ok', 'failed')),
+                bytes bigint,
+                files integer,
+                detail text,
+                verified_at timestamptz
+            );
+            CREATE INDEX backups_good ON core.backups (finished_at DESC) WHERE status = 'ok';
+            """),
     ]
 }

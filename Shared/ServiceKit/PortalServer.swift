@@ -133,7 +133,7 @@ public final class PortalServer {
         let service = configuration.service.rawValue
         let readiness = self.readiness, database = self.database, publisher = self.publisher
         router.get("/healthz") { _, _ in
-            Status(status: "ok", service: service, problems: nil)
+            Status(status: "ok", service: service, problems: nil, backup: nil)
         }
         router.get("/readyz") { _, _ -> Response in
             var problems = [String: String]()
@@ -141,14 +141,20 @@ public final class PortalServer {
             do { try await database.ping() } catch { problems["database"] = "\(error)" }
             do { _ = try await publisher.messageCount(queue: Topology.unroutedQueue) } catch { problems["broker"] = "\(error)" }
             let ready = problems.isEmpty
-            let body = try JSONEncoder().encode(
-                Status(status: ready ? "ready" : "not_ready", service: service, problems: ready ? nil : problems))
+            // Shown, never a reason to stop serving: an old backup is the operator's to act on.
+            let backup = try? await database.withConnection { try BackupAge.read(on: $0) }
+            backup?.record()
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            let body = try encoder.encode(
+                Status(status: ready ? "ready" : "not_ready", service: service, problems: ready ? nil : problems, backup: backup))
             return Response(
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("/metrics") { _, _ -> Response in
+            (try? await database.withConnection { try BackupAge.read(on: $0) })?.record()
             var buffer = [UInt8]()
             PortalObservability.registry.emit(into: &buffer)
             return Response(
@@ -165,6 +171,7 @@ public final class PortalServer {
         let status: String
         let service: String
         let problems: [String: String]?
+        let backup: BackupAge?
     }
 }
 
