@@ -68,14 +68,8 @@ struct PublicLimits: Sendable {
         message: "Tra cứu quá nhiều lần trong một phút; vui lòng đợi một phút rồi thử lại. / Too many lookups; wait a minute.",
         retryAfterSeconds: 60)
 
-    /// The citizen's address: the peer, or, when the peer is this machine's proxy (nginx on
-    /// loopback), the last address it added to `X-Forwarded-For`.
+    /// The citizen's address, through nginx when it is in front (`ForwardedRequest`).
     static func clientAddress(_ request: Request, _ context: PortalContext) -> String {
-        let peer = context.peerAddress ?? "unknown"
-        // An IPv4 peer of a dual-stack socket reads as ::ffff:127.0.0.1.
-        let loopback = peer == "::1" || peer.hasPrefix("127.") || peer.hasPrefix("::ffff:127.")
-        guard loopback,
-              let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last else { return peer }
-        return forwarded.trimmingCharacters(in: .whitespaces)
+        context.clientAddress(request)
     }
 }

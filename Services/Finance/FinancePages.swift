@@ -57,8 +57,13 @@ struct FinancePages {
             return loginPage(error: "Biểu mẫu đã hết hạn; vui lòng thử lại.", status: .forbidden, name: form["login"] ?? "")
         }
         let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-        guard let id = try await Passwords(database: database).verify(login: login, password: form["password"] ?? ""),
-              let user = try await ApiTokens(database: database).user(id: id) else {
+        let id: UUID
+        switch try await Passwords(database: database).check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
+        case .user(let user): id = user
+        case .wrongPassword: return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login)
+        case .lockedOut(let until): return loginPage(error: Passwords.lockoutMessage(until: until, language: "vi"), status: .tooManyRequests, name: login)
+        }
+        guard let user = try await ApiTokens(database: database).user(id: id) else {
             return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login)
         }
         guard Self.mayRead(user) else {

@@ -202,5 +202,22 @@ public enum CoreMigrations {
             );
             CREATE INDEX backups_good ON core.backups (finished_at DESC) WHERE status = 'ok';
             """),
+            Migration(13, "API tokens scoped to roles and a unit; failed sign-ins", """
+            -- A token may carry only some of its user's roles (NULL: all of them), and is bound to the
+            -- unit its user belonged to when it was made: moved to another unit, the token stops.
+            ALTER TABLE core.api_tokens ADD COLUMN roles text[], ADD COLUMN unit_code text;
+            UPDATE core.api_tokens t SET unit_code = u.unit_code FROM core.users u WHERE u.id = t.user_id;
+            CREATE INDEX api_tokens_user ON core.api_tokens (user_id);
+            -- Failed sign-ins of the staff pages, by login and by client address: too many in a
+            -- quarter of an hour and the login waits (StaffSignIn.lockout).
+            CREATE TABLE core.sign_in_failures (
+                id bigserial PRIMARY KEY,
+                login text NOT NULL,
+                address text NOT NULL,
+                at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX sign_in_failures_login ON core.sign_in_failures (login, at);
+            CREATE INDEX sign_in_failures_address ON core.sign_in_failures (address, at);
+            """),
     ]
 }

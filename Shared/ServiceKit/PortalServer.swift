@@ -48,8 +48,9 @@ public final class PortalServer {
         router.middlewares.add(BodyBudgetMiddleware(budget: BodyBudget(
             capacity: configuration.bodyBytesInFlight, assumedWithoutLength: configuration.service.largestBody)))
         sessionStore = PostgresPersistDriver(database: database)
+        router.middlewares.add(SecureCookiesMiddleware(always: configuration.secureCookies))
         router.middlewares.add(TokenAuthenticator(tokens: tokens))
-        // Web pages: a session cookie, HttpOnly and SameSite=Strict, kept in core.sessions.
+        // Web pages: a session cookie, HttpOnly and SameSite=Strict (Secure over TLS), kept in core.sessions.
         router.middlewares.add(SessionMiddleware(
             storage: sessionStore,
             configuration: .init(
@@ -60,6 +61,7 @@ public final class PortalServer {
         router.middlewares.add(SessionAuthenticator(context: PortalContext.self) { (session: WebSession, _) in
             try await users.user(id: session.userId)
         })
+        router.middlewares.add(ApiCsrfMiddleware())
         addOperationalRoutes()
     }
 

@@ -33,6 +33,8 @@ public struct StaffSignIn: Sendable {
         /// The form's token did not match: an old page or another site's form.
         case formExpired
         case wrongPassword
+        /// Too many failures (`Passwords.check`).
+        case lockedOut(until: Date)
         /// The person's roles do not open this area.
         case notForThisArea(StaffArea)
 
@@ -40,6 +42,7 @@ public struct StaffSignIn: Sendable {
             switch self {
             case .formExpired, .notForThisArea: .forbidden
             case .wrongPassword: .unauthorized
+            case .lockedOut: .tooManyRequests
             }
         }
 
@@ -49,6 +52,7 @@ public struct StaffSignIn: Sendable {
             case (.formExpired, _): "Biểu mẫu đã hết hạn; vui lòng đăng nhập lại."
             case (.wrongPassword, "en"): "The login or the password is not right."
             case (.wrongPassword, _): "Tên đăng nhập hoặc mật khẩu không đúng."
+            case (.lockedOut(let until), _): Passwords.lockoutMessage(until: until, language: language)
             case (.notForThisArea(let area), "en"): "This account's roles do not open the pages “\(area.label)”."
             case (.notForThisArea(let area), _): "Vai trò của tài khoản này không mở được trang “\(area.label)”."
             }
@@ -67,10 +71,13 @@ public struct StaffSignIn: Sendable {
         guard let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
             return .refused(.formExpired, login: login)
         }
-        guard let id = try await Passwords(database: database).verify(login: login, password: form["password"] ?? ""),
-              let user = try await ApiTokens(database: database).user(id: id) else {
-            return .refused(.wrongPassword, login: login)
+        let id: UUID
+        switch try await Passwords(database: database).check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
+        case .user(let user): id = user
+        case .wrongPassword: return .refused(.wrongPassword, login: login)
+        case .lockedOut(let until): return .refused(.lockedOut(until: until), login: login)
         }
+        guard let user = try await ApiTokens(database: database).user(id: id) else { return .refused(.wrongPassword, login: login) }
         guard area.allows(user) else { return .refused(.notForThisArea(area), login: login) }
         context.sessions.createSession(WebSession(userId: user.id, language: language), expiresIn: Self.sessionLength)
         return .signedIn(user)

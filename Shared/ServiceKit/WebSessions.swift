@@ -140,4 +140,66 @@ public struct Passwords: Sendable {
     }
 
     static let decoy = Bcrypt.hash("not a password of anyone", cost: 10)
+
+    /// What a sign-in form's login and password come to.
+    public enum SignInCheck: Sendable, Equatable {
+        case user(UUID)
+        case wrongPassword
+        /// Too many failures for this login or from this address: no password is checked until then.
+        case lockedOut(until: Date)
+    }
+
+    /// Failures that lock a login (any address) or an address (any login) for the rest of the window.
+    public static let failuresPerLogin = 5
+    public static let failuresPerAddress = 20
+    public static let failureWindowMinutes = 15
+
+    /// `verify` behind the lockout every staff sign-in uses: a login that failed
+    /// `failuresPerLogin` times, or an address that failed `failuresPerAddress` times, in the last
+    /// `failureWindowMinutes`, is refused without checking the password until the oldest of those
+    /// failures leaves the window. A success clears the login's failures.
+    public func check(login: String, password: String, address: String) async throws -> SignInCheck {
+        let login = login.lowercased()
+        if let until = try await lockedUntil(login: login, address: address) { return .lockedOut(until: until) }
+        if let id = try await verify(login: login, password: password) {
+            try await database.withConnection { try $0.query("DELETE FROM core.sign_in_failures WHERE login = $1", [login]) }
+            return .user(id)
+        }
+        try await database.withConnection {
+            try $0.query("INSERT INTO core.sign_in_failures (login, address) VALUES ($1, $2)", [String(login.prefix(200)), String(address.prefix(100))])
+        }
+        // The failure that reaches the limit says so at once.
+        if let until = try await lockedUntil(login: login, address: address) { return .lockedOut(until: until) }
+        return .wrongPassword
+    }
+
+    func lockedUntil(login: String, address: String) async throws -> Date? {
+        // A loopback address is this machine itself (a script, or a request that bypassed nginx):
+        // the limit per login still holds, but one machine-wide count would lock every login.
+        let address = ForwardedRequest.isProxy(address) ? "" : address
+        return try await database.withConnection { connection in
+            let window = "interval '\(Self.failureWindowMinutes) minutes'"
+            return try connection.query(
+                """
+                SELECT max(until) AS until FROM (
+                    SELECT min(at) + \(window) AS until FROM (
+                        SELECT at FROM core.sign_in_failures WHERE login = $1 AND at > now() - \(window) ORDER BY at DESC LIMIT $3
+                    ) l HAVING count(*) >= $3
+                    UNION ALL
+                    SELECT min(at) + \(window) FROM (
+                        SELECT at FROM core.sign_in_failures WHERE address = $2 AND at > now() - \(window) ORDER BY at DESC LIMIT $4
+                    ) a HAVING count(*) >= $4
+                ) locks
+                """, [login, address, Self.failuresPerLogin, Self.failuresPerAddress]
+            ).rows.first?.decodeIfPresent("until")
+        }
+    }
+
+    /// The refusal a locked-out person reads, with the time they may try again.
+    public static func lockoutMessage(until: Date, language: String) -> String {
+        let time = PortalCalendar.dateTime(until)
+        return language == "en"
+            ? "Too many failed sign-ins: signing in is paused until \(time) (Ho Chi Minh City time). Ask the portal's operator if you have forgotten your password."
+            : "Đăng nhập sai quá nhiều lần: tạm khóa đăng nhập đến \(time). Nếu quên mật khẩu, vui lòng liên hệ bộ phận quản trị Cổng."
+    }
 }

@@ -121,8 +121,15 @@ struct ConsoleRoutes: Sendable {
             return loginPage(request, context, error: t["forbidden"], status: .forbidden, name: form["login"] ?? "")
         }
         let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-        guard let id = try await passwords.verify(login: login, password: form["password"] ?? ""),
-              let user = try await ApiTokens(database: database).user(id: id) else {
+        let id: UUID
+        switch try await passwords.check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
+        case .user(let user): id = user
+        case .wrongPassword: return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login)
+        case .lockedOut(let until):
+            return loginPage(request, context, error: Passwords.lockoutMessage(until: until, language: language(request, context)),
+                             status: .tooManyRequests, name: login)
+        }
+        guard let user = try await ApiTokens(database: database).user(id: id) else {
             return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login)
         }
         guard Access.isEditor(user) || Access.isBoard(user) else {
