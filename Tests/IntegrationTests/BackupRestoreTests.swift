@@ -44,7 +44,17 @@ struct BackupRestoreTests {
         let code = try #require(asked.json["trackingCode"] as? String, "\(asked.text)")
         let question = try await FeedbackFlowTests().id(of: code, f)
 
-        // Two backups: the second copies no file that did not change.
+        // Two backups: the second copies no file that did not change. Publishing draws every site's
+        // lists in its first minute on a new data folder: the backups wait until it is done.
+        var before = [String: Date]()
+        try await eventually("the sites are drawn", within: 120, every: .milliseconds(500)) {
+            let stale = try await f.pool.withConnection {
+                try $0.query("SELECT count(*)::int AS n FROM publishing.stale_sites").one().decode("n", as: Int.self)
+            }
+            let now = Self.modificationTimes(under: data)
+            defer { before = now }
+            return stale == 0 && now == before
+        }
         let portalctl = try env.executable("portalctl")
         let repository = "\(s.work)/backups"
         let settings = ["PORTAL_DATABASE_URL": env.databaseURL, "PORTAL_DATA_DIR": data, "PORTAL_BACKUP_DIR": repository]
@@ -52,9 +62,9 @@ struct BackupRestoreTests {
         #expect(first.status == 0 && first.output.contains("Backup "), "\(first.output)")
         let stored = Self.objectCount(in: repository)
         let second = try env.run(portalctl, ["backup"], environment: settings)
-        // The services keep running: a list redrawn meanwhile is a new file, the rest are not copied again.
+        // The services keep running: a list redrawn meanwhile would be a new file; the rest are not copied again.
         let files = Self.number(in: second.output, before: " files ("), copied = Self.number(in: second.output, before: " new or changed)")
-        #expect(second.status == 0 && files > 100 && copied < files / 10, "\(second.output)")
+        #expect(second.status == 0 && files > 100 && copied < 5, "\(second.output)")
         #expect(Self.objectCount(in: repository) == stored + copied, "only what changed is stored again")
         let ready = httpRequest("GET", f.publishing.url("/readyz"))
         let backup = (try? JSONSerialization.jsonObject(with: Data(ready.body.utf8)) as? [String: Any])?["backup"] as? [String: Any]
@@ -109,6 +119,15 @@ struct BackupRestoreTests {
         guard let end = text.range(of: suffix)?.lowerBound else { return -1 }
         let digits = text[..<end].reversed().prefix { $0.isNumber || $0 == "," || $0 == "." }
         return Int(String(digits.reversed()).filter(\.isNumber)) ?? -1
+    }
+
+    static func modificationTimes(under folder: String) -> [String: Date] {
+        var times = [String: Date]()
+        let walker = FileManager.default.enumerator(atPath: folder)
+        while let path = walker?.nextObject() as? String {
+            times[path] = (try? FileManager.default.attributesOfItem(atPath: "\(folder)/\(path)"))?[.modificationDate] as? Date
+        }
+        return times
     }
 
     static func objectCount(in repository: String) -> Int {

@@ -1,0 +1,226 @@
+import Foundation
+import Store
+import Testing
+
+/// A failure drill (Art. 16.2: running stably and continuously): each service is killed with
+/// SIGKILL in turn, with nothing to clean up after, while units submit, the Board approves and
+/// citizens ask. After the restarts, what was accepted is all there and every effect happened once.
+@Suite("Failure drills", .serialized)
+struct KillDrillTests {
+    static let ports = ["intake": 18_240, "approval": 18_241, "publishing": 18_242, "finance": 18_243, "feedback": 18_244]
+    static let order = ["intake", "approval", "publishing", "feedback", "finance"]
+
+    /// What the clients were told, shared by the load's threads.
+    final class Load: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _stopped = false
+        var accepted = [String](), toApprove = [String](), approved = [String](), questions = [String](), failures = [String]()
+        var stopped: Bool { locked { _stopped } }
+        func stop() { locked { _stopped = true } }
+        func locked<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
+    }
+
+    @Test("R-1.7: each service SIGKILLed in turn under submissions, approvals and questions: every accepted submission and question is stored, every approved item published once with its ledger entries once, nothing dead-lettered, and every service stops cleanly after")
+    func killEachServiceUnderLoad() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let work = NSTemporaryDirectory() + "portal-drill-\(UUID().uuidString.prefix(8))"
+        let environment = ["PORTAL_DATA_DIR": "\(work)/data", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
+                           "APPROVAL_KEY_SECRET": "integration-test-secret", "INTAKE_LMTP_PORT": "0", "INTAKE_SMTP_PORT": "0"]
+        let portalctl = try env.executable("portalctl")
+        let deadBefore = try Self.deadLetters(env, portalctl)
+        var services = [String: ServiceProcess](), logs = [(String, String)]()
+        func start(_ name: String) throws -> ServiceProcess {
+            try ServiceProcess(name, port: Self.ports[name] ?? 0, environment: environment, in: env)
+        }
+        do {
+            for name in Self.order { services[name] = try start(name) }
+            for service in services.values { try await service.waitUntilReady() }
+            let urls = Self.ports.mapValues { "http://127.0.0.1:\($0)" }
+            let tokens = try ["ctv.tuphap", "btv.lan", "gd.tuphap"].reduce(into: [String: String]()) { $0[$1] = try IntakeAPITests().token($1, env) }
+            let load = Load()
+            let tag = String(UUID().uuidString.prefix(6).lowercased())
+            let threads = [
+                Self.thread { Self.submit(load, url: urls["intake"]!, token: tokens["ctv.tuphap"]!, tag: tag, worker: 1) },
+                Self.thread { Self.submit(load, url: urls["intake"]!, token: tokens["ctv.tuphap"]!, tag: tag, worker: 2) },
+                Self.thread { Self.approve(load, url: urls["approval"]!, editor: tokens["btv.lan"]!, board: tokens["gd.tuphap"]!) },
+                Self.thread { Self.approve(load, url: urls["approval"]!, editor: tokens["btv.lan"]!, board: tokens["gd.tuphap"]!) },
+                Self.thread { Self.ask(load, url: urls["feedback"]!, tag: tag) },
+            ]
+            for name in Self.order {
+                try await Task.sleep(for: .seconds(3))
+                if let killed = services[name] { logs.append((name, killed.logPath)) }
+                try await services[name]?.crash()
+                services[name] = try start(name)
+                try await services[name]?.waitUntilReady()
+            }
+            try await Task.sleep(for: .seconds(3))
+            load.stop()
+            for thread in threads { while !thread.isFinished { try await Task.sleep(for: .milliseconds(100)) } }
+
+            let (accepted, approved, questions, failures) = load.locked { (load.accepted, load.approved, load.questions, load.failures) }
+            print("drill: \(accepted.count) submissions accepted, \(approved.count) approved, \(questions.count) questions accepted")
+            #expect(failures.isEmpty, "requests that never succeeded within a minute: \(failures.prefix(5))")
+            #expect(accepted.count >= 50 && approved.count >= 5 && questions.count >= 20, "the load ran through the kills")
+            let ids = "{" + accepted.joined(separator: ",") + "}", approvedIds = "{" + approved.joined(separator: ",") + "}"
+            func count(_ sql: String, _ parameters: [String]) async throws -> Int {
+                try await pool.withConnection { try $0.query(sql, parameters).one().decode("n", as: Int.self) }
+            }
+            #expect(try await count("SELECT count(*)::int AS n FROM intake.submissions WHERE id = ANY($1::uuid[])", [ids]) == accepted.count,
+                    "every submission answered 202 is stored")
+            try await eventually("every accepted submission reached approval, once", within: 90) {
+                try await count("SELECT count(*)::int AS n FROM editorial.articles WHERE id = ANY($1::uuid[])", [ids]) == accepted.count
+            }
+            #expect(try await count(
+                "SELECT count(*)::int AS n FROM (SELECT article_id FROM editorial.decisions WHERE action = 'approve' AND article_id = ANY($1::uuid[]) GROUP BY 1 HAVING count(*) <> 1) d",
+                [approvedIds]) == 0, "one signed approval per approved item")
+            try await eventually("every approved item is published, and its page written", within: 90) {
+                try await count("SELECT count(*)::int AS n FROM publishing.articles WHERE state = 'published' AND id = ANY($1::uuid[])", [approvedIds])
+                    == approved.count
+                    && approved.allSatisfy { FileManager.default.fileExists(atPath: "\(work)/data/sites/longan.gov.vn/bai-viet/\($0).html") }
+            }
+            #expect(try await count(
+                """
+                SELECT count(*)::int AS n FROM (SELECT lower(envelope::jsonb->'payload'->>'articleId') FROM publishing.outbox
+                WHERE routing_key = 'article.published' AND lower(envelope::jsonb->'payload'->>'articleId') = ANY($1::text[]) GROUP BY 1 HAVING count(*) > 1) p
+                """, [approvedIds]) == 0, "no page published twice")
+            try await eventually("finance has every approved item's royalty", within: 90) {
+                try await count("SELECT count(DISTINCT article_id)::int AS n FROM finance.ledger WHERE article_id = ANY($1::uuid[])", [approvedIds])
+                    == approved.count
+            }
+            #expect(try await count(
+                """
+                SELECT count(*)::int AS n FROM (SELECT 1 FROM finance.ledger WHERE article_id = ANY($1::uuid[])
+                GROUP BY article_id, kind, role, payee_name HAVING count(*) > 1) d
+                """, [approvedIds]) == 0, "no ledger entry doubled")
+            let codes = "{" + questions.joined(separator: ",") + "}"
+            #expect(try await count(
+                "SELECT count(*)::int AS n FROM feedback.questions WHERE tracking_sha256 = ANY(ARRAY(SELECT sha256(convert_to(c, 'UTF8')) FROM unnest($1::text[]) c))",
+                [codes]) == questions.count, "every question answered with a tracking code is stored")
+            #expect(try Self.deadLetters(env, portalctl) == deadBefore, "nothing of the drill was dead-lettered")
+            // R-5.4: the citizens' names and emails are in no log, of any service, crashed or not.
+            for (name, log) in logs + services.map({ ($0.key, $0.value.logPath) }) {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(!text.contains("dien.tap.\(tag)") && !text.contains("Người hỏi diễn tập"), "R-5.4: personal data in \(name)'s log \(log)")
+            }
+        } catch {
+            for service in services.values { _ = try? await service.terminate() }
+            throw error
+        }
+        for name in Self.order {
+            #expect(try await services[name]?.terminate() == 0, "\(name) stops cleanly after the drill")
+        }
+    }
+
+    static func thread(_ body: @escaping @Sendable () -> Void) -> Thread {
+        let thread = Thread(block: body)
+        thread.start()
+        return thread
+    }
+
+    /// Sends `request` until it is answered 2xx, as a careful client does across a restart (at
+    /// most a minute); nil when it never is.
+    static func untilAccepted(_ request: () -> (status: Int?, body: String, headers: [String: String])) -> String? {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let answer = request()
+            if let status = answer.status, (200..<300).contains(status) { return answer.body }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return nil
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// A unit's collaborator submitting, each item with its own Idempotency-Key, sent again with
+    /// the same key until answered: an item the crash cut off is neither lost nor doubled.
+    static func submit(_ load: Load, url: String, token: String, tag: String, worker: Int) {
+        var number = 0
+        while !load.stopped {
+            number += 1
+            let key = "drill-\(tag)-\(worker)-\(number)"
+            let body = IntakeAPITests().submission(title: "Diễn tập \(tag) \(worker)-\(number)", body: "Tin diễn tập số \(number) của luồng \(worker).")
+            guard let answer = untilAccepted({
+                httpRequest("POST", url + "/api/v1/submissions", headers: [
+                    "Authorization": "Bearer \(token)", "Content-Type": "application/json", "Idempotency-Key": key,
+                ], body: body)
+            }), let id = json(answer)["id"] as? String else {
+                load.locked { load.failures.append("submission \(key)") }
+                continue
+            }
+            load.locked {
+                load.accepted.append(id)
+                if number % 6 == 1 { load.toApprove.append(id) }
+            }
+        }
+    }
+
+    /// An editor classifies and sends for approval, the Board member approves: each step read
+    /// from the item's state, so that a step the crash cut off is done once, not twice.
+    static func approve(_ load: Load, url: String, editor: String, board: String) {
+        while !load.stopped {
+            guard let id = load.locked({ load.toApprove.isEmpty ? nil : load.toApprove.removeFirst() }) else {
+                Thread.sleep(forTimeInterval: 0.1)
+                continue
+            }
+            let article = url + "/api/v1/articles/\(id)"
+            let deadline = Date().addingTimeInterval(90)
+            var done = false
+            while !done, Date() < deadline {
+                let view = httpRequest("GET", article, headers: ["Authorization": "Bearer \(editor)"])
+                guard view.status == 200 else { Thread.sleep(forTimeInterval: 0.2); continue }
+                let item = json(view.body)
+                let revision = (item["revision"] as? [String: Any])?["number"] as? Int ?? 1
+                switch item["state"] as? String {
+                case "received", "in_editing":
+                    if revision == 1 {
+                        _ = httpRequest("PUT", article, headers: ["Authorization": "Bearer \(editor)", "Content-Type": "application/json", "If-Match": "\"1\""],
+                                        body: #"{"classification": {"genre": "news", "coefficient": 8, "authors": [{"name": "Nguyễn Văn An", "share": 100}], "targetSites": ["longan.gov.vn"]}, "changeNote": "Phân loại"}"#)
+                    } else {
+                        _ = httpRequest("POST", article + "/submit-for-approval", headers: ["Authorization": "Bearer \(editor)", "Content-Type": "application/json"], body: "{}")
+                    }
+                case "pending_approval":
+                    _ = httpRequest("POST", article + "/approve", headers: ["Authorization": "Bearer \(board)", "Content-Type": "application/json"],
+                                    body: #"{"revision": \#(revision)}"#)
+                case "approved", "published":
+                    done = true
+                default:
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
+            }
+            load.locked { done ? load.approved.append(id) : load.failures.append("approval \(id)") }
+        }
+    }
+
+    /// Citizens asking, each from their own address and email (the limits are per address).
+    static func ask(_ load: Load, url: String, tag: String) {
+        var number = 0
+        while !load.stopped {
+            number += 1
+            let body = #"{"name": "Người hỏi diễn tập", "email": "dien.tap.\#(tag).\#(number)@example.vn", "title": "Câu hỏi diễn tập \#(number)", "body": "Xin hỏi về hộ tịch.", "field": "justice_civil_status", "consent": true}"#
+            guard let answer = untilAccepted({
+                httpRequest("POST", url + "/api/v1/questions", headers: [
+                    "Content-Type": "application/json", "Host": "longan.gov.vn", "X-Forwarded-For": "198.18.\(number / 250).\(number % 250 + 1)",
+                ], body: body)
+            }), let code = json(answer)["trackingCode"] as? String else {
+                load.locked { load.failures.append("question \(number)") }
+                continue
+            }
+            load.locked { load.questions.append(code) }
+        }
+    }
+
+    /// How many messages wait in the dead-letter queues.
+    static func deadLetters(_ env: TestEnvironment, _ portalctl: String) throws -> Int {
+        let listed = try env.run(portalctl, ["dead-letters", "list", "--json"])
+        // The JSON array starts a line of its own; log lines before it may hold brackets too.
+        guard listed.status == 0, let start = listed.output.range(of: #"(?m)^\["#, options: .regularExpression)?.lowerBound,
+              let array = try? JSONSerialization.jsonObject(with: Data(listed.output[start...].utf8)) as? [Any] else {
+            throw SetupError("portalctl dead-letters list failed: \(listed.output)")
+        }
+        return array.count
+    }
+}
