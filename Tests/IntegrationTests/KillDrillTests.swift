@@ -20,24 +20,78 @@ struct KillDrillTests {
         func locked<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
     }
 
+    /// The five services, as the drill starts, kills and restarts them.
+    final class Fleet: @unchecked Sendable {
+        let env: TestEnvironment
+        let ports: [String: Int]
+        let environment: [String: String]
+        var services = [String: ServiceProcess]()
+        /// The logs of the processes killed, for the check that no personal data is in any log.
+        var logs = [(String, String)]()
+
+        init(env: TestEnvironment, ports: [String: Int], environment: [String: String]) {
+            self.env = env
+            self.ports = ports
+            self.environment = environment
+        }
+
+        func start(_ name: String) throws {
+            services[name] = try ServiceProcess(name, port: ports[name] ?? 0, environment: environment, in: env)
+        }
+
+        func crashAndRestart(_ name: String) async throws {
+            if let killed = services[name] { logs.append((name, killed.logPath)) }
+            try await services[name]?.crash()
+            try start(name)
+            try await services[name]?.waitUntilReady()
+        }
+
+        /// Until every service's /readyz says `ready` (or, with false, none does).
+        func waitUntil(ready: Bool, within seconds: Double = 60) async throws {
+            try await eventually("every service \(ready ? "ready" : "not ready")", within: seconds, every: .milliseconds(250)) {
+                services.values.allSatisfy { (httpRequest("GET", $0.url("/readyz")).status == 200) == ready }
+            }
+        }
+    }
+
     @Test("R-1.7: each service SIGKILLed in turn under submissions, approvals and questions: every accepted submission and question is stored, every approved item published once with its ledger entries once, nothing dead-lettered, and every service stops cleanly after")
     func killEachServiceUnderLoad() async throws {
+        try await drill(ports: Self.ports) { fleet in
+            for name in Self.order {
+                try await Task.sleep(for: .seconds(3))
+                try await fleet.crashAndRestart(name)
+            }
+        }
+    }
+
+    @Test("R-1.7: RabbitMQ, then PostgreSQL, stopped and started again under the same load: every service says it is not ready, then recovers by itself, and nothing accepted is lost or doubled")
+    func brokerAndDatabaseOutagesUnderLoad() async throws {
+        try await drill(ports: Self.ports.mapValues { $0 + 10 }) { fleet in
+            for (stop, start) in [("stop-broker", "start-broker"), ("stop-db", "start-db")] {
+                try await Task.sleep(for: .seconds(3))
+                try fleet.env.infra(stop)
+                try await fleet.waitUntil(ready: false, within: 30)
+                try await Task.sleep(for: .seconds(2))
+                try fleet.env.infra(start)
+                try await fleet.waitUntil(ready: true, within: 90)
+            }
+        }
+    }
+
+    /// Runs the load on five fresh services while `disrupt` does its harm, then checks that what
+    /// the clients were told holds.
+    func drill(ports: [String: Int], disrupt: (Fleet) async throws -> Void) async throws {
         let env = try TestEnvironment()
-        let pool = try await env.database()
-        defer { Task { await pool.close() } }
         let work = NSTemporaryDirectory() + "portal-drill-\(UUID().uuidString.prefix(8))"
         let environment = ["PORTAL_DATA_DIR": "\(work)/data", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
                            "APPROVAL_KEY_SECRET": "integration-test-secret", "INTAKE_LMTP_PORT": "0", "INTAKE_SMTP_PORT": "0"]
         let portalctl = try env.executable("portalctl")
         let deadBefore = try Self.deadLetters(env, portalctl)
-        var services = [String: ServiceProcess](), logs = [(String, String)]()
-        func start(_ name: String) throws -> ServiceProcess {
-            try ServiceProcess(name, port: Self.ports[name] ?? 0, environment: environment, in: env)
-        }
+        let fleet = Fleet(env: env, ports: ports, environment: environment)
         do {
-            for name in Self.order { services[name] = try start(name) }
-            for service in services.values { try await service.waitUntilReady() }
-            let urls = Self.ports.mapValues { "http://127.0.0.1:\($0)" }
+            for name in Self.order { try fleet.start(name) }
+            for service in fleet.services.values { try await service.waitUntilReady() }
+            let urls = ports.mapValues { "http://127.0.0.1:\($0)" }
             let tokens = try ["ctv.tuphap", "btv.lan", "gd.tuphap"].reduce(into: [String: String]()) { $0[$1] = try IntakeAPITests().token($1, env) }
             let load = Load()
             let tag = String(UUID().uuidString.prefix(6).lowercased())
@@ -48,17 +102,14 @@ struct KillDrillTests {
                 Self.thread { Self.approve(load, url: urls["approval"]!, editor: tokens["btv.lan"]!, board: tokens["gd.tuphap"]!) },
                 Self.thread { Self.ask(load, url: urls["feedback"]!, tag: tag) },
             ]
-            for name in Self.order {
-                try await Task.sleep(for: .seconds(3))
-                if let killed = services[name] { logs.append((name, killed.logPath)) }
-                try await services[name]?.crash()
-                services[name] = try start(name)
-                try await services[name]?.waitUntilReady()
-            }
+            try await disrupt(fleet)
             try await Task.sleep(for: .seconds(3))
             load.stop()
             for thread in threads { while !thread.isFinished { try await Task.sleep(for: .milliseconds(100)) } }
 
+            // Connected after the harm: a connection open across a database restart is lost at its next use.
+            let pool = try await env.database()
+            defer { Task { await pool.close() } }
             let (accepted, approved, questions, failures) = load.locked { (load.accepted, load.approved, load.questions, load.failures) }
             print("drill: \(accepted.count) submissions accepted, \(approved.count) approved, \(questions.count) questions accepted")
             #expect(failures.isEmpty, "requests that never succeeded within a minute: \(failures.prefix(5))")
@@ -100,16 +151,16 @@ struct KillDrillTests {
                 [codes]) == questions.count, "every question answered with a tracking code is stored")
             #expect(try Self.deadLetters(env, portalctl) == deadBefore, "nothing of the drill was dead-lettered")
             // R-5.4: the citizens' names and emails are in no log, of any service, crashed or not.
-            for (name, log) in logs + services.map({ ($0.key, $0.value.logPath) }) {
+            for (name, log) in fleet.logs + fleet.services.map({ ($0.key, $0.value.logPath) }) {
                 let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 #expect(!text.contains("dien.tap.\(tag)") && !text.contains("Người hỏi diễn tập"), "R-5.4: personal data in \(name)'s log \(log)")
             }
         } catch {
-            for service in services.values { _ = try? await service.terminate() }
+            for service in fleet.services.values { _ = try? await service.terminate() }
             throw error
         }
         for name in Self.order {
-            #expect(try await services[name]?.terminate() == 0, "\(name) stops cleanly after the drill")
+            #expect(try await fleet.services[name]?.terminate() == 0, "\(name) stops cleanly after the drill")
         }
     }
 
