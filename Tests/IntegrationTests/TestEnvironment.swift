@@ -144,7 +144,7 @@ func httpRequest(
     _ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil
 ) -> (status: Int?, body: String, headers: [String: String]) {
     let scratch = NSTemporaryDirectory() + "portal-http-\(UUID().uuidString)"
-    defer { ["", ".body", ".headers"].forEach { try? FileManager.default.removeItem(atPath: scratch + $0) } }
+    defer { ["", ".body", ".headers", ".code"].forEach { try? FileManager.default.removeItem(atPath: scratch + $0) } }
     // `-X HEAD` would wait for a body that never comes; `-I` is curl's HEAD.
     var arguments = ["-s", "-g", "--max-time", "10"] + (method == "HEAD" ? ["-I"] : ["-X", method])
         + ["-o", scratch + ".body", "-D", scratch + ".headers", "-w", "%{http_code}", url]
@@ -153,19 +153,12 @@ func httpRequest(
         _ = FileManager.default.createFile(atPath: scratch, contents: Data(body.utf8))
         arguments += ["--data-binary", "@" + scratch]
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do {
-        try process.run()
-    } catch {
-        return (nil, "curl: \(error)", [:])
-    }
-    let code = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    // curl's output goes to a file, and curl is waited for with waitpid: a daemon started
+    // meanwhile by another thread (the broker, in a drill) inherits whatever pipe is open at
+    // that moment, and a read of such a pipe would never end.
+    guard spawnAndWait("/usr/bin/curl", arguments, output: scratch + ".code") != nil else { return (nil, "curl did not start", [:]) }
+    // "000" when nothing answered.
+    let code = (try? String(contentsOfFile: scratch + ".code", encoding: .utf8)) ?? ""
     let responseBody = (try? String(contentsOfFile: scratch + ".body", encoding: .utf8)) ?? ""
     var responseHeaders = [String: String]()
     for line in ((try? String(contentsOfFile: scratch + ".headers", encoding: .utf8)) ?? "").split(separator: "\r\n") {
@@ -174,6 +167,24 @@ func httpRequest(
     }
     guard let status = Int(code), status > 0 else { return (nil, responseBody, responseHeaders) }
     return (status, responseBody, responseHeaders)
+}
+
+/// Runs a program with its standard output in `output` (standard input and error: /dev/null)
+/// and waits for it; its exit status, or nil when it could not start.
+func spawnAndWait(_ path: String, _ arguments: [String], output: String) -> Int32? {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return nil }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
 /// The schema the integration tests own: an outbox, an inbox and a table of effects.
