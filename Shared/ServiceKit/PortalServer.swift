@@ -144,7 +144,7 @@ public final class PortalServer {
             do { _ = try await publisher.messageCount(queue: Topology.unroutedQueue) } catch { problems["broker"] = "\(error)" }
             let ready = problems.isEmpty
             // Shown, never a reason to stop serving: an old backup is the operator's to act on.
-            let backup = try? await database.withConnection { try BackupAge.read(on: $0) }
+            let backup = problems["database"] != nil ? nil : try? await database.withConnection { try BackupAge.read(on: $0) }
             backup?.record()
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601

@@ -8,8 +8,10 @@ import Testing
 struct NginxSitesTests {
     static let publishingPort = 18_215
     static let nginxPort = 18_280
+    static let tlsPort = 18_281
+    static let redirectPort = 18_282
 
-    @Test("The same bytes as the publishing service, gzip, ETag, 410 for a takedown, 301 for a site that redirects (R-7.3), search proxied, IPv6 (R-3.9), nothing for other names")
+    @Test("The same bytes as the publishing service, gzip, ETag, 410 for a takedown, 301 for a site that redirects (R-7.3), search proxied, IPv6 (R-3.9), nothing for other names; TLS with HSTS, HTTP sent to HTTPS, staff cookies Secure")
     func nginxServesSites() async throws {
         let nginx = "/usr/sbin/nginx"
         guard FileManager.default.isExecutableFile(atPath: nginx) else {
@@ -155,6 +157,62 @@ struct NginxSitesTests {
                     #expect(head.status == 200, "HEAD \(url): \(head.status ?? 0)")
                     #expect(head.headers["etag"] != nil && head.headers["content-security-policy"] != nil)
                 }
+
+                // TLS at nginx (a self-signed certificate for longan.gov.vn and *.longan.gov.vn):
+                // the same page, HSTS, plain HTTP sent to HTTPS, and the staff cookies Secure.
+                let tls = "\(s.work)/nginx-tls"
+                try FileManager.default.createDirectory(atPath: tls + "/logs", withIntermediateDirectories: true)
+                let certificate = try s.env.run("/usr/bin/openssl", [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=longan.gov.vn",
+                    "-addext", "subjectAltName=DNS:longan.gov.vn,DNS:*.longan.gov.vn",
+                    "-keyout", "\(tls)/key.pem", "-out", "\(tls)/cert.pem",
+                ])
+                #expect(certificate.status == 0, "\(certificate.output)")
+                let renderedTLS = try s.env.run(repository.appendingPathComponent("deploy/nginx/render").path,
+                                                ["\(s.work)/data/sites", "127.0.0.1:\(Self.publishingPort)", String(Self.tlsPort)],
+                                                environment: ["INTAKE_ADDRESS": "127.0.0.1:\(s.intake.port)", "APPROVAL_ADDRESS": "127.0.0.1:\(s.approval.port)",
+                                                              "FINANCE_ADDRESS": "127.0.0.1:9", "TLS_CERTIFICATE": "\(tls)/cert.pem",
+                                                              "TLS_KEY": "\(tls)/key.pem", "HTTP_REDIRECT_PORT": String(Self.redirectPort)])
+                #expect(renderedTLS.status == 0, "\(renderedTLS.output)")
+                try renderedTLS.output.write(toFile: "\(tls)/longan-portal.conf", atomically: true, encoding: .utf8)
+                try """
+                    worker_processes 1;
+                    pid \(tls)/nginx.pid;
+                    error_log \(tls)/logs/error.log;
+                    events { worker_connections 256; }
+                    http {
+                        access_log off;
+                        client_body_temp_path \(tls)/client; proxy_temp_path \(tls)/proxy;
+                        fastcgi_temp_path \(tls)/fastcgi; uwsgi_temp_path \(tls)/uwsgi; scgi_temp_path \(tls)/scgi;
+                        include \(tls)/longan-portal.conf;
+                    }
+                    """.write(toFile: "\(tls)/nginx.conf", atomically: true, encoding: .utf8)
+                let checkedTLS = try s.env.run(nginx, ["-t", "-p", tls, "-c", "\(tls)/nginx.conf"])
+                #expect(checkedTLS.status == 0, "nginx -t with TLS: \(checkedTLS.output)")
+                let secured = Process()
+                secured.executableURL = URL(fileURLWithPath: nginx)
+                secured.arguments = ["-p", tls, "-c", "\(tls)/nginx.conf", "-g", "daemon off;"]
+                try secured.run()
+                defer { secured.terminate(); secured.waitUntilExit() }
+                func https(_ host: String, _ path: String, headers: [String] = []) throws -> (status: Int?, body: String, headers: String) {
+                    let body = "\(tls)/body-\(UUID().uuidString.prefix(6))"
+                    let answer = try s.env.run("/usr/bin/curl", [
+                        "-s", "--max-time", "10", "--cacert", "\(tls)/cert.pem", "--resolve", "\(host):\(Self.tlsPort):127.0.0.1",
+                        "-o", body, "-D", "-", "https://\(host):\(Self.tlsPort)\(path)",
+                    ] + headers.flatMap { ["-H", $0] })
+                    let status = answer.output.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+                    return (status, (try? String(contentsOfFile: body, encoding: .utf8)) ?? "", answer.output)
+                }
+                try await eventually("nginx answers over TLS") { try https("longan.gov.vn", "/").status == 200 }
+                let secure = try https("longan.gov.vn", path)
+                #expect(secure.status == 200 && secure.body == fromService.body, "the same page over TLS")
+                #expect(secure.headers.lowercased().contains("strict-transport-security: max-age=31536000; includesubdomains"), "HSTS: \(secure.headers)")
+                #expect(try https("longan.gov.vn", "/tep/anh.png").headers.lowercased().contains("strict-transport-security"), "HSTS on files too")
+                let plain = httpRequest("GET", "http://127.0.0.1:\(Self.redirectPort)\(path)", headers: ["Host": "longan.gov.vn"])
+                #expect(plain.status == 301 && plain.headers["location"] == "https://longan.gov.vn\(path)", "plain HTTP goes to HTTPS: \(plain.status ?? 0)")
+                let login = try https("quantri.longan.gov.vn", "/submit/login")
+                #expect(login.status == 200 && login.headers.contains("portal_login_csrf=") && login.headers.contains("; Secure"),
+                        "behind TLS the staff cookies are Secure: \(login.headers)")
             }
         }
     }
