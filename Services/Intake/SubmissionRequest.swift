@@ -103,9 +103,26 @@ extension SubmissionRequest {
 
     static let defaultBodyFormat = "text", defaultKind = ContentKind.news.rawValue, defaultLanguage = "vi"
 
+    /// Whether any text of the request (every string field, nested ones included) or of its
+    /// attachments' names and alt texts holds U+0000. The attachments' bytes are not text and may.
+    func containsNUL(attachments: [ValidatedSubmission.Attachment]) throws -> Bool {
+        func holdsNUL(_ value: Any, label: String?) -> Bool {
+            if label == "attachments" { return false }
+            if let text = value as? String { return text.utf8.contains(0) }
+            return Mirror(reflecting: value).children.contains { holdsNUL($0.value, label: $0.label) }
+        }
+        return holdsNUL(self, label: nil)
+            || attachments.contains { $0.filename.utf8.contains(0) || ($0.altText ?? "").utf8.contains(0) }
+    }
+
     /// The same checks, for attachments that arrived as bytes (a multipart form, an email).
     /// `sender`: the author when the request names none.
     func validated(attachments incoming: [ValidatedSubmission.Attachment], maxAttachmentBytes: Int, sender: Author? = nil) throws -> ValidatedSubmission {
+        // U+0000 is text that no column of the database takes: accepted here, the item would be
+        // refused by approval after the 202 and never reach the editors. Refused here, in any field.
+        if try containsNUL(attachments: incoming) {
+            throw APIError.badRequest("invalid_character", "A text field or file name contains the NUL character (U+0000); remove it and send again.")
+        }
         let kindCode = self.kind ?? Self.defaultKind, language = self.language ?? Self.defaultLanguage
         let bodyFormat = self.bodyFormat ?? Self.defaultBodyFormat
         let title = Self.clean(self.title)
