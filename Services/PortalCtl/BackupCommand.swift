@@ -22,8 +22,8 @@ struct RepositoryOption: ParsableArguments {
     @Option(help: "The folder of backups (default: PORTAL_BACKUP_DIR, else `backups` beside the data folder).")
     var repository: String?
 
-    func resolved(_ tool: ToolContext) -> BackupRepository {
-        BackupRepository(root: repository ?? BackupRepository.configured(dataDirectory: tool.configuration.dataDirectory))
+    func resolved(_ configuration: ServiceConfiguration) -> BackupRepository {
+        BackupRepository(root: repository ?? BackupRepository.configured(dataDirectory: configuration.dataDirectory))
     }
 }
 
@@ -40,7 +40,7 @@ struct CreateBackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ToolContext().run { tool in
-            let outcome = try await Self.take(tool, repository: options.resolved(tool))
+            let outcome = try await Self.take(tool, repository: options.resolved(tool.configuration))
             print(Self.summary(outcome))
         }
     }
@@ -74,12 +74,10 @@ struct VerifyBackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ToolContext().run { tool in
-            let repository = options.resolved(tool)
+            let repository = options.resolved(tool.configuration)
             let restorer = BackupRestorer(repository: repository, say: report)
             do {
-                let name = try repository.resolve(backup)
-                let manifest = try repository.manifest(name)
-                try restorer.check(manifest, name: name)
+                let (name, manifest) = try restorer.checked(backup)
                 let scratch = try PostgresTools.url(
                     tool.configuration.databaseURL, database: "portal_verify_\(UUID().uuidString.prefix(8).lowercased())")
                 try await restorer.prepare(scratch, replace: false)
@@ -114,9 +112,8 @@ struct ListBackupsCommand: AsyncParsableCommand {
     @OptionGroup var options: RepositoryOption
 
     func run() async throws {
-        let tool = ToolContext()
-        await tool.database.close()
-        let repository = options.resolved(tool)
+        // Only the settings are needed: the repository is a folder, read without the database.
+        let repository = options.resolved(ServiceConfiguration(service: .intake))
         let names = repository.names()
         if names.isEmpty { print("No finished backup in \(repository.root).") }
         for name in names {
@@ -150,7 +147,7 @@ struct ScheduleBackupsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let tool = ToolContext(logLevel: .info)
-        let repository = options.resolved(tool)
+        let repository = options.resolved(tool.configuration)
         tool.logger.info("backups scheduled", metadata: ["every.hours": "\(everyHours)", "keep": "\(keep)", "repository": "\(repository.root)"])
         while !Task.isCancelled {
             do {
@@ -189,18 +186,15 @@ struct RestoreCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let tool = ToolContext()
-        await tool.database.close()
-        let repository = options.resolved(tool)
-        let restorer = BackupRestorer(repository: repository, say: report)
+        // No pool: the database may not exist yet; the restorer opens its own connections.
+        let configuration = ServiceConfiguration(service: .intake)
+        let restorer = BackupRestorer(repository: options.resolved(configuration), say: report)
         do {
-            let name = try repository.resolve(from)
-            let manifest = try repository.manifest(name)
-            try restorer.check(manifest, name: name)
-            let url = tool.configuration.databaseURL
+            let (name, manifest) = try restorer.checked(from)
+            let url = configuration.databaseURL
             try await restorer.prepare(url, replace: force)
             try await restorer.load(manifest, name: name, into: url)
-            try restorer.writeFiles(manifest, into: tool.configuration.dataDirectory, replace: force)
+            try restorer.writeFiles(manifest, into: configuration.dataDirectory, replace: force)
             // The dump was taken while this backup was being written: it is the one restored.
             try await BackupRestorer.withDatabase(url) {
                 try $0.query("UPDATE core.backups SET status = 'ok', finished_at = $2 WHERE id = $1", [manifest.id, manifest.createdAt])

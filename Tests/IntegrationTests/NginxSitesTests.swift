@@ -49,30 +49,7 @@ struct NginxSitesTests {
                 let prefix = "\(s.work)/nginx"
                 try FileManager.default.createDirectory(atPath: prefix + "/logs", withIntermediateDirectories: true)
                 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                let rendered = try s.env.run(repository.appendingPathComponent("deploy/nginx/render").path,
-                                             ["\(s.work)/data/sites", "127.0.0.1:\(Self.publishingPort)", String(Self.nginxPort)],
-                                             environment: ["INTAKE_ADDRESS": "127.0.0.1:\(s.intake.port)", "APPROVAL_ADDRESS": "127.0.0.1:\(s.approval.port)",
-                                                           "FINANCE_ADDRESS": "127.0.0.1:9"])
-                #expect(rendered.status == 0, "\(rendered.output)")
-                try rendered.output.write(toFile: "\(prefix)/longan-portal.conf", atomically: true, encoding: .utf8)
-                try """
-                    worker_processes 1;
-                    pid \(prefix)/nginx.pid;
-                    error_log \(prefix)/logs/error.log warn;
-                    events { worker_connections 256; }
-                    http {
-                        access_log off;
-                        client_body_temp_path \(prefix)/client; proxy_temp_path \(prefix)/proxy;
-                        fastcgi_temp_path \(prefix)/fastcgi; uwsgi_temp_path \(prefix)/uwsgi; scgi_temp_path \(prefix)/scgi;
-                        include \(prefix)/longan-portal.conf;
-                    }
-                    """.write(toFile: "\(prefix)/nginx.conf", atomically: true, encoding: .utf8)
-                let checked = try s.env.run(nginx, ["-t", "-p", prefix, "-c", "\(prefix)/nginx.conf"])
-                #expect(checked.status == 0, "nginx -t: \(checked.output)")
-                let server = Process()
-                server.executableURL = URL(fileURLWithPath: nginx)
-                server.arguments = ["-p", prefix, "-c", "\(prefix)/nginx.conf", "-g", "daemon off;"]
-                try server.run()
+                let server = try Self.startNginx(nginx, prefix: prefix, port: Self.nginxPort, s, repository: repository)
                 defer { server.terminate(); server.waitUntilExit() }
                 func get(_ host: String, _ path: String, ipv6: Bool = false, headers: [String: String] = [:]) -> (status: Int?, body: String, headers: [String: String]) {
                     httpRequest("GET", "http://\(ipv6 ? "[::1]" : "127.0.0.1"):\(Self.nginxPort)\(path)", headers: ["Host": host].merging(headers) { $1 })
@@ -168,31 +145,9 @@ struct NginxSitesTests {
                     "-keyout", "\(tls)/key.pem", "-out", "\(tls)/cert.pem",
                 ])
                 #expect(certificate.status == 0, "\(certificate.output)")
-                let renderedTLS = try s.env.run(repository.appendingPathComponent("deploy/nginx/render").path,
-                                                ["\(s.work)/data/sites", "127.0.0.1:\(Self.publishingPort)", String(Self.tlsPort)],
-                                                environment: ["INTAKE_ADDRESS": "127.0.0.1:\(s.intake.port)", "APPROVAL_ADDRESS": "127.0.0.1:\(s.approval.port)",
-                                                              "FINANCE_ADDRESS": "127.0.0.1:9", "TLS_CERTIFICATE": "\(tls)/cert.pem",
-                                                              "TLS_KEY": "\(tls)/key.pem", "HTTP_REDIRECT_PORT": String(Self.redirectPort)])
-                #expect(renderedTLS.status == 0, "\(renderedTLS.output)")
-                try renderedTLS.output.write(toFile: "\(tls)/longan-portal.conf", atomically: true, encoding: .utf8)
-                try """
-                    worker_processes 1;
-                    pid \(tls)/nginx.pid;
-                    error_log \(tls)/logs/error.log;
-                    events { worker_connections 256; }
-                    http {
-                        access_log off;
-                        client_body_temp_path \(tls)/client; proxy_temp_path \(tls)/proxy;
-                        fastcgi_temp_path \(tls)/fastcgi; uwsgi_temp_path \(tls)/uwsgi; scgi_temp_path \(tls)/scgi;
-                        include \(tls)/longan-portal.conf;
-                    }
-                    """.write(toFile: "\(tls)/nginx.conf", atomically: true, encoding: .utf8)
-                let checkedTLS = try s.env.run(nginx, ["-t", "-p", tls, "-c", "\(tls)/nginx.conf"])
-                #expect(checkedTLS.status == 0, "nginx -t with TLS: \(checkedTLS.output)")
-                let secured = Process()
-                secured.executableURL = URL(fileURLWithPath: nginx)
-                secured.arguments = ["-p", tls, "-c", "\(tls)/nginx.conf", "-g", "daemon off;"]
-                try secured.run()
+                let secured = try Self.startNginx(nginx, prefix: tls, port: Self.tlsPort, s, repository: repository, settings: [
+                    "TLS_CERTIFICATE": "\(tls)/cert.pem", "TLS_KEY": "\(tls)/key.pem", "HTTP_REDIRECT_PORT": String(Self.redirectPort),
+                ])
                 defer { secured.terminate(); secured.waitUntilExit() }
                 func https(_ host: String, _ path: String, headers: [String] = []) throws -> (status: Int?, body: String, headers: String) {
                     let body = "\(tls)/body-\(UUID().uuidString.prefix(6))"
@@ -215,5 +170,38 @@ struct NginxSitesTests {
                         "behind TLS the staff cookies are Secure: \(login.headers)")
             }
         }
+    }
+
+    /// deploy/nginx/render's configuration for `port` (with `settings` such as the TLS ones),
+    /// wrapped in a minimal nginx.conf under `prefix`, checked by `nginx -t`, and nginx started
+    /// in the foreground; the caller stops it.
+    static func startNginx(
+        _ nginx: String, prefix: String, port: Int, _ s: EditorialFlowTests.Services, repository: URL, settings: [String: String] = [:]
+    ) throws -> Process {
+        let rendered = try s.env.run(repository.appendingPathComponent("deploy/nginx/render").path,
+                                     ["\(s.work)/data/sites", "127.0.0.1:\(publishingPort)", String(port)],
+                                     environment: ["INTAKE_ADDRESS": "127.0.0.1:\(s.intake.port)", "APPROVAL_ADDRESS": "127.0.0.1:\(s.approval.port)",
+                                                   "FINANCE_ADDRESS": "127.0.0.1:9"].merging(settings) { $1 })
+        #expect(rendered.status == 0, "\(rendered.output)")
+        try rendered.output.write(toFile: "\(prefix)/longan-portal.conf", atomically: true, encoding: .utf8)
+        try """
+            worker_processes 1;
+            pid \(prefix)/nginx.pid;
+            error_log \(prefix)/logs/error.log warn;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path \(prefix)/client; proxy_temp_path \(prefix)/proxy;
+                fastcgi_temp_path \(prefix)/fastcgi; uwsgi_temp_path \(prefix)/uwsgi; scgi_temp_path \(prefix)/scgi;
+                include \(prefix)/longan-portal.conf;
+            }
+            """.write(toFile: "\(prefix)/nginx.conf", atomically: true, encoding: .utf8)
+        let checked = try s.env.run(nginx, ["-t", "-p", prefix, "-c", "\(prefix)/nginx.conf"])
+        #expect(checked.status == 0, "nginx -t (\(prefix)): \(checked.output)")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: nginx)
+        server.arguments = ["-p", prefix, "-c", "\(prefix)/nginx.conf", "-g", "daemon off;"]
+        try server.run()
+        return server
     }
 }

@@ -10,6 +10,14 @@ struct BackupRestorer {
     let repository: BackupRepository
     let say: @Sendable (String) -> Void
 
+    /// The backup `backup` names (a name or `latest`), its manifest, every part checked.
+    func checked(_ backup: String) throws -> (name: String, manifest: BackupRepository.Manifest) {
+        let name = try repository.resolve(backup)
+        let manifest = try repository.manifest(name)
+        try check(manifest, name: name)
+        return (name, manifest)
+    }
+
     /// Every stored part against its hash; throws naming what is wrong.
     func check(_ manifest: BackupRepository.Manifest, name: String) throws {
         let bar = ProgressBar(total: manifest.files.count + 1, label: "parts checked")
