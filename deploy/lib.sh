@@ -204,6 +204,22 @@ portal_install_test_tools() {
     fi
 }
 
+# schemathesis, the API fuzzer of the tests (Tests/IntegrationTests/ApiFuzzTests.swift), from
+# PyPI at a pinned version, in a virtual environment of its own (.build-fuzz) so that its many
+# dependencies never meet the Python packages of the system or of the browser tests.
+_portal_fuzzer_version=4.32.5
+portal_fuzzer_dir() { echo "$portal_root/.build-fuzz"; }
+portal_install_fuzzer() {
+    local venv
+    venv=$(portal_fuzzer_dir)
+    [[ $("$venv/bin/schemathesis" --version 2>/dev/null) == *"$_portal_fuzzer_version"* ]] && return 0
+    portal_log "installing schemathesis $_portal_fuzzer_version into $venv"
+    rm -rf -- "$venv"
+    python3 -m venv "$venv" \
+        && "$venv/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$_portal_fuzzer_version" \
+        || portal_die "pip could not install schemathesis $_portal_fuzzer_version" || return 1
+}
+
 # ---------------------------------------------------------------------------
 # PostgreSQL
 # ---------------------------------------------------------------------------
