@@ -611,6 +611,29 @@ portal_restart_rabbitmq() {
 # Both, and status
 # ---------------------------------------------------------------------------
 
+# Each service's own broker login (Services/PortalCtl/BrokerCommand.swift says what each may
+# do): the whole topology declared with the operator's login, then the logins imported in one
+# call. The passwords are made once and kept in the state folder (mode 600).
+portal_rabbit_users() {
+    local bin=$1 dir
+    dir="$(_portal_rabbit_dir)/logins"
+    mkdir -p -m 700 -- "$dir"
+    "$bin/portalctl" broker setup >/dev/null || return 1
+    "$bin/portalctl" broker definitions --password-dir "$dir" >"$dir/definitions.json" || return 1
+    portal_rabbit rabbitmqctl import_definitions "$dir/definitions.json" >/dev/null \
+        || portal_die "RabbitMQ refused the services' logins ($dir/definitions.json)" || return 1
+}
+
+# `export <SERVICE>_AMQP_URL=…` lines: each service's own login (after portal_rabbit_users).
+portal_service_amqp_env() {
+    local name dir password
+    dir="$(_portal_rabbit_dir)/logins"
+    for name in "${PORTAL_SERVICES[@]}"; do
+        password=$(<"$dir/portal-$name") || return 1
+        printf 'export %s_AMQP_URL=amqp://portal-%s:%s@127.0.0.1:%s/\n' "${name^^}" "$name" "$password" "$PORTAL_AMQP_PORT"
+    done
+}
+
 portal_start_infra() {
     mkdir -p -- "$PORTAL_STATE_DIR" "$PORTAL_DATA_DIR" || return 1
     portal_start_postgres || return 1

@@ -88,7 +88,7 @@ struct VerifyBackupCommand: AsyncParsableCommand {
                     try? await Self.drop(scratch)
                     throw error
                 }
-                try await tool.database.withConnection {
+                _ = try await tool.database.withConnection {
                     try $0.query("UPDATE core.backups SET verified_at = now() WHERE id = $1", [manifest.id])
                 }
                 print("Backup \(name) verified: its hashes match, and restored into a scratch database every table has the rows it had.")
@@ -100,7 +100,7 @@ struct VerifyBackupCommand: AsyncParsableCommand {
 
     static func drop(_ url: String) async throws {
         let database = try PostgresTools.databaseName(in: url)
-        try await BackupRestorer.withDatabase(try PostgresTools.url(url, database: "postgres")) {
+        _ = try await BackupRestorer.withDatabase(try PostgresTools.url(url, database: "postgres")) {
             try $0.query("DROP DATABASE IF EXISTS \(PostgresTools.identifier(database)) WITH (FORCE)")
         }
     }
@@ -196,7 +196,7 @@ struct RestoreCommand: AsyncParsableCommand {
             try await restorer.load(manifest, name: name, into: url)
             try restorer.writeFiles(manifest, into: configuration.dataDirectory, replace: force)
             // The dump was taken while this backup was being written: it is the one restored.
-            try await BackupRestorer.withDatabase(url) {
+            _ = try await BackupRestorer.withDatabase(url) {
                 try $0.query("UPDATE core.backups SET status = 'ok', finished_at = $2 WHERE id = $1", [manifest.id, manifest.createdAt])
             }
             print("Restored backup \(name): the database (\(manifest.database.counts.count) tables) and \(manifest.files.count.formatted()) files. Start the services.")

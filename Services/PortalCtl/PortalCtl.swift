@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ServiceKit
 import Store
@@ -13,7 +14,7 @@ struct PortalCtl: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, SeedCommand.self, UsersCommand.self, TokenCommand.self, DeadLettersCommand.self,
             BenchCommand.self, MailCommand.self, AuditCommand.self, PublishCommand.self, DemoCommand.self,
-            BackupCommand.self, RestoreCommand.self,
+            BackupCommand.self, RestoreCommand.self, BrokerCommand.self,
         ])
 }
 
@@ -25,7 +26,9 @@ struct ToolContext {
 
     init(logLevel: Logger.Level = .warning) {
         // The tool has no service of its own; it reads the same variables as every service.
-        configuration = ServiceConfiguration(service: .intake)
+        // An operator's tool: the broker login is PORTAL_AMQP_URL's, never a service's own.
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != PortalService.intake.amqpURLVariable }
+        configuration = ServiceConfiguration(service: .intake, environment: environment)
         PortalObservability.bootstrap(logLevel: logLevel)
         var logger = Logger(label: "portal.portalctl")
         logger.logLevel = logLevel

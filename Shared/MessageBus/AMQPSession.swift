@@ -75,6 +75,13 @@ final class AMQPSession {
         try check("exchange.declare", context: name)
     }
 
+    /// A passive declare: throws when the exchange does not exist; needs no permission.
+    func checkExchange(_ name: String) throws {
+        let arena = CArena()
+        amqp_exchange_declare(state, channel, arena.bytes(name), arena.bytes("topic"), 1, 0, 0, 0, amqp_empty_table)
+        try check("exchange.declare (passive)", context: name)
+    }
+
     func declareQueue(_ name: String, arguments: [String: HeaderValue]) throws {
         let arena = CArena()
         amqp_queue_declare(state, channel, arena.bytes(name), 0, 1, 0, 0, arena.table(arguments))
@@ -193,8 +200,16 @@ final class AMQPSession {
             case portal_method_basic_nack:
                 let nack = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
                 tracker.refuse(nack.delivery_tag, multiple: nack.multiple != 0)
-            case portal_method_channel_close, portal_method_connection_close:
-                throw fail(BusError(.channelClosed, "the broker closed the channel while confirming"))
+            case portal_method_channel_close:
+                // The reason matters to an operator: 403 ACCESS_REFUSED is a login publishing a
+                // routing key it may not (portalctl broker definitions), 404 a missing exchange.
+                let close = frame.payload.method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+                throw fail(BusError(
+                    .channelClosed, "the broker closed the channel while confirming: \(close.reply_code) \(Self.string(close.reply_text))"))
+            case portal_method_connection_close:
+                let close = frame.payload.method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+                throw fail(BusError(
+                    .connectionLost, "the broker closed the connection while confirming: \(close.reply_code) \(Self.string(close.reply_text))"))
             default:
                 continue
             }

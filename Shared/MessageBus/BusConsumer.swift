@@ -130,7 +130,7 @@ public final class BusConsumer: Service, Sendable {
             logger.warning("handler failed; retrying later: \(reason)", metadata: metadata)
         case .retry(let reason), .deadLetter(let reason):
             let dead = delivery.republished(
-                exchange: Topology.deadExchange, routingKey: queue.name,
+                exchange: Topology.deadLettersExchange, routingKey: queue.name,
                 headers: [
                     Topology.Header.deathReason: .string(String(reason.prefix(1000))),
                     Topology.Header.deadFrom: .string(queue.name),

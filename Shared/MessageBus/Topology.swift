@@ -4,14 +4,24 @@
 /// portal.events (topic) ──binding keys──▶ <queue>            (quorum)
 ///        │ unroutable                          │ handler fails, attempt < max
 ///        ▼                                     ▼
-/// portal.unrouted (fanout) ▶ portal.unrouted   portal.retry (direct) ▶ <queue>.retry.<n> (TTL) ─▶ back to <queue>
-///                                              │ attempt = max, or the broker's delivery limit
+/// portal.unrouted (fanout) ▶ portal.unrouted   portal.retries (topic) ▶ <queue>.retry.<n> (TTL) ─▶ back to <queue>
+///                                              │ attempt = max
 ///                                              ▼
-///                                       portal.dead (direct) ▶ <queue>.dead  (reason in headers)
+///                                       portal.dead-letters (topic) ▶ <queue>.dead  (reason in headers)
+///                                       portal.dead (direct) ──────▶ <queue>.dead  (the broker's delivery limit)
 /// ```
+///
+/// The exchanges a service publishes to are all topic exchanges, so that a service's own broker
+/// login can be limited, by topic permissions, to the routing keys that are its own: its events,
+/// and retries and dead letters of its own queue (`portalctl broker permissions`).
 public struct Topology: Sendable {
     public static let eventsExchange = "portal.events"
-    public static let retryExchange = "portal.retry"
+    /// Where consumers send a delivery to wait before its next attempt.
+    public static let retryExchange = "portal.retries"
+    /// Where consumers send a delivery they give up on.
+    public static let deadLettersExchange = "portal.dead-letters"
+    /// Where the broker itself dead-letters a delivery past its delivery limit: no service
+    /// publishes here.
     public static let deadExchange = "portal.dead"
     public static let unroutedExchange = "portal.unrouted"
     public static let unroutedQueue = "portal.unrouted"
@@ -78,44 +88,80 @@ public struct Topology: Sendable {
     }
 
     public var queues: [Queue]
+    /// When set, the queue of the one service this process runs under a login of its own: only
+    /// that queue is declared (`declareOwn`); the rest is an operator's (`portalctl broker setup`).
+    public var ownQueue: String?
 
-    public init(queues: [Queue]) {
+    public init(queues: [Queue], ownQueue: String? = nil) {
         self.queues = queues
+        self.ownQueue = ownQueue
     }
 
-    /// Declares everything; idempotent as long as the arguments do not change.
+    /// Declares what this process needs: everything, or only its own queue.
     func declare(on session: AMQPSession) throws {
+        if let ownQueue {
+            guard let queue = queues.first(where: { $0.name == ownQueue }) else {
+                throw BusError(.channelClosed, "no queue \(ownQueue) in the topology")
+            }
+            try declareOwn(queue, on: session)
+        } else {
+            try declareAll(on: session)
+        }
+    }
+
+    /// Declares everything; idempotent as long as the arguments do not change. Needs an
+    /// operator's login: it creates the shared exchanges.
+    func declareAll(on session: AMQPSession) throws {
         try session.declareExchange(Self.unroutedExchange, type: "fanout")
         try session.declareQueue(Self.unroutedQueue, arguments: [Argument.queueType: .string("quorum")])
         try session.bind(queue: Self.unroutedQueue, exchange: Self.unroutedExchange, routingKey: "")
         try session.declareExchange(
             Self.eventsExchange, type: "topic", arguments: [Argument.alternateExchange: .string(Self.unroutedExchange)])
-        try session.declareExchange(Self.retryExchange, type: "direct")
+        try session.declareExchange(Self.retryExchange, type: "topic")
+        try session.declareExchange(Self.deadLettersExchange, type: "topic")
         try session.declareExchange(Self.deadExchange, type: "direct")
-        for queue in queues {
-            try session.declareQueue(queue.deadQueue, arguments: [Argument.queueType: .string("quorum")])
-            try session.bind(queue: queue.deadQueue, exchange: Self.deadExchange, routingKey: queue.name)
-            try session.declareQueue(queue.name, arguments: [
-                Argument.queueType: .string("quorum"),
-                Argument.deadLetterExchange: .string(Self.deadExchange),
+        for queue in queues { try declare(queue, on: session) }
+    }
+
+    /// A service's own queue, its dead-letter and retry queues and their bindings, against
+    /// shared exchanges that must exist already (checked without the right to create them).
+    func declareOwn(_ queue: Queue, on session: AMQPSession) throws {
+        for exchange in [Self.eventsExchange, Self.retryExchange, Self.deadLettersExchange, Self.deadExchange] {
+            do {
+                try session.checkExchange(exchange)
+            } catch {
+                throw BusError(
+                    .channelClosed, "the exchange is missing: run `portalctl broker setup` with an operator's PORTAL_AMQP_URL first (\(error))",
+                    context: exchange)
+            }
+        }
+        try declare(queue, on: session)
+    }
+
+    func declare(_ queue: Queue, on session: AMQPSession) throws {
+        try session.declareQueue(queue.deadQueue, arguments: [Argument.queueType: .string("quorum")])
+        try session.bind(queue: queue.deadQueue, exchange: Self.deadExchange, routingKey: queue.name)
+        try session.bind(queue: queue.deadQueue, exchange: Self.deadLettersExchange, routingKey: queue.name)
+        try session.declareQueue(queue.name, arguments: [
+            Argument.queueType: .string("quorum"),
+            Argument.deadLetterExchange: .string(Self.deadExchange),
+            Argument.deadLetterRoutingKey: .string(queue.name),
+            Argument.deliveryLimit: .int(Int64(queue.brokerDeliveryLimit)),
+        ])
+        for key in queue.bindings {
+            try session.bind(queue: queue.name, exchange: Self.eventsExchange, routingKey: key)
+        }
+        for (tier, delay) in queue.retryDelaysMilliseconds.enumerated() {
+            // Classic queues: a per-queue TTL sends each message back, via the default
+            // exchange, to the queue it came from once the delay has passed.
+            let retry = queue.retryQueue(tier: tier)
+            try session.declareQueue(retry, arguments: [
+                Argument.queueType: .string("classic"),
+                Argument.messageTTL: .int(Int64(delay)),
+                Argument.deadLetterExchange: .string(""),
                 Argument.deadLetterRoutingKey: .string(queue.name),
-                Argument.deliveryLimit: .int(Int64(queue.brokerDeliveryLimit)),
             ])
-            for key in queue.bindings {
-                try session.bind(queue: queue.name, exchange: Self.eventsExchange, routingKey: key)
-            }
-            for (tier, delay) in queue.retryDelaysMilliseconds.enumerated() {
-                // Classic queues: a per-queue TTL sends each message back, via the default
-                // exchange, to the queue it came from once the delay has passed.
-                let retry = queue.retryQueue(tier: tier)
-                try session.declareQueue(retry, arguments: [
-                    Argument.queueType: .string("classic"),
-                    Argument.messageTTL: .int(Int64(delay)),
-                    Argument.deadLetterExchange: .string(""),
-                    Argument.deadLetterRoutingKey: .string(queue.name),
-                ])
-                try session.bind(queue: retry, exchange: Self.retryExchange, routingKey: retry)
-            }
+            try session.bind(queue: retry, exchange: Self.retryExchange, routingKey: retry)
         }
     }
 }

@@ -1,5 +1,6 @@
 import MessageBus
 import Store
+import Models
 
 /// The five services: their schema, port, queue and the events each one consumes.
 public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -52,6 +53,26 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
         case .feedback: ["article.approved", "article.published", "article.taken_down"]
         // The ledger counts publications; activity reports count decisions and answers.
         case .finance: ["submission.received", "article.#", "question.#", "answer.published"]
+        }
+    }
+
+    /// e.g. `INTAKE_AMQP_URL`: the service's own broker login.
+    public var amqpURLVariable: String { "\(rawValue.uppercased())_AMQP_URL" }
+
+    /// Routing keys the service publishes on `portal.events`: the event types its outbox holds.
+    /// Its own broker login may publish these and nothing else (`portalctl broker permissions`).
+    public var publishes: [String] {
+        switch self {
+        case .intake: [EventType.submissionReceived, EventType.submissionQuarantined]
+        case .approval:
+            [EventType.articleEditingStarted, EventType.articleSubmitted, EventType.articleApproved, EventType.articleRejected,
+             EventType.articleReturned, EventType.articleResubmitted, EventType.articleTakenDown, EventType.articleWithdrawn]
+        case .publishing: [EventType.articlePublished]
+        case .feedback:
+            [EventType.questionReceived, EventType.questionRouted, EventType.questionClassified, EventType.questionAnswered,
+             EventType.questionReminded, EventType.questionEscalated, EventType.answerPublished, EventType.consultationOpened,
+             EventType.consultationClosed, EventType.commentReceived]
+        case .finance: []
         }
     }
 

@@ -24,8 +24,11 @@ public struct ServiceConfiguration: Sendable {
     public var messageRetentionDays: Int
     /// `PORTAL_DB_MAX_WAIT_MS`: the longest a request waits for a connection (then 503).
     public var databaseMaxWaitMilliseconds: Int
-    /// `PORTAL_AMQP_URL`.
+    /// `<SERVICE>_AMQP_URL` (the service's own broker login), else `PORTAL_AMQP_URL`.
     public var amqpURL: String
+    /// The service logs in to the broker as itself (`<SERVICE>_AMQP_URL` is set): it may declare
+    /// only its own queue, and publish only its own routing keys (`portalctl broker permissions`).
+    public var amqpOwnLogin: Bool
     /// `PORTAL_AMQP_HEARTBEAT` in seconds.
     public var amqpHeartbeatSeconds: Int
     /// `PORTAL_AMQP_PREFETCH`: unacknowledged deliveries a consumer may hold.
@@ -68,7 +71,9 @@ public struct ServiceConfiguration: Sendable {
         databaseMaxWaitMilliseconds = integer("PORTAL_DB_MAX_WAIT_MS", 10_000)
         messageRetentionDays = integer("PORTAL_MESSAGE_RETENTION_DAYS", 14)
         bodyBytesInFlight = integer("PORTAL_MAX_BODY_BYTES_IN_FLIGHT", 128 * 1024 * 1024)
-        amqpURL = value("PORTAL_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:35672/"
+        let ownAMQPURL = value(service.amqpURLVariable)
+        amqpURL = ownAMQPURL ?? value("PORTAL_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:35672/"
+        amqpOwnLogin = ownAMQPURL != nil
         amqpHeartbeatSeconds = integer("PORTAL_AMQP_HEARTBEAT", 30)
         prefetch = integer("PORTAL_AMQP_PREFETCH", 500)
         maxAttempts = integer("PORTAL_MAX_ATTEMPTS", 5)
@@ -87,7 +92,7 @@ public struct ServiceConfiguration: Sendable {
     public var broker: BrokerConfiguration {
         get throws {
             guard let configuration = BrokerConfiguration(url: amqpURL, heartbeatSeconds: amqpHeartbeatSeconds) else {
-                throw ConfigurationError(variable: "PORTAL_AMQP_URL", problem: "not an amqp:// URL")
+                throw ConfigurationError(variable: amqpOwnLogin ? service.amqpURLVariable : "PORTAL_AMQP_URL", problem: "not an amqp:// URL")
             }
             return configuration
         }
@@ -99,9 +104,10 @@ public struct ServiceConfiguration: Sendable {
             maxWaiters: databaseMaxWaiters, maxWait: .milliseconds(databaseMaxWaitMilliseconds))
     }
 
-    /// The full topology, the same in every process, so any one of them can declare it.
+    /// The full topology, the same in every process; one with an operator's login declares all
+    /// of it, one with its own login only its own queue.
     public var topology: Topology {
-        Topology(queues: PortalService.allCases.compactMap { $0.queue(self) })
+        Topology(queues: PortalService.allCases.compactMap { $0.queue(self) }, ownQueue: amqpOwnLogin ? service.queueName : nil)
     }
 }
 
