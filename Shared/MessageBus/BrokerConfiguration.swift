@@ -9,6 +9,26 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var heartbeatSeconds: Int
     /// Seconds to wait for the TCP connection.
     public var connectTimeoutSeconds: Int
+    /// The other nodes of a cluster, tried in turn when one cannot be reached: `host` and `port`
+    /// above are the first node; the login and virtual host are the same on every node.
+    public var otherNodes: [Node] = []
+
+    public struct Node: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+    }
+
+    /// Every node, the first one first.
+    public var nodes: [Node] { [Node(host: host, port: port)] + otherNodes }
+
+    /// This configuration aimed at one of its nodes.
+    public func at(_ node: Node) -> BrokerConfiguration {
+        var one = self
+        one.host = node.host
+        one.port = node.port
+        one.otherNodes = []
+        return one
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
@@ -25,7 +45,20 @@ public struct BrokerConfiguration: Sendable, Equatable {
 
     /// Reads `amqp://user:password@host:port/vhost` (IPv6 hosts in brackets; the vhost
     /// percent-encoded, `%2f` for `/`; an empty path means `/`).
+    ///
+    /// Several URLs separated by commas name the nodes of one cluster (the login and virtual host
+    /// of the first are used for all).
     public init?(url: String, heartbeatSeconds: Int = 30) {
+        let urls = url.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if urls.count > 1 {
+            guard var first = BrokerConfiguration(url: urls[0], heartbeatSeconds: heartbeatSeconds) else { return nil }
+            for other in urls.dropFirst() {
+                guard let node = BrokerConfiguration(url: other, heartbeatSeconds: heartbeatSeconds) else { return nil }
+                first.otherNodes.append(Node(host: node.host, port: node.port))
+            }
+            self = first
+            return
+        }
         guard url.hasPrefix("amqp://") else { return nil }
         var rest = Substring(url.dropFirst("amqp://".count))
         var user = "guest", password = "guest"

@@ -12,6 +12,9 @@ public final class BrokerLink: Sendable {
     /// The session of a link, touched only on the link's own thread.
     private final class SessionBox: @unchecked Sendable {
         var session: AMQPSession?
+        /// The cluster node tried first at the next connection: the last one that answered. It
+        /// starts at random, so that the instances of a service spread over the nodes.
+        var node = 0
         /// Read from any thread by `/readyz`; hence atomic.
         let connected = Atomic<Bool>(false)
     }
@@ -27,6 +30,7 @@ public final class BrokerLink: Sendable {
 
     /// `name` appears in logs (e.g. `publisher`, `consumer:publishing.events`).
     public init(name: String, configuration: BrokerConfiguration, topology: Topology, logger: Logger) {
+        box.node = Int.random(in: 0..<configuration.nodes.count)
         self.name = name
         self.configuration = configuration
         self.topology = topology
@@ -65,14 +69,33 @@ public final class BrokerLink: Sendable {
                 session = open
             } else {
                 box.session = nil
-                let opened = try AMQPSession(configuration: configuration)
+                let opened = try Self.connect(configuration, startingAt: &box.node)
                 try topology.declare(on: opened)
                 box.session = opened
                 session = opened
-                logger.info("connected to the broker", metadata: ["bus.link": .string(name)])
+                logger.info("connected to the broker", metadata: ["bus.link": .string(name), "bus.node": .string(
+                    "\(configuration.nodes[box.node].host):\(configuration.nodes[box.node].port)")])
             }
             return try body(session)
         }
+    }
+
+    /// A session on the first node of the cluster that answers, starting at `node` (left at
+    /// the one that answered); the last node's error when none does.
+    static func connect(_ configuration: BrokerConfiguration, startingAt node: inout Int) throws -> AMQPSession {
+        let nodes = configuration.nodes
+        var failure: (any Error)?
+        for step in 0..<nodes.count {
+            let index = (node + step) % nodes.count
+            do {
+                let session = try AMQPSession(configuration: configuration.at(nodes[index]))
+                node = index
+                return session
+            } catch {
+                failure = error
+            }
+        }
+        throw failure ?? BusError(.connectionFailed, "no broker node configured")
     }
 
     /// Drops the session; the next call opens a new one. Unacknowledged deliveries go back to their queue.

@@ -20,6 +20,18 @@ struct BrokerConfigurationTests {
         #expect(configuration.virtualHost == "/")
     }
 
+    @Test("Comma-separated URLs are the nodes of one cluster, with the first one's login")
+    func readsTheNodesOfACluster() throws {
+        let configuration = try #require(BrokerConfiguration(
+            url: "amqp://portal-intake:pw@127.0.0.1:36101/, amqp://portal-intake:pw@127.0.0.1:36102/,amqp://[::1]:36103/"))
+        #expect(configuration.nodes.map(\.port) == [36101, 36102, 36103])
+        #expect(configuration.nodes.map(\.host) == ["127.0.0.1", "127.0.0.1", "::1"])
+        #expect(configuration.user == "portal-intake")
+        let third = configuration.at(configuration.nodes[2])
+        #expect(third.host == "::1" && third.port == 36103 && third.user == "portal-intake" && third.nodes.count == 1)
+        #expect(BrokerConfiguration(url: "amqp://a:1/,http://b/") == nil)
+    }
+
     @Test func refusesWhatIsNotAnAMQPURL() {
         #expect(BrokerConfiguration(url: "http://localhost") == nil)
         #expect(BrokerConfiguration(url: "amqp://host:notaport/") == nil)
