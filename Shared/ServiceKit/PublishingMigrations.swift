@@ -239,5 +239,44 @@ public enum PublishingMigrations {
                 SELECT code FROM fields WHERE code IS NOT NULL
             $$;
             """),
+        Migration(11, "the change log every publishing instance follows for its own copy of the sites", """
+            -- Each publishing instance keeps the sites as files in its own folder. Whatever changes a
+            -- page (a publication, a takedown, an answer, the registry) is noted here by triggers, in
+            -- the same transaction; every instance follows the notes by transaction id and writes
+            -- the pages others changed (SiteMirror). `writer` is the folder that already has them.
+            CREATE TABLE publishing.page_changes (
+                seq bigserial PRIMARY KEY,
+                xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                kind text NOT NULL CHECK (kind IN ('article', 'answer', 'sites')),
+                id uuid,
+                writer text NOT NULL DEFAULT coalesce(current_setting('portal.site_writer', true), ''),
+                at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX page_changes_by_xid ON publishing.page_changes (xid);
+            CREATE INDEX page_changes_by_time ON publishing.page_changes (at);
+            CREATE FUNCTION publishing.note_page_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_TABLE_NAME = 'articles' THEN
+                    INSERT INTO publishing.page_changes (kind, id) VALUES ('article', NEW.id);
+                ELSIF TG_TABLE_NAME = 'answers' THEN
+                    INSERT INTO publishing.page_changes (kind, id) VALUES ('answer', NEW.question_id);
+                ELSE
+                    INSERT INTO publishing.page_changes (kind) VALUES ('sites');
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER articles_noted AFTER INSERT OR UPDATE ON publishing.articles
+                FOR EACH ROW EXECUTE FUNCTION publishing.note_page_change();
+            CREATE TRIGGER answers_noted AFTER INSERT OR UPDATE ON publishing.answers
+                FOR EACH ROW EXECUTE FUNCTION publishing.note_page_change();
+            CREATE TRIGGER sites_noted AFTER INSERT OR UPDATE ON publishing.sites
+                FOR EACH ROW EXECUTE FUNCTION publishing.note_page_change();
+            -- The lists to redraw, per folder: each instance redraws the lists of its own copy.
+            -- Marks of before (writer '') are taken by any instance.
+            ALTER TABLE publishing.stale_sites
+                ADD COLUMN writer text NOT NULL DEFAULT coalesce(current_setting('portal.site_writer', true), '');
+            ALTER TABLE publishing.stale_sites DROP CONSTRAINT stale_sites_pkey;
+            ALTER TABLE publishing.stale_sites ADD PRIMARY KEY (writer, domain);
+            """),
     ]
 }

@@ -48,9 +48,7 @@ struct BackupRestoreTests {
         // lists in its first minute on a new data folder: the backups wait until it is done.
         var before = [String: Date]()
         try await eventually("the sites are drawn", within: 120, every: .milliseconds(500)) {
-            let stale = try await f.pool.withConnection {
-                try $0.query("SELECT count(*)::int AS n FROM publishing.stale_sites").one().decode("n", as: Int.self)
-            }
+            let stale = try await PublishingSitesTests.staleMarks(f.pool, data: data)
             let now = Self.modificationTimes(under: data)
             defer { before = now }
             return stale == 0 && now == before

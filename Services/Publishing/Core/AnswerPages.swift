@@ -49,6 +49,31 @@ public struct AnswerPages: Sendable {
     /// `PORTAL_FEEDBACK_URL`, read once; empty behind nginx, where the site's own host serves the forms.
     public static let configuredFeedbackBase = ProcessInfo.processInfo.environment["PORTAL_FEEDBACK_URL"] ?? ""
 
+    static let answerColumns = """
+        SELECT question_id, field_code, field_name, unit_code, unit_name, title, question, answer, asked_on::text AS asked_on,
+            answered_on::text AS answered_on, published_at
+        FROM publishing.answers
+        """
+
+    static func answer(_ row: Row) throws -> (AnswerPublished, Date) {
+        let answer = AnswerPublished(
+            questionId: try row.decode("question_id"), fieldCode: try row.decode("field_code"), fieldName: try row.decode("field_name"),
+            unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"), title: try row.decode("title"),
+            question: try row.decode("question"), answer: try row.decode("answer"),
+            askedOn: LocalDate(iso: try row.decode("asked_on")) ?? .today, answeredOn: LocalDate(iso: try row.decode("answered_on")) ?? .today)
+        return (answer, try row.decode("published_at"))
+    }
+
+    /// Writes one stored answer's page again, from the database (another folder's publication),
+    /// and marks the portal's lists.
+    func rewrite(_ questionId: UUID, on connection: Connection) throws {
+        guard let row = try connection.query("\(Self.answerColumns) WHERE question_id = $1", [questionId]).rows.first,
+              let site = try SiteRegistry.sites([SiteDomain.portal], on: connection).first else { return }
+        let (answer, published) = try Self.answer(row)
+        try files.write(renderer.answer(answer, site: site, publishedAt: published), domain: site.domain, page: Self.page(answer.questionId))
+        try SiteIndexes.markStale(site.domain, on: connection)
+    }
+
     /// Writes every answer's page again (a rebuild), a batch at a time; returns how many.
     public static func rewriteAll(renderer: PageRenderer, files: SiteFiles, database: DatabasePool) async throws -> Int {
         var after = Date(timeIntervalSince1970: 0), done = 0
@@ -57,19 +82,10 @@ public struct AnswerPages: Sendable {
             let count = try await database.withConnection { connection -> (Int, Date?) in
                 guard let site = try SiteRegistry.sites([SiteDomain.portal], on: connection).first else { return (0, nil) }
                 let rows = try connection.query(
-                    """
-                    SELECT question_id, field_code, field_name, unit_code, unit_name, title, question, answer, asked_on::text AS asked_on,
-                        answered_on::text AS answered_on, published_at
-                    FROM publishing.answers WHERE published_at > $1 ORDER BY published_at LIMIT 200
-                    """, [from]).rows
+                    "\(answerColumns) WHERE published_at > $1 ORDER BY published_at LIMIT 200", [from]).rows
                 var last: Date?
                 for row in rows {
-                    let answer = AnswerPublished(
-                        questionId: try row.decode("question_id"), fieldCode: try row.decode("field_code"), fieldName: try row.decode("field_name"),
-                        unitCode: try row.decode("unit_code"), unitName: try row.decode("unit_name"), title: try row.decode("title"),
-                        question: try row.decode("question"), answer: try row.decode("answer"),
-                        askedOn: LocalDate(iso: try row.decode("asked_on")) ?? .today, answeredOn: LocalDate(iso: try row.decode("answered_on")) ?? .today)
-                    let published: Date = try row.decode("published_at")
+                    let (answer, published) = try Self.answer(row)
                     try files.write(renderer.answer(answer, site: site, publishedAt: published), domain: site.domain, page: page(answer.questionId))
                     last = published
                 }

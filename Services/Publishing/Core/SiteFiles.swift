@@ -27,6 +27,19 @@ public final class SiteFiles: Sendable {
         root = "\(dataDirectory)/sites"
     }
 
+    /// This folder's name as a writer of pages (`publishing.page_changes`, `stale_sites`): made
+    /// once and kept in the folder, so that instances serving one folder share it, and a copy on
+    /// another machine has its own.
+    public func writerIdentity() throws -> String {
+        let path = "\(root)/.writer"
+        if let kept = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !kept.isEmpty {
+            return kept
+        }
+        try writeAtomically(Array(UUID().uuidString.lowercased().utf8), to: path)
+        // Two instances starting together on one new folder: both read the one that won.
+        return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     func path(_ domain: String, _ page: String) -> String {
         "\(root)/\(domain)/\(page)"
     }

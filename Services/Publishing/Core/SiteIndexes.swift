@@ -5,16 +5,20 @@ import ServiceKit
 import Store
 
 /// Redraws the lists of the sites that publications marked stale: home page, sitemap page,
-/// `sitemap.xml`, RSS and Atom. One instance at a time works (advisory lock); a site marked again
-/// while it is being drawn is drawn again in the next round, so no publication is ever left out.
+/// `sitemap.xml`, RSS and Atom. Marks belong to a folder (its writer identity): each folder's
+/// lists are redrawn by one instance at a time (an advisory lock on the folder); a site marked
+/// again while it is being drawn is drawn again in the next round, so no publication is ever left out.
 public struct SiteIndexes: Service {
     let database: DatabasePool
     let lists: SiteLists
     let files: SiteFiles
     let readiness: Readiness
     let logger: Logger
+    /// The folder's writer identity (`SiteFiles.writerIdentity`).
+    let writer: String
 
-    public init(database: DatabasePool, lists: SiteLists, files: SiteFiles, readiness: Readiness, logger: Logger) {
+    public init(database: DatabasePool, lists: SiteLists, files: SiteFiles, writer: String, readiness: Readiness, logger: Logger) {
+        self.writer = writer
         self.database = database
         self.lists = lists
         self.files = files
@@ -22,7 +26,6 @@ public struct SiteIndexes: Service {
         self.logger = logger
     }
 
-    static let lockKey: Int64 = 0x4C41_5055_424C_4901
 
     public func run() async throws {
         await readiness.waitUntilMigrated()
@@ -57,6 +60,8 @@ public struct SiteIndexes: Service {
         try await database.withTransaction { connection in
             try SiteRegistry.sync(on: connection)
             try SiteRegistry.writeRedirects(files, on: connection)
+            // A mark a day old belongs to a folder no instance serves any more (a machine retired).
+            try connection.query("DELETE FROM publishing.stale_sites WHERE since < now() - interval '1 day'")
             // A site that has no pages yet (new, or a new data folder) gets them without waiting for an item.
             for site in try SiteRegistry.allActive(on: connection) where !files.exists(domain: site.domain, page: "index.html") {
                 try Self.markStale(site.domain, on: connection)
@@ -66,32 +71,38 @@ public struct SiteIndexes: Service {
 
     /// Redraws every stale site once; returns how many.
     func redrawStale() async throws -> Int {
-        let lists = self.lists
+        let lists = self.lists, writer = self.writer
         return try await database.withTransaction { connection -> Int in
-            guard try connection.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [Self.lockKey]).one().decode("locked", as: Bool.self) else {
+            guard try connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext('portal.site_lists'), hashtext($1)) AS locked", [writer]
+            ).one().decode("locked", as: Bool.self) else {
                 return 0
             }
             // Only the marks seen now are removed: a mark added meanwhile survives for the next round.
             // The mark's time as the database wrote it, so that the comparison below is exact.
-            let stale = try connection.query("SELECT domain, since::text AS since FROM publishing.stale_sites ORDER BY since LIMIT 50").rows
-                .map { (try $0.decode("domain", as: String.self), try $0.decode("since", as: String.self)) }
+            let stale = try connection.query(
+                "SELECT writer, domain, since::text AS since FROM publishing.stale_sites WHERE writer IN ($1, '') ORDER BY since LIMIT 50",
+                [writer]
+            ).rows.map { (try $0.decode("writer", as: String.self), try $0.decode("domain", as: String.self), try $0.decode("since", as: String.self)) }
             guard !stale.isEmpty else { return 0 }
-            for site in try SiteRegistry.sites(stale.map(\.0), on: connection) {
+            for site in try SiteRegistry.sites(Array(Set(stale.map(\.1))), on: connection) {
                 try lists.write(site, on: connection)
             }
-            for (domain, since) in stale {
-                try connection.query("DELETE FROM publishing.stale_sites WHERE domain = $1 AND since = $2::timestamptz", [domain, since])
+            for (marker, domain, since) in stale {
+                try connection.query(
+                    "DELETE FROM publishing.stale_sites WHERE writer = $1 AND domain = $2 AND since = $3::timestamptz", [marker, domain, since])
             }
             return stale.count
         }
     }
 
     /// The site's lists (home, categories, sitemaps, feeds) are redrawn shortly after, once for
-    /// however many items a burst of approvals brings.
+    /// however many items a burst of approvals brings, in the folder of the connection's writer
+    /// (`portal.site_writer`, set for every connection of a publishing process).
     /// A mark already there gets a new time: a redraw that read the site before this transaction
     /// then removes only the mark it saw, and this one stays for the next round.
     public static func markStale(_ domain: String, on connection: Connection) throws {
         try connection.query(
-            "INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (domain) DO UPDATE SET since = clock_timestamp()", [domain])
+            "INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (writer, domain) DO UPDATE SET since = clock_timestamp()", [domain])
     }
 }
