@@ -4,8 +4,9 @@ import Hummingbird
 
 /// What the proxy in front (nginx on this machine) says about a request: the client's address
 /// (the last one it added to `X-Forwarded-For`) and whether the client came over TLS
-/// (`X-Forwarded-Proto: https`). Believed only from a loopback peer, so that a client cannot
-/// choose its own address.
+/// (`X-Forwarded-Proto: https`). Believed only from a loopback peer or an address listed in
+/// `PORTAL_TRUSTED_PROXIES` (nginx on another machine), so that a client cannot choose its own
+/// address.
 public enum ForwardedRequest {
     public static func clientAddress(_ request: Request, peer: String?) -> String {
         let peer = peer ?? "unknown"
@@ -21,7 +22,14 @@ public enum ForwardedRequest {
     /// An IPv4 peer of a dual-stack socket reads as ::ffff:127.0.0.1.
     static func isProxy(_ peer: String) -> Bool {
         peer == "::1" || peer.hasPrefix("127.") || peer.hasPrefix("::ffff:127.")
+            || trustedProxies.contains(peer.hasPrefix("::ffff:") ? String(peer.dropFirst("::ffff:".count)) : peer)
     }
+
+    /// `PORTAL_TRUSTED_PROXIES`: the exact addresses (comma-separated) of the proxies on other
+    /// machines whose forwarded headers are believed.
+    static let trustedProxies: Set<String> = Set(
+        (ProcessInfo.processInfo.environment["PORTAL_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!

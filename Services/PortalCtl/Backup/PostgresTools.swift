@@ -5,18 +5,30 @@ import Store
 /// to load it, and the counts that tell a restored database is the one that was saved.
 enum PostgresTools {
     /// The database a `postgresql://` address names, and the same address for another database.
+    /// The parts of `postgresql://authority/database?query`, split by hand: the authority may
+    /// list several hosts (`db1:5432,db2:5432`, a primary and its replica), which URLComponents
+    /// does not read.
+    static func parts(of url: String) -> (prefix: String, database: String, query: String)? {
+        guard let scheme = url.range(of: "://"), ["postgresql", "postgres"].contains(String(url[..<scheme.lowerBound])) else { return nil }
+        let rest = url[scheme.upperBound...]
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let path = rest[rest.index(after: slash)...]
+        let database = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let query = path.dropFirst(database.count)
+        return (String(url[..<slash]), database.removingPercentEncoding ?? database, String(query))
+    }
+
     static func databaseName(in url: String) throws -> String {
-        guard let components = URLComponents(string: url), ["postgresql", "postgres"].contains(components.scheme ?? ""),
-              components.path.count > 1 else {
+        guard let parts = parts(of: url), !parts.database.isEmpty else {
             throw BackupRepository.Problem("PORTAL_DATABASE_URL must be a postgresql://…/<database> address for backups: \(url)")
         }
-        return String(components.path.dropFirst())
+        return parts.database
     }
 
     static func url(_ url: String, database: String) throws -> String {
-        guard var components = URLComponents(string: url) else { throw BackupRepository.Problem("not a database address: \(url)") }
-        components.path = "/" + database
-        return components.string ?? url
+        guard let parts = parts(of: url) else { throw BackupRepository.Problem("not a database address: \(url)") }
+        let name = database.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?"))) ?? database
+        return "\(parts.prefix)/\(name)\(parts.query)"
     }
 
     /// A name PostgreSQL takes as written, for statements that cannot take parameters.
