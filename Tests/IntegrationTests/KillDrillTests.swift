@@ -22,23 +22,29 @@ struct KillDrillTests {
         func locked<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
     }
 
-    /// The five services, as the drill starts, kills and restarts them.
+    /// The services, as the drill starts, kills and restarts them: one instance of each, named
+    /// by the service; or more, named `<service>-b` and so on.
     final class Fleet: @unchecked Sendable {
         let env: TestEnvironment
         let ports: [String: Int]
         let environment: [String: String]
+        /// Settings of one instance only (its own data folder).
+        let overrides: [String: [String: String]]
         var services = [String: ServiceProcess]()
         /// The logs of the processes killed, for the check that no personal data is in any log.
         var logs = [(String, String)]()
 
-        init(env: TestEnvironment, ports: [String: Int], environment: [String: String]) {
+        init(env: TestEnvironment, ports: [String: Int], environment: [String: String], overrides: [String: [String: String]] = [:]) {
             self.env = env
             self.ports = ports
             self.environment = environment
+            self.overrides = overrides
         }
 
         func start(_ name: String) throws {
-            services[name] = try ServiceProcess(name, port: ports[name] ?? 0, environment: environment, in: env)
+            let executable = String(name.split(separator: "-").first ?? Substring(name))
+            services[name] = try ServiceProcess(
+                executable, port: ports[name] ?? 0, environment: environment.merging(overrides[name] ?? [:]) { $1 }, in: env)
         }
 
         func crashAndRestart(_ name: String) async throws {
@@ -120,70 +126,82 @@ struct KillDrillTests {
             load.stop()
             for thread in threads { while !thread.isFinished { try await Task.sleep(for: .milliseconds(100)) } }
 
-            // Connected after the harm: a connection open across a database restart is lost at its next use.
-            let pool = try await env.database()
-            defer { Task { await pool.close() } }
-            let (accepted, approved, questions, failures) = load.locked { (load.accepted, load.approved, load.questions, load.failures) }
-            print("drill: \(accepted.count) submissions accepted, \(approved.count) approved, \(questions.count) questions accepted")
-            #expect(failures.isEmpty, "requests that never succeeded within a minute: \(failures.prefix(5))")
-            #expect(accepted.count >= 50 && approved.count >= 5 && questions.count >= 20, "the load ran through the kills")
-            let ids = "{" + accepted.joined(separator: ",") + "}", approvedIds = "{" + approved.joined(separator: ",") + "}"
-            func count(_ sql: String, _ parameters: [String]) async throws -> Int {
-                try await pool.withConnection { try $0.query(sql, parameters).one().decode("n", as: Int.self) }
-            }
-            #expect(try await count("SELECT count(*)::int AS n FROM intake.submissions WHERE id = ANY($1::uuid[])", [ids]) == accepted.count,
-                    "every submission answered 202 is stored")
-            try await eventually("every accepted submission reached approval, once", within: 90) {
-                try await count("SELECT count(*)::int AS n FROM editorial.articles WHERE id = ANY($1::uuid[])", [ids]) == accepted.count
-            }
-            #expect(try await count(
-                "SELECT count(*)::int AS n FROM (SELECT article_id FROM editorial.decisions WHERE action = 'approve' AND article_id = ANY($1::uuid[]) GROUP BY 1 HAVING count(*) <> 1) d",
-                [approvedIds]) == 0, "one signed approval per approved item")
-            try await eventually("every approved item is published, and its page written", within: 90) {
-                try await count("SELECT count(*)::int AS n FROM publishing.articles WHERE state = 'published' AND id = ANY($1::uuid[])", [approvedIds])
-                    == approved.count
-                    && approved.allSatisfy { FileManager.default.fileExists(atPath: "\(work)/data/sites/longan.gov.vn/bai-viet/\($0).html") }
-            }
-            #expect(try await count(
-                """
-                SELECT count(*)::int AS n FROM (SELECT lower(envelope::jsonb->'payload'->>'articleId') FROM publishing.outbox
-                WHERE routing_key = 'article.published' AND lower(envelope::jsonb->'payload'->>'articleId') = ANY($1::text[]) GROUP BY 1 HAVING count(*) > 1) p
-                """, [approvedIds]) == 0, "no page published twice")
-            try await eventually("finance has every approved item's royalty", within: 90) {
-                try await count("SELECT count(DISTINCT article_id)::int AS n FROM finance.ledger WHERE article_id = ANY($1::uuid[])", [approvedIds])
-                    == approved.count
-            }
-            #expect(try await count(
-                """
-                SELECT count(*)::int AS n FROM (SELECT 1 FROM finance.ledger WHERE article_id = ANY($1::uuid[])
-                GROUP BY article_id, kind, role, payee_name HAVING count(*) > 1) d
-                """, [approvedIds]) == 0, "no ledger entry doubled")
-            let codes = "{" + questions.joined(separator: ",") + "}"
-            #expect(try await count(
-                "SELECT count(*)::int AS n FROM feedback.questions WHERE tracking_sha256 = ANY(ARRAY(SELECT sha256(convert_to(c, 'UTF8')) FROM unnest($1::text[]) c))",
-                [codes]) == questions.count, "every question answered with a tracking code is stored")
-            // The services also take in what earlier tests left in the shared queues, and may
-            // rightly dead-letter some of it: the drill's own items and questions must be in none.
-            let before = Set(deadBefore.map(\.id))
-            let deadAfter = try Self.deadLetters(env, portalctl)
-            let new = deadAfter.filter { !before.contains($0.id) && !poisons.contains($0.id) }
-            let ours = new.filter { letter in
-                letter.body.contains(tag) || (accepted + approved).contains { letter.body.lowercased().contains($0.lowercased()) }
-            }
-            if !new.isEmpty { print("dead letters from before the drill, taken in meanwhile: \(new.map { "\($0.type): \($0.reason)" })") }
-            #expect(ours.isEmpty, "nothing of the drill was dead-lettered: \(ours.map { "\($0.type): \($0.reason)" })")
-            #expect(Set(poisons).isSubset(of: Set(deadAfter.map(\.id))), "each poison message is in its dead-letter queue")
-            // R-5.4: the citizens' names and emails are in no log, of any service, crashed or not.
-            for (name, log) in fleet.logs + fleet.services.map({ ($0.key, $0.value.logPath) }) {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                #expect(!text.contains("dien.tap.\(tag)") && !text.contains("Người hỏi diễn tập"), "R-5.4: personal data in \(name)'s log \(log)")
-            }
+            try await Self.verify(load, env: env, portalctl: portalctl, tag: tag, deadBefore: deadBefore, poisons: poisons,
+                                  sites: ["\(work)/data/sites"], logs: fleet.logs + fleet.services.map { ($0.key, $0.value.logPath) })
         } catch {
             for service in fleet.services.values { _ = try? await service.terminate() }
             throw error
         }
         for name in Self.order {
             #expect(try await fleet.services[name]?.terminate() == 0, "\(name) stops cleanly after the drill")
+        }
+    }
+
+    /// What the clients were told holds after the harm: every accepted submission and question
+    /// stored, every approved item published once (its page in each of `sites`, the folders of
+    /// the publishing instances) with its ledger entries once, nothing of the drill dead-lettered
+    /// but the `poisons`, and no citizen's name or email in any of the `logs`.
+    static func verify(
+        _ load: Load, env: TestEnvironment, portalctl: String, tag: String, deadBefore: [DeadLetter], poisons: [String], sites: [String],
+        logs: [(String, String)]
+    ) async throws {
+        // Connected after the harm: a connection open across a database restart is lost at its next use.
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let (accepted, approved, questions, failures) = load.locked { (load.accepted, load.approved, load.questions, load.failures) }
+        print("drill: \(accepted.count) submissions accepted, \(approved.count) approved, \(questions.count) questions accepted")
+        #expect(failures.isEmpty, "requests that never succeeded within a minute: \(failures.prefix(5))")
+        #expect(accepted.count >= 50 && approved.count >= 5 && questions.count >= 20, "the load ran through the kills")
+        let ids = "{" + accepted.joined(separator: ",") + "}", approvedIds = "{" + approved.joined(separator: ",") + "}"
+        func count(_ sql: String, _ parameters: [String]) async throws -> Int {
+            try await pool.withConnection { try $0.query(sql, parameters).one().decode("n", as: Int.self) }
+        }
+        #expect(try await count("SELECT count(*)::int AS n FROM intake.submissions WHERE id = ANY($1::uuid[])", [ids]) == accepted.count,
+                "every submission answered 202 is stored")
+        try await eventually("every accepted submission reached approval, once", within: 90) {
+            try await count("SELECT count(*)::int AS n FROM editorial.articles WHERE id = ANY($1::uuid[])", [ids]) == accepted.count
+        }
+        #expect(try await count(
+            "SELECT count(*)::int AS n FROM (SELECT article_id FROM editorial.decisions WHERE action = 'approve' AND article_id = ANY($1::uuid[]) GROUP BY 1 HAVING count(*) <> 1) d",
+            [approvedIds]) == 0, "one signed approval per approved item")
+        try await eventually("every approved item is published, and its page written", within: 90) {
+            try await count("SELECT count(*)::int AS n FROM publishing.articles WHERE state = 'published' AND id = ANY($1::uuid[])", [approvedIds])
+                == approved.count
+                && approved.allSatisfy { id in sites.allSatisfy { FileManager.default.fileExists(atPath: "\($0)/longan.gov.vn/bai-viet/\(id).html") } }
+        }
+        #expect(try await count(
+            """
+            SELECT count(*)::int AS n FROM (SELECT lower(envelope::jsonb->'payload'->>'articleId') FROM publishing.outbox
+            WHERE routing_key = 'article.published' AND lower(envelope::jsonb->'payload'->>'articleId') = ANY($1::text[]) GROUP BY 1 HAVING count(*) > 1) p
+            """, [approvedIds]) == 0, "no page published twice")
+        try await eventually("finance has every approved item's royalty", within: 90) {
+            try await count("SELECT count(DISTINCT article_id)::int AS n FROM finance.ledger WHERE article_id = ANY($1::uuid[])", [approvedIds])
+                == approved.count
+        }
+        #expect(try await count(
+            """
+            SELECT count(*)::int AS n FROM (SELECT 1 FROM finance.ledger WHERE article_id = ANY($1::uuid[])
+            GROUP BY article_id, kind, role, payee_name HAVING count(*) > 1) d
+            """, [approvedIds]) == 0, "no ledger entry doubled")
+        let codes = "{" + questions.joined(separator: ",") + "}"
+        #expect(try await count(
+            "SELECT count(*)::int AS n FROM feedback.questions WHERE tracking_sha256 = ANY(ARRAY(SELECT sha256(convert_to(c, 'UTF8')) FROM unnest($1::text[]) c))",
+            [codes]) == questions.count, "every question answered with a tracking code is stored")
+        // The services also take in what earlier tests left in the shared queues, and may
+        // rightly dead-letter some of it: the drill's own items and questions must be in none.
+        let before = Set(deadBefore.map(\.id))
+        let deadAfter = try Self.deadLetters(env, portalctl)
+        let new = deadAfter.filter { !before.contains($0.id) && !poisons.contains($0.id) }
+        let ours = new.filter { letter in
+            letter.body.contains(tag) || (accepted + approved).contains { letter.body.lowercased().contains($0.lowercased()) }
+        }
+        if !new.isEmpty { print("dead letters from before the drill, taken in meanwhile: \(new.map { "\($0.type): \($0.reason)" })") }
+        #expect(ours.isEmpty, "nothing of the drill was dead-lettered: \(ours.map { "\($0.type): \($0.reason)" })")
+        #expect(Set(poisons).isSubset(of: Set(deadAfter.map(\.id))), "each poison message is in its dead-letter queue")
+        // R-5.4: the citizens' names and emails are in no log, of any service, crashed or not.
+        for (name, log) in logs {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(!text.contains("dien.tap.\(tag)") && !text.contains("Người hỏi diễn tập"), "R-5.4: personal data in \(name)'s log \(log)")
         }
     }
 
