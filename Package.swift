@@ -149,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "Intake",
             dependencies: [
-                "ServiceKit", "ContentSafety", "Mail",
+                "ServiceKit", "ContentSafety", "Mail", "Images",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -181,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "Feedback",
             dependencies: [
-                "ServiceKit", "ContentSafety", "Mail", "CXlsxWriter", .product(name: "Crypto", package: "swift-crypto"),
+                "ServiceKit", "ContentSafety", "Mail", "CXlsxWriter", "Images", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Services/Feedback", resources: [.copy("Templates")], swiftSettings: swiftSettings),

@@ -199,9 +199,16 @@ struct ArticleEdits: Sendable {
         }
         if let categories = changes.categories { classification.categories = categories.map(clean).filter { !$0.isEmpty } }
         if let sites = changes.targetSites {
-            let domains = sites.map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
-            guard !domains.isEmpty, domains.allSatisfy({ $0 == SiteDomain.portal || $0.hasSuffix("." + SiteDomain.portal) }) else {
+            let domains = sites.compactMap(SiteDomain.targetSite)
+            guard !domains.isEmpty, domains.count == sites.count else {
                 throw invalid("invalid_target_site", "Target sites must be the portal or its component sites (*.\(SiteDomain.portal)).")
+            }
+            // A site the registry lacks would be approved, signed, and then refused by publishing.
+            let known = Set(try connection.query("SELECT domain FROM core.unit_sites WHERE domain = ANY($1::text[])", [SQLArray.literal(domains)]).rows
+                .map { try $0.decode("domain", as: String.self) })
+            let unknown = domains.filter { $0 != SiteDomain.portal && !known.contains($0) }
+            guard unknown.isEmpty else {
+                throw invalid("unknown_target_site", "No component site \(unknown.joined(separator: ", ")) is registered; use the portal or a unit's site.")
             }
             classification.targetSites = domains
         }

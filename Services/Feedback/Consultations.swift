@@ -223,8 +223,7 @@ struct Consultations: Sendable {
     /// RFC 4180, with a byte-order mark so that spreadsheet programs read Vietnamese right.
     static func csv(_ comments: [Comment]) -> String {
         func field(_ text: String) -> String {
-            // A leading = + - @ would run as a formula in a spreadsheet.
-            let safe = text.first.map { "=+-@".contains($0) } == true ? "'" + text : text
+            let safe = TextSafety.spreadsheetText(text)
             return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return "\u{FEFF}" + ([exportHeaders] + rows(comments)).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"

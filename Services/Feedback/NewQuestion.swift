@@ -1,5 +1,6 @@
 import ContentSafety
 import Foundation
+import Images
 import HTTPTypes
 import Hummingbird
 import Models
@@ -86,6 +87,11 @@ struct NewQuestion: Sendable {
                 refuse("attachment", "attachment_too_large", "Tệp đính kèm lớn hơn 5 MB; vui lòng gửi tệp nhỏ hơn.")
             } else if !Self.attachmentTypes.contains(declared) || !ContentSniffer.matches(attachment.bytes, declared: declared) {
                 refuse("attachment", "invalid_attachment", "Tệp đính kèm phải là ảnh (JPEG, PNG, GIF, WebP) hoặc PDF, và đúng với loại đã khai.")
+            } else if declared.hasPrefix("image/"), Thumbnails.isTooLarge(attachment.bytes) {
+                refuse("attachment", "image_too_large", "Ảnh đính kèm có kích thước điểm ảnh quá lớn; vui lòng gửi ảnh nhỏ hơn.")
+            } else if !TextSafety.isSafeFileName(attachment.filename) {
+                refuse("attachment", "invalid_file_name",
+                       "Tên tệp đính kèm không hợp lệ (tối đa 255 ký tự, không có ký tự điều khiển hay ký tự đảo chiều văn bản); vui lòng đổi tên tệp.")
             }
         }
         if !consent {

@@ -47,8 +47,10 @@ enum Spreadsheet {
     }
 
     static func csv(_ table: Table) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        func field(_ value: String) -> String {
+            // An author's name or a title that starts as a formula stays text in a spreadsheet.
+            let text = TextSafety.spreadsheetText(value)
+            return text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         var lines = [table.headers.map(field).joined(separator: ",")]

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import ContentSafety
 import Models
 import ServiceKit
@@ -103,6 +104,32 @@ extension SubmissionRequest {
 
     static let defaultBodyFormat = "text", defaultKind = ContentKind.news.rawValue, defaultLanguage = "vi"
 
+    /// At most this many files with one submission (a photo story has a few dozen).
+    static let maxAttachments = 100
+    /// The body's length, in characters: a long legal document's text fits many times over.
+    static let maxBodyLength = 1_000_000
+    /// Any other text field (a summary, an author's name, a legal document's summary).
+    static let maxFieldLength = 5_000
+
+    /// The path (`title`, `authors.name`) of the first string field, nested ones included,
+    /// for which `test` holds; fields under `except` are not looked at.
+    func textField(where test: (String) -> Bool, except: Set<String>) -> String? {
+        func find(_ value: Any, path: [String]) -> String? {
+            if let text = value as? String { return test(text) ? path.joined(separator: ".") : nil }
+            for child in Mirror(reflecting: value).children {
+                guard let label = child.label else {
+                    if let found = find(child.value, path: path) { return found }
+                    continue
+                }
+                if except.contains(label) { continue }
+                let name = label.hasPrefix("some") ? path : path + [label]
+                if let found = find(child.value, path: name) { return found }
+            }
+            return nil
+        }
+        return find(self, path: [])
+    }
+
     /// Whether any text of the request (every string field, nested ones included) or of its
     /// attachments' names and alt texts holds U+0000. The attachments' bytes are not text and may.
     func containsNUL(attachments: [ValidatedSubmission.Attachment]) throws -> Bool {
@@ -122,6 +149,25 @@ extension SubmissionRequest {
         // refused by approval after the 202 and never reach the editors. Refused here, in any field.
         if try containsNUL(attachments: incoming) {
             throw APIError.badRequest("invalid_character", "A text field or file name contains the NUL character (U+0000); remove it and send again.")
+        }
+        // A direction override in a title or a name turns the rest of the line around where
+        // editors and readers see it; the body, rendered as paragraphs of its own, may keep one.
+        if let field = textField(where: TextSafety.hasDirectionControl, except: ["body", "attachments"]) {
+            throw APIError.badRequest(
+                "invalid_character",
+                "\(field) contains a direction control (U+202A–U+202E or U+2066–U+2069), which makes text read other than it is; remove it.")
+        }
+        guard incoming.count <= Self.maxAttachments else {
+            throw APIError.badRequest(
+                "too_many_attachments", "\(incoming.count) attachments; at most \(Self.maxAttachments) may be sent with one submission.")
+        }
+        guard self.body.unicodeScalars.count <= Self.maxBodyLength else {
+            throw APIError.badRequest(
+                "body_too_long",
+                "The body has \(VietnameseNumber.grouped(self.body.unicodeScalars.count)) characters; at most \(VietnameseNumber.grouped(Self.maxBodyLength)) are allowed.")
+        }
+        if let field = textField(where: { $0.unicodeScalars.count > Self.maxFieldLength }, except: ["body", "attachments"]) {
+            throw APIError.badRequest("field_too_long", "\(field) is longer than \(VietnameseNumber.grouped(Self.maxFieldLength)) characters.")
         }
         let kindCode = self.kind ?? Self.defaultKind, language = self.language ?? Self.defaultLanguage
         let bodyFormat = self.bodyFormat ?? Self.defaultBodyFormat
@@ -160,11 +206,7 @@ extension SubmissionRequest {
             throw APIError.badRequest("invalid_author_shares", "Author shares must be positive and add up to at most 100 (they add up to \(shares.reduce(0, +))).")
         }
         let targetSites = try (self.targetSites ?? []).map { site -> String in
-            let domain = site.lowercased().trimmingCharacters(in: .whitespaces)
-            let isPortal = domain == SiteDomain.portal
-            let labels = domain.hasSuffix("." + SiteDomain.portal)
-                ? domain.dropLast(SiteDomain.portal.count + 1).split(separator: ".", omittingEmptySubsequences: false) : []
-            guard isPortal || (!labels.isEmpty && labels.allSatisfy({ DomainLabel(validating: String($0)) != nil })) else {
+            guard let domain = SiteDomain.targetSite(site) else {
                 throw APIError.badRequest("invalid_target_site", "'\(site)' is not the portal or one of its component sites (*.\(SiteDomain.portal)).")
             }
             return domain
@@ -201,16 +243,20 @@ extension SubmissionRequest {
         var flags = [String]()
         let attachments = try incoming.enumerated().map { index, attachment -> ValidatedSubmission.Attachment in
             let filename = Self.clean(attachment.filename)
-            guard !filename.isEmpty, filename.count <= 255,
-                  !filename.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || $0.properties.generalCategory == .control })
-            else {
+            guard TextSafety.isSafeFileName(filename) else {
                 throw APIError.badRequest(
-                    "invalid_file_name", "Attachment \(index + 1) needs a file name of at most 255 characters, without '/', '\\' or control characters.")
+                    "invalid_file_name",
+                    "Attachment \(index + 1) needs a file name of at most 255 characters, without '/', '\\', control characters or direction controls (U+202A–U+202E, U+2066–U+2069).")
             }
             let data = attachment.bytes
             guard ContentSniffer.matches(data, declared: attachment.contentType) else {
                 throw APIError.badRequest(
                     "content_type_mismatch", "Attachment '\(filename)' is declared as \(attachment.contentType) but its bytes are not.")
+            }
+            if attachment.contentType.lowercased().hasPrefix("image/"), let size = Thumbnails.size(data), size.width * size.height > Thumbnails.maxPixels {
+                throw APIError.badRequest(
+                    "image_too_large",
+                    "The image '\(filename)' is \(size.width) × \(size.height) pixels; at most \(VietnameseNumber.grouped(Thumbnails.maxPixels)) pixels are accepted.")
             }
             total += data.count
             guard total <= maxAttachmentBytes else {

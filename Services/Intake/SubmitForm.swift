@@ -146,6 +146,10 @@ struct SubmitForm {
         case "invalid_attachment", "content_type_mismatch", "invalid_file_name", "unsupported_attachment":
             ("files", "Một tệp đính kèm không hợp lệ hoặc không đúng loại đã khai; vui lòng chọn lại tệp. (\(error.message))")
         case "attachments_too_large": ("files", "Tổng dung lượng tệp đính kèm vượt giới hạn; vui lòng bớt tệp hoặc nén lại.")
+        case "too_many_attachments": ("files", "Quá nhiều tệp đính kèm (tối đa \(SubmissionRequest.maxAttachments)); vui lòng gửi bớt.")
+        case "image_too_large": ("files", "Một ảnh có kích thước điểm ảnh quá lớn; vui lòng gửi ảnh nhỏ hơn. (\(error.message))")
+        case "body_too_long": ("body", "Nội dung quá dài; vui lòng rút gọn hoặc gửi kèm dưới dạng tệp.")
+        case "invalid_character": ("title", "Có ký tự không được nhận (ký tự rỗng hoặc ký tự đảo chiều văn bản); vui lòng xoá và gửi lại. (\(error.message))")
         case "invalid_target_site", "unknown_target_site": ("sites", "Chọn nơi đăng: Cổng tỉnh và/hoặc trang của đơn vị.")
         case "legal_document_details_required":
             ("legal", "Văn bản quy phạm pháp luật cần số ký hiệu, cơ quan ban hành, ngày ban hành, ngày hiệu lực và trích yếu.")

@@ -144,7 +144,20 @@ public enum HTMLSanitizer {
         // A ':' after a '/', '?' or '#' belongs to a relative path, not a scheme.
         if beforeColon.contains(where: { "/?#".contains($0) }) { return true }
         let scheme = String(beforeColon)
-        return scheme == "http" || scheme == "https" || (allowMailto && scheme == "mailto")
+        if scheme == "http" || scheme == "https" { return !hasLookalikeHost(compact) }
+        return allowMailto && scheme == "mailto" && !hasLookalikeHost(compact)
+    }
+
+    /// A host with any character outside ASCII (`lоngan.gov.vn` with a Cyrillic о) can pass for
+    /// another one on screen: such a link is dropped, its text kept, so a reader never follows a
+    /// name that only looks like the portal's. A host in its punycode form (`xn--…`) says what it is.
+    static func hasLookalikeHost(_ url: String) -> Bool {
+        var rest = Substring(url)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] } else if let colon = rest.firstIndex(of: ":") { rest = rest[rest.index(after: colon)...] }
+        let authority = rest.prefix { !"/?#".contains($0) }
+        let host = authority.split(separator: "@").last ?? authority
+        // Percent-escapes in a host are decoded by browsers before anything else.
+        return host.unicodeScalars.contains { !$0.isASCII } || host.contains("%")
     }
 
     private static func content(of node: xmlNodePtr) -> String {

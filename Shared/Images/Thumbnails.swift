@@ -21,6 +21,8 @@ public enum Thumbnails {
     /// A JPEG at most `width` pixels wide.
     public static func jpeg(_ image: [UInt8], width: Int, quality: Int = 80) throws -> Made {
         try Vips.ready()
+        // Checked here too: an image accepted before the limit existed is published as it is.
+        guard !isTooLarge(image) else { throw Failed(description: "the image has more than \(maxPixels) pixels") }
         var out: UnsafeMutableRawPointer?
         var length = 0
         var w: Int32 = 0, h: Int32 = 0
@@ -30,6 +32,30 @@ public enum Thumbnails {
         guard rc == 0, let out else { throw Failed(description: Vips.lastError()) }
         defer { cvips_free(out) }
         return Made(bytes: Array(UnsafeRawBufferPointer(start: out, count: length)), width: Int(w), height: Int(h))
+    }
+
+    /// The most pixels an accepted image may have (a 61-megapixel camera's photo fits): a small
+    /// file may declare a huge picture (a decompression bomb), which would take a minute and a
+    /// gigabyte to decode.
+    public static let maxPixels = 64_000_000
+
+    /// The picture's size read from its header alone; nil when libvips cannot read it.
+    public static func size(_ image: [UInt8]) -> (width: Int, height: Int)? {
+        guard (try? Vips.ready()) != nil else { return nil }
+        var w: Int32 = 0, h: Int32 = 0
+        let rc = image.withUnsafeBytes { input in cvips_image_size(input.baseAddress, input.count, &w, &h) }
+        guard rc == 0 else {
+            // The message libvips left is read and dropped, so that it is not blamed on the next call.
+            _ = Vips.lastError()
+            return nil
+        }
+        return (Int(w), Int(h))
+    }
+
+    /// Whether the image declares more than `maxPixels`.
+    public static func isTooLarge(_ image: [UInt8]) -> Bool {
+        guard let size = size(image) else { return false }
+        return size.width * size.height > maxPixels
     }
 
     /// The published name of an image's copy at `width`: beside the original, `<sha256>-<width>.jpg`.

@@ -53,4 +53,17 @@ public enum SiteDomain {
         if let parent { return "\(label.value).\(parent.value).\(portal)" }
         return "\(label.value).\(portal)"
     }
+
+    /// `site` as a target site (lower-cased, trimmed), when it is the portal or a name of its
+    /// form: labels of ASCII letters, digits and hyphens under longan.gov.vn. Whether such a site
+    /// is registered is asked of `core.unit_sites` apart. Intake and an editor's edit apply the
+    /// same rule, so what one refuses the other cannot let through.
+    public static func targetSite(_ site: String) -> String? {
+        let domain = site.lowercased().trimmingCharacters(in: .whitespaces)
+        if domain == portal { return domain }
+        guard domain.hasSuffix("." + portal) else { return nil }
+        let labels = domain.dropLast(portal.count + 1).split(separator: ".", omittingEmptySubsequences: false)
+        guard !labels.isEmpty, labels.allSatisfy({ DomainLabel(validating: String($0)) != nil }) else { return nil }
+        return domain
+    }
 }

@@ -12,6 +12,11 @@ public enum HoldReason {
         "invalid_file_name": ("Tên tệp đính kèm không hợp lệ", "an attachment's name is not valid"),
         "attachments_too_large": ("Tệp đính kèm quá lớn", "the attachments are too large"),
         "unsupported_attachment": ("Loại tệp đính kèm không được nhận", "an attachment's type is not accepted"),
+        "too_many_attachments": ("Thư có quá nhiều tệp đính kèm", "the message has too many attachments"),
+        "body_too_long": ("Nội dung thư quá dài", "the message's text is too long"),
+        "field_too_long": ("Một trường của thư quá dài", "a field of the message is too long"),
+        "invalid_character": ("Thư có ký tự không được nhận (ký tự rỗng hoặc ký tự đảo chiều văn bản)", "the message holds a character that is not accepted (NUL or a direction control)"),
+        "image_too_large": ("Ảnh đính kèm có kích thước điểm ảnh quá lớn", "an attached image has too many pixels"),
     ]
 
     /// "Địa chỉ gửi chưa được đăng ký…"; for a code without a label, a general phrase.

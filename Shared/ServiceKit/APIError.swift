@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import MessageBus
+import Models
 import Store
 
 /// An error the caller can act on, rendered as `{"error": {"code", "message"}}` with a 4xx
@@ -66,12 +68,19 @@ struct ErrorMiddleware<Context: PortalRequestContext>: RouterMiddleware {
             // client should simply send the same request again a little later.
             context.logger.warning("database unavailable", metadata: ["error": .string("\(error)")])
             throw Self.unavailable(error)
+        } catch let error as StoreError where error.sqlState == "22021" {
+            throw APIError.badRequest(
+                "invalid_character", "A text in the request contains a character that cannot be stored (U+0000, or bytes that are not UTF-8): remove it.")
         } catch let error as StoreError where error.sqlState?.hasPrefix("22") == true {
             // A data exception (a number out of range, a malformed value) comes from what the
             // request sent, which a handler let through unchecked: the client can fix it.
             context.logger.warning("request value refused by the database", metadata: ["error": .string("\(error)")])
             throw APIError.badRequest(
                 "invalid_value", "A value in the request is out of range or malformed: \(error.message)")
+        } catch let error as NIOTooManyBytesError {
+            // Hummingbird's limit on a collected body: a response of its own, but an empty one.
+            let limit = error.maxBytes.map { " (at most \(VietnameseNumber.grouped($0)) bytes)" } ?? ""
+            throw APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is larger than this endpoint takes\(limit).")
         } catch let error as any HTTPResponseError {
             // A response of its own (the sign-in redirect of a staff page): not an error to hide.
             throw error

@@ -36,11 +36,24 @@ final class PostgresConnection {
     /// trip (libpq pipeline mode). Its error, if any, is thrown there, and the transaction is
     /// rolled back as for any error. Outside a transaction the statement runs at once.
     func send(_ sql: String, _ parameters: [any SQLParameter]) throws {
+        try Self.refuseNUL(parameters, sql: sql)
         guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
             _ = try execute(sql, parameters)
             return
         }
         deferred.append((sql, parameters))
+    }
+
+    /// A text parameter goes to libpq as a C string, which would end it at a U+0000 and store
+    /// the text cut short without a word; PostgreSQL cannot store the character anyway. Refused
+    /// as the server refuses it (SQLSTATE 22021), before anything is sent.
+    static func refuseNUL(_ parameters: [any SQLParameter], sql: String) throws {
+        for parameter in parameters where parameter.sqlBinary == nil {
+            if let text = parameter.sqlText, text.utf8.contains(0) {
+                throw StoreError(
+                    .queryFailed, message: "a text value contains the character U+0000, which cannot be stored", sqlState: "22021", query: sql)
+            }
+        }
     }
 
     /// Sends the queued statements, if any, and reads their answers.
@@ -70,6 +83,7 @@ final class PostgresConnection {
     /// Runs one statement with bound parameters (text format). With no parameters a string
     /// may hold several statements (migrations); with parameters it must hold exactly one.
     func execute(_ sql: String, _ parameters: [any SQLParameter]) throws -> QueryResult {
+        try Self.refuseNUL(parameters, sql: sql)
         // ROLLBACK, or ROLLBACK TO SAVEPOINT: every queued statement came after the last
         // statement sent, so after any savepoint, and would be undone; none is sent.
         if sql.hasPrefix("ROLLBACK") { deferred = [] }

@@ -34,6 +34,16 @@ struct HTMLSanitizerTests {
     }
 
     // R-3.8: images keep their alt text; tables keep their headers.
+    @Test("A link whose host only looks like the portal's (a Cyrillic о, a percent-escape) loses its href and keeps its text; ASCII and punycode hosts stay")
+    func lookalikeHostsAreNotLinks() {
+        let cyrillic = HTMLSanitizer.sanitize(#"<p><a href="https://l\#u{043E}ngan.gov.vn/tb">https://longan.gov.vn/tb</a></p>"#)
+        #expect(!cyrillic.contains("href") && cyrillic.contains("https://longan.gov.vn/tb"), "\(cyrillic)")
+        #expect(!HTMLSanitizer.sanitize(#"<a href="https://l%D0%BEngan.gov.vn/">x</a>"#).contains("href"))
+        #expect(!HTMLSanitizer.sanitize(#"<a href="mailto:a@l\#u{043E}ngan.gov.vn">x</a>"#).contains("href"))
+        #expect(HTMLSanitizer.sanitize(#"<a href="https://longan.gov.vn/tb?q=%C3%A1">x</a>"#).contains(#"href="https://longan.gov.vn/tb?q=%C3%A1""#))
+        #expect(HTMLSanitizer.sanitize(#"<a href="https://xn--lngan-9ve.gov.vn/">x</a>"#).contains("href"))
+    }
+
     @Test func keepsWhatAccessibilityNeeds() {
         let clean = HTMLSanitizer.sanitize(
             #"<img src="https://longan.gov.vn/a.png" alt="Quang cảnh hội nghị"><table><tr><th scope="col">Đơn vị</th></tr><tr><td>Sở Y tế</td></tr></table>"#)

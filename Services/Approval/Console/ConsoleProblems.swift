@@ -42,6 +42,7 @@ enum ConsoleProblems {
         "authors_required": "Ghi ít nhất một tác giả; mỗi tác giả cần có họ tên.",
         "invalid_author_shares": "Tỷ lệ của các đồng tác giả phải là số dương và cộng lại không quá 100 (Điều 4 khoản 6 Nghị định 18/2014/NĐ-CP).",
         "invalid_target_site": "Trang đăng phải là Cổng tỉnh (longan.gov.vn) hoặc trang thành phần của Cổng.",
+        "unknown_target_site": "Trang thành phần này chưa được đăng ký; chọn Cổng tỉnh hoặc trang của một đơn vị.",
         "invalid_field": "Một lĩnh vực không có trong danh mục.",
         "invalid_date": "Ngày, giờ không đúng dạng.",
         "invalid_period": "Ngày kết thúc phải sau ngày bắt đầu.",

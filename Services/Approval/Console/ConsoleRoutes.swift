@@ -284,7 +284,7 @@ struct ConsoleRoutes: Sendable {
         case "invalid_coefficient", "coefficient_above_maximum": "coefficient"
         case "invalid_genre": "genre"
         case "authors_required", "invalid_author_shares": "authors"
-        case "invalid_target_site": "targetSites"
+        case "invalid_target_site", "unknown_target_site": "targetSites"
         case "change_note_required": "changeNote"
         case "invalid_publish_at": "publishAt"
         default: nil
