@@ -63,7 +63,7 @@ struct ErrorMiddleware<Context: PortalRequestContext>: RouterMiddleware {
             throw APIError(error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid_json", "The request body is not the JSON this endpoint takes: \(Self.describe(error))")
-        } catch let error as StoreError where error.isUnavailable || error.sqlState == "57014" {
+        } catch let error as StoreError where error.isUnavailable || error.sqlState == "57014" || error.sqlState?.hasPrefix("53") == true {
             // Nothing was committed (a transaction either commits or is rolled back): the
             // client should simply send the same request again a little later.
             context.logger.warning("database unavailable", metadata: ["error": .string("\(error)")])
@@ -98,6 +98,11 @@ struct ErrorMiddleware<Context: PortalRequestContext>: RouterMiddleware {
     }
 
     static func unavailable(_ error: StoreError) -> APIError {
+        if error.sqlState?.hasPrefix("53") == true {
+            return .unavailable(
+                "database_full", "The database has no room left (disk or memory); nothing was stored. Operators are told by /readyz; try again later.",
+                retryAfterSeconds: 60)
+        }
         if error.code == .busy {
             return .unavailable(
                 "busy", "The server is busy with other requests; nothing was stored. Try again in a second.", retryAfterSeconds: 1)

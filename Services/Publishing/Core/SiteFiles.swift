@@ -56,10 +56,29 @@ public final class SiteFiles: Sendable {
         let folder = (target as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = "\(folder)/.\(UUID().uuidString.lowercased()).tmp"
-        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            // A full disk leaves part of the file: it goes, and the page keeps its old bytes.
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw WriteFailure(path: target, cause: error)
+        }
         guard rename(temporary, target) == 0 else {
             try? FileManager.default.removeItem(atPath: temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target])
+        }
+    }
+
+    /// A page that could not be written, saying why in an operator's words (a full disk first).
+    public struct WriteFailure: Error, CustomStringConvertible {
+        public var path: String
+        public var cause: any Error
+
+        public var description: String {
+            let full = (cause as? CocoaError)?.code == .fileWriteOutOfSpace
+                || ((cause as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ENOSPC)
+            return full ? "no space left on the disk of the sites' folder: \(path) was not written"
+                : "\(path) was not written: \(cause.localizedDescription)"
         }
     }
 
