@@ -105,12 +105,12 @@ enum BrokerLogins {
     static func rules(_ service: PortalService, _ queue: Topology.Queue) -> Rules {
         let own = escape(queue.name)
         return Rules(
-            configure: "^\(own)(\\.dead|\\.retry\\.[0-9]+)?$",
-            write: "^(\(exchanges([Topology.eventsExchange, Topology.retryExchange, Topology.deadLettersExchange]))|\(own)(\\.dead|\\.retry\\.[0-9]+)?)$",
-            read: "^(\(exchanges([Topology.eventsExchange, Topology.retryExchange, Topology.deadLettersExchange, Topology.deadExchange]))|\(own)(\\.retry\\.[0-9]+)?)$",
+            configure: "^\(own)(\\.dead|\\.delay\\.[0-9]+)?$",
+            write: "^(\(exchanges([Topology.eventsExchange, Topology.retryExchange, Topology.deadLettersExchange]))|\(own)(\\.dead|\\.delay\\.[0-9]+)?)$",
+            read: "^(\(exchanges([Topology.eventsExchange, Topology.retryExchange, Topology.deadLettersExchange, Topology.deadExchange]))|\(own)(\\.delay\\.[0-9]+)?)$",
             topics: [
                 (Topology.eventsExchange, alternatives(service.publishes), alternatives(queue.bindings)),
-                (Topology.retryExchange, "^\(own)\\.retry\\.[0-9]+$", "^\(own)\\.retry\\.[0-9]+$"),
+                (Topology.retryExchange, "^\(own)\\.delay\\.[0-9]+$", "^\(own)\\.delay\\.[0-9]+$"),
                 (Topology.deadLettersExchange, "^\(own)$", "^\(own)$"),
             ])
     }

@@ -4,7 +4,7 @@
 /// portal.events (topic) ──binding keys──▶ <queue>            (quorum)
 ///        │ unroutable                          │ handler fails, attempt < max
 ///        ▼                                     ▼
-/// portal.unrouted (fanout) ▶ portal.unrouted   portal.retries (topic) ▶ <queue>.retry.<n> (TTL) ─▶ back to <queue>
+/// portal.unrouted (fanout) ▶ portal.unrouted   portal.retries (topic) ▶ <queue>.delay.<n> (TTL) ─▶ back to <queue>
 ///                                              │ attempt = max
 ///                                              ▼
 ///                                       portal.dead-letters (topic) ▶ <queue>.dead  (reason in headers)
@@ -34,6 +34,8 @@ public struct Topology: Sendable {
         public static let messageTTL = "x-message-ttl"
         public static let deliveryLimit = "x-delivery-limit"
         public static let alternateExchange = "alternate-exchange"
+        public static let deadLetterStrategy = "x-dead-letter-strategy"
+        public static let overflow = "x-overflow"
     }
 
     /// Headers the retry and dead-letter paths write.
@@ -79,7 +81,9 @@ public struct Topology: Sendable {
 
         public var deadQueue: String { "\(name).dead" }
 
-        public func retryQueue(tier: Int) -> String { "\(name).retry.\(tier + 1)" }
+        /// `<name>.delay.<n>`: quorum queues, so that waiting retries survive the loss of a broker
+        /// node (the classic `<name>.retry.<n>` of before were bound to the node that held them).
+        public func retryQueue(tier: Int) -> String { "\(name).delay.\(tier + 1)" }
 
         /// The retry tier for the delivery that just failed on `attempt` (1-based).
         public func retryTier(afterAttempt attempt: Int) -> Int {
@@ -152,14 +156,19 @@ public struct Topology: Sendable {
             try session.bind(queue: queue.name, exchange: Self.eventsExchange, routingKey: key)
         }
         for (tier, delay) in queue.retryDelaysMilliseconds.enumerated() {
-            // Classic queues: a per-queue TTL sends each message back, via the default
-            // exchange, to the queue it came from once the delay has passed.
+            // A per-queue TTL sends each message back, via the default exchange, to the queue it
+            // came from once the delay has passed. Quorum queues (TTL since RabbitMQ 3.10): a
+            // retry waiting on a node that goes down is not lost, and the queue can still be
+            // declared. At-least-once dead-lettering (which needs reject-publish on overflow): a
+            // message leaves only once its queue has it.
             let retry = queue.retryQueue(tier: tier)
             try session.declareQueue(retry, arguments: [
-                Argument.queueType: .string("classic"),
+                Argument.queueType: .string("quorum"),
                 Argument.messageTTL: .int(Int64(delay)),
                 Argument.deadLetterExchange: .string(""),
                 Argument.deadLetterRoutingKey: .string(queue.name),
+                Argument.deadLetterStrategy: .string("at-least-once"),
+                Argument.overflow: .string("reject-publish"),
             ])
             try session.bind(queue: retry, exchange: Self.retryExchange, routingKey: retry)
         }

@@ -22,6 +22,8 @@ public final class OutboxRelay: Service, Sendable {
     private let producer: String
     private let logger: Logger
     private let relayed: Counter
+    /// Rows set aside because the broker refused them for good.
+    private let refusedCount: Counter
     private let lag: Timer
 
     public init(
@@ -37,6 +39,7 @@ public final class OutboxRelay: Service, Sendable {
         self.producer = producer
         self.logger = logger
         relayed = Counter(label: "portal_outbox_relayed_total", dimensions: [("schema", outbox.schema)])
+        refusedCount = Counter(label: "portal_outbox_refused_total", dimensions: [("schema", outbox.schema)])
         lag = Timer(label: "portal_outbox_lag_seconds", dimensions: [("schema", outbox.schema)])
     }
 
@@ -87,23 +90,62 @@ public final class OutboxRelay: Service, Sendable {
             // next round. Consumers deduplicate, so a row sent twice is applied once.
             let report = await publisher.publishReporting(messages)
             let confirmed = Set(report.confirmed)
-            let published = pending.indices.filter { confirmed.contains($0) }.map { pending[$0].seq }
-            let unconfirmed = pending.indices.filter { !confirmed.contains($0) }.map { pending[$0].seq }
-            let reason = report.failure.map { "\($0)" } ?? "the broker did not confirm"
+            var published = pending.indices.filter { confirmed.contains($0) }.map { pending[$0].seq }
+            var unconfirmed = pending.indices.filter { !confirmed.contains($0) }
+            var refused = [Int]()
+            var reason = report.failure.map { "\($0)" } ?? "the broker did not confirm"
+            // Refused for good (this login may not publish one of the routing keys): the rows are
+            // sent again one by one, so that only the refused ones are set aside and none blocks
+            // the rows after it.
+            if Self.isRefusal(report.failure) {
+                var left = unconfirmed[...]
+                unconfirmed = []
+                while let index = left.popFirst() {
+                    let single = await publisher.publishReporting([messages[index]])
+                    if single.allConfirmed {
+                        published.append(pending[index].seq)
+                    } else if Self.isRefusal(single.failure) {
+                        refused.append(index)
+                        reason = single.failure.map { "\($0)" } ?? reason
+                    } else {
+                        unconfirmed = [index] + Array(left)
+                        reason = single.failure.map { "\($0)" } ?? "the broker did not confirm"
+                        break
+                    }
+                }
+            }
+            let refusedSeqs = refused.map { pending[$0].seq }, failedSeqs = unconfirmed.map { pending[$0].seq }
+            let refusal = reason, publishedSeqs = published
             try await lease.run { connection in
-                try outbox.markPublished(published, on: connection)
-                try outbox.markFailed(unconfirmed, error: reason, on: connection)
+                try outbox.markPublished(publishedSeqs, on: connection)
+                try outbox.markRefused(refusedSeqs, error: refusal, on: connection)
+                try outbox.markFailed(failedSeqs, error: refusal, on: connection)
                 try connection.script("COMMIT")
             }
-            if !unconfirmed.isEmpty {
+            if !refused.isEmpty {
+                refusedCount.increment(by: refused.count)
+                logger.error(
+                    "the broker refused events for good; set aside in the outbox",
+                    metadata: ["outbox.schema": .string(outbox.schema), "routing.keys": .string(Set(refused.map { pending[$0].routingKey }).sorted().joined(separator: ",")),
+                               "count": .stringConvertible(refused.count), "error": .string(reason)])
+            }
+            if !failedSeqs.isEmpty {
                 if published.count > 0 { relayed.increment(by: published.count) }
-                throw RelayError(description: "\(unconfirmed.count) of \(pending.count) event(s) not confirmed: \(reason)")
+                throw RelayError(description: "\(failedSeqs.count) of \(pending.count) event(s) not confirmed: \(reason)")
             }
             let now = Date()
-            relayed.increment(by: pending.count)
+            relayed.increment(by: published.count)
             for row in pending { lag.recordSeconds(now.timeIntervalSince(row.createdAt)) }
             return pending.count
         }
+    }
+}
+
+extension OutboxRelay {
+    /// The broker closed the channel with 403 ACCESS_REFUSED: the login may not publish that
+    /// routing key, and sending it again will not change that.
+    static func isRefusal(_ error: (any Error)?) -> Bool {
+        error.map { "\($0)".contains("403 ACCESS_REFUSED") } ?? false
     }
 }
 

@@ -90,12 +90,13 @@ public enum PortalService: String, Sendable, CaseIterable, CustomStringConvertib
             + Outbox.migration(schema: schema) + Inbox.migration(schema: schema))
         // Shared by every schema, so numbered apart from each service's own migrations.
         let retention = Migration(100, "indexes for pruning the outbox and inbox", MessageRetention.migration(schema: schema))
+        let refusals = Migration(101, "outbox rows the broker refused for good", Outbox.refusalMigration(schema: schema))
         switch self {
-        case .intake: return [messaging] + IntakeMigrations.all + [retention]
-        case .approval: return [messaging] + ApprovalMigrations.all + [retention]
-        case .publishing: return [messaging] + PublishingMigrations.all + [retention]
-        case .finance: return [messaging] + FinanceMigrations.all + [retention]
-        case .feedback: return [messaging] + FeedbackMigrations.all + [retention]
+        case .intake: return [messaging] + IntakeMigrations.all + [retention, refusals]
+        case .approval: return [messaging] + ApprovalMigrations.all + [retention, refusals]
+        case .publishing: return [messaging] + PublishingMigrations.all + [retention, refusals]
+        case .finance: return [messaging] + FinanceMigrations.all + [retention, refusals]
+        case .feedback: return [messaging] + FeedbackMigrations.all + [retention, refusals]
         }
     }
 

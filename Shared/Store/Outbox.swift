@@ -25,7 +25,15 @@ public struct Outbox: Sendable {
             last_error text
         );
         CREATE INDEX IF NOT EXISTS outbox_pending ON \(schema).outbox (seq) WHERE published_at IS NULL;
+        \(refusalMigration(schema: schema))
         """
+    }
+
+    /// Rows the broker refused for good (403: the service's login may not publish that routing
+    /// key) are set aside, so that the rows after them flow; an operator sends them again, once
+    /// the login may, with `UPDATE <schema>.outbox SET refused_at = NULL WHERE refused_at IS NOT NULL`.
+    public static func refusalMigration(schema: String) -> String {
+        "ALTER TABLE \(schema).outbox ADD COLUMN IF NOT EXISTS refused_at timestamptz;"
     }
 
     /// Writes `event` into the outbox inside the caller's transaction.
@@ -51,7 +59,7 @@ public struct Outbox: Sendable {
         try connection.query(
             """
             SELECT seq, id, routing_key, envelope, created_at FROM \(schema).outbox
-            WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+            WHERE published_at IS NULL AND refused_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
             """, [limit]
         ).rows.map {
             Pending(
@@ -75,13 +83,21 @@ public struct Outbox: Sendable {
             [SQLArray.literal(seqs.map(String.init)), error])
     }
 
+    /// Sets aside rows the broker refused for good, with the reason.
+    public func markRefused(_ seqs: [Int64], error: String, on connection: Connection) throws {
+        guard !seqs.isEmpty else { return }
+        try connection.query(
+            "UPDATE \(schema).outbox SET refused_at = clock_timestamp(), publish_attempts = publish_attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
+            [SQLArray.literal(seqs.map(String.init)), error])
+    }
+
     /// How many rows wait, and the age in seconds of the oldest.
     public func backlog(on connection: Connection) throws -> (count: Int, oldestAgeSeconds: Double) {
         let row = try connection.query(
             """
             SELECT count(*) AS n,
                    coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS age
-            FROM \(schema).outbox WHERE published_at IS NULL
+            FROM \(schema).outbox WHERE published_at IS NULL AND refused_at IS NULL
             """).one()
         return (try row.decode("n"), try row.decode("age"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MessageBus
+import Models
 import ServiceKit
 import Store
 import Testing
@@ -91,7 +92,7 @@ struct BrokerPermissionsTests {
 
         let forged: [(exchange: String, key: String)] = [
             (Topology.eventsExchange, "article.approved"),
-            (Topology.retryExchange, "publishing.events.retry.1"),
+            (Topology.retryExchange, "publishing.events.delay.1"),
             (Topology.deadLettersExchange, "publishing.events"),
             (Topology.deadExchange, "publishing.events"),
             ("", "publishing.events"),
@@ -104,5 +105,41 @@ struct BrokerPermissionsTests {
             let refusal = report.failure.map { "\($0)" } ?? ""
             #expect(refusal.contains("403") || refusal.contains("ACCESS_REFUSED"), "\(key) on \(exchange): \(refusal)")
         }
+    }
+
+    @Test("R-1.7: an event the service's login may not publish is set aside in its outbox with the broker's reason, and the relay goes on: the outbox is never blocked by one row")
+    func aRefusedEventDoesNotBlockTheOutbox() async throws {
+        let env = try TestEnvironment()
+        let intakeURL = try #require(try logins(env)[PortalService.intake.amqpURLVariable])
+        var configuration = ServiceConfiguration(service: .intake, environment: [PortalService.intake.amqpURLVariable: intakeURL])
+        configuration.amqpURL = intakeURL
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let schema = "it_refused_\(UUID().uuidString.prefix(6).lowercased())"
+        let outbox = Outbox(schema: schema)
+        try await pool.withConnection { try $0.script("CREATE SCHEMA \(schema);\n" + Outbox.migration(schema: schema)) }
+        defer { Task { try? await pool.withConnection { try $0.script("DROP SCHEMA \(schema) CASCADE") } } }
+        try await pool.withTransaction { connection in
+            for type in [EventType.articleApproved, EventType.articleRejected] {
+                try outbox.enqueue(EventEnvelope(type: type, correlationId: "refused", causationId: nil, producer: "intake", payload: .object([:])), on: connection)
+            }
+        }
+        let link = BrokerLink(name: "refused", configuration: try configuration.broker, topology: configuration.topology, logger: env.logger)
+        defer { Task { await link.close() } }
+        let readiness = Readiness()
+        readiness.markMigrated()
+        let relay = OutboxRelay(outbox: outbox, database: pool, publisher: link, readiness: readiness, batchSize: 50, idlePollMilliseconds: 5,
+                                producer: "intake", logger: env.logger)
+        #expect(try await relay.relayOnce() == 2, "one round takes both rows, and does not fail")
+        let rows = try await pool.withConnection {
+            try $0.query("SELECT routing_key, refused_at IS NOT NULL AS refused, published_at IS NULL AS pending, last_error FROM \(schema).outbox ORDER BY seq").rows
+        }
+        #expect(rows.count == 2)
+        for row in rows {
+            let key: String = try row.decode("routing_key"), error: String = try row.decode("last_error")
+            #expect(try row.decode("refused", as: Bool.self) && row.decode("pending", as: Bool.self), "\(key) set aside, not published")
+            #expect(error.contains("403"), "\(key): the broker's reason is kept: \(error)")
+        }
+        #expect(try await relay.relayOnce() == 0, "nothing left to send: the next rows would go")
     }
 }

@@ -526,12 +526,19 @@ struct HostileInputTests {
                                                             "authors": [["name": author, "share": 100]]],
                                             classification: ["authors": [["name": author, "share": 100]], "targetSites": ["longan.gov.vn"]])
                 let token = try IntakeAPITests().token("ketoan.mai", s.env)
-                let month = String(PortalTestCalendar.localDateTime(Date()).prefix(7))
-                try await eventually("finance posts the royalty", within: 30) {
-                    _ = httpRequest("POST", finance.url("/api/v1/royalties/\(month)/generate"), headers: ["Authorization": "Bearer \(token)"])
-                    let entries = httpRequest("GET", finance.url("/api/v1/royalties/\(month)?format=csv&view=entries"), headers: ["Authorization": "Bearer \(token)"])
-                    return entries.body.contains(tag)
+                try await eventually("finance posts the royalty", within: 60) {
+                    try await s.pool.withConnection {
+                        try $0.query("SELECT count(*)::int AS n FROM finance.ledger WHERE title LIKE '%' || $1 || '%'", [String(tag)]).one().decode("n", as: Int.self)
+                    } > 0
                 }
+                // This month's report may already be submitted (frozen, without our entry) by an
+                // earlier test: it is made again from the ledger, which keeps every entry.
+                let month = String(PortalTestCalendar.localDateTime(Date()).prefix(7))
+                try await s.pool.withConnection { connection in
+                    try connection.query("DELETE FROM finance.report_steps WHERE month = $1", [month])
+                    try connection.query("DELETE FROM finance.reports WHERE month = $1", [month])
+                }
+                #expect(httpRequest("POST", finance.url("/api/v1/royalties/\(month)/generate"), headers: ["Authorization": "Bearer \(token)"]).status == 201)
                 for view in ["authors", "entries"] {
                     let csv = httpRequest("GET", finance.url("/api/v1/royalties/\(month)?format=csv&view=\(view)"), headers: ["Authorization": "Bearer \(token)"])
                     #expect(csv.status == 200)

@@ -43,7 +43,7 @@ struct BrokerConfigurationTests {
         #expect(queue.retryTier(afterAttempt: 1) == 0)
         #expect(queue.retryTier(afterAttempt: 2) == 1)
         #expect(queue.retryTier(afterAttempt: 4) == 1)
-        #expect(queue.retryQueue(tier: 0) == "publishing.events.retry.1")
+        #expect(queue.retryQueue(tier: 0) == "publishing.events.delay.1")
         #expect(queue.deadQueue == "publishing.events.dead")
     }
 

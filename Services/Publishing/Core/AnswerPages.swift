@@ -64,14 +64,13 @@ public struct AnswerPages: Sendable {
         return (answer, try row.decode("published_at"))
     }
 
-    /// Writes one stored answer's page again, from the database (another folder's publication),
-    /// and marks the portal's lists.
+    /// Writes one stored answer's page again, from the database (another folder's publication);
+    /// the caller marks the portal's lists.
     func rewrite(_ questionId: UUID, on connection: Connection) throws {
         guard let row = try connection.query("\(Self.answerColumns) WHERE question_id = $1", [questionId]).rows.first,
               let site = try SiteRegistry.sites([SiteDomain.portal], on: connection).first else { return }
         let (answer, published) = try Self.answer(row)
         try files.write(renderer.answer(answer, site: site, publishedAt: published), domain: site.domain, page: Self.page(answer.questionId))
-        try SiteIndexes.markStale(site.domain, on: connection)
     }
 
     /// Writes every answer's page again (a rebuild), a batch at a time; returns how many.

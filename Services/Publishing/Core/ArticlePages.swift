@@ -16,7 +16,9 @@ public struct ArticlePages: Sendable {
         self.files = files
     }
 
-    public func write(_ article: PublishedArticle, onlyOn domain: String? = nil, on connection: Connection) throws {
+    /// `markStale`: false for a rebuild, which draws the lists itself at the end; its long
+    /// transactions would otherwise hold the sites' marks that every publication takes too.
+    public func write(_ article: PublishedArticle, onlyOn domain: String? = nil, markStale: Bool = true, on connection: Connection) throws {
         let domains = domain.map { article.domains.contains($0) ? [$0] : [] } ?? article.domains
         let sites = try SiteRegistry.sites(domains, on: connection)
         let page = String(article.path.dropFirst()), printPage = Self.printPage(page)
@@ -31,7 +33,7 @@ public struct ArticlePages: Sendable {
                     try files.write(gone, domain: site.domain, page: name)
                     try files.markGone(domain: site.domain, page: name)
                 }
-                try SiteIndexes.markStale(site.domain, on: connection)
+                if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
         case .published:
             let content = article.content
@@ -72,7 +74,7 @@ public struct ArticlePages: Sendable {
                 try files.write(pages.print, domain: site.domain, page: printPage)
                 files.clearGone(domain: site.domain, page: page)
                 files.clearGone(domain: site.domain, page: printPage)
-                try SiteIndexes.markStale(site.domain, on: connection)
+                if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
         }
     }

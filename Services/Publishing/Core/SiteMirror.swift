@@ -110,21 +110,29 @@ public struct SiteMirror: Service {
                 GROUP BY kind, id ORDER BY min(seq)
                 """, [from, to, writer]
             ).rows.map { (try $0.decode("kind", as: String.self), try $0.decodeIfPresent("id", as: UUID.self)) }
+            // The lists of every site touched are marked once, at the end and in order: marks
+            // taken page by page, in another order than a publication's, could deadlock with it.
+            var touched = Set<String>()
             for (kind, id) in notes {
                 switch (kind, id) {
                 case ("article", let id?):
-                    if let article = try PublishedArticle.load(id, on: connection) { try pages.write(article, on: connection) }
+                    guard let article = try PublishedArticle.load(id, on: connection) else { continue }
+                    try pages.write(article, markStale: false, on: connection)
+                    touched.formUnion(article.domains)
                 case ("answer", let id?):
                     try answers.rewrite(id, on: connection)
+                    touched.insert(SiteDomain.portal)
                 case ("sites", _):
                     try SiteRegistry.writeRedirects(files, on: connection)
                     for site in try SiteRegistry.allActive(on: connection) where !files.exists(domain: site.domain, page: "index.html") {
-                        try SiteIndexes.markStale(site.domain, on: connection)
+                        touched.insert(site.domain)
                     }
                 default:
                     continue
                 }
             }
+            let active = Set(try SiteRegistry.sites(Array(touched), on: connection).map(\.domain))
+            for domain in touched.sorted() where active.contains(domain) { try SiteIndexes.markStale(domain, on: connection) }
             return (to, notes.count)
         }
         guard to != from else { return 0 }

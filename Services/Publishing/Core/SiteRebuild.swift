@@ -45,7 +45,7 @@ public struct SiteRebuild: Sendable {
             try await database.withTransaction { connection in
                 for id in batch {
                     guard let article = try PublishedArticle.load(id, on: connection) else { continue }
-                    try pages.write(article, onlyOn: domain, on: connection)
+                    try pages.write(article, onlyOn: domain, markStale: false, on: connection)
                 }
             }
             outcome.articles += batch.count
