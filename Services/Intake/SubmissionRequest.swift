@@ -111,35 +111,26 @@ extension SubmissionRequest {
     /// Any other text field (a summary, an author's name, a legal document's summary).
     static let maxFieldLength = 5_000
 
-    /// The path (`title`, `authors.name`) of the first string field, nested ones included,
-    /// for which `test` holds; fields under `except` are not looked at.
-    func textField(where test: (String) -> Bool, except: Set<String>) -> String? {
-        func find(_ value: Any, path: [String]) -> String? {
-            if let text = value as? String { return test(text) ? path.joined(separator: ".") : nil }
+    /// Every string field of the request with its path (`title`, `authors.name`), nested ones
+    /// included, in order; the attachments' fields are not among them (their bytes are not text).
+    func textFields() -> [(path: String, text: String)] {
+        var found = [(path: String, text: String)]()
+        func walk(_ value: Any, path: [String]) {
+            if let text = value as? String {
+                found.append((path.joined(separator: "."), text))
+                return
+            }
             for child in Mirror(reflecting: value).children {
                 guard let label = child.label else {
-                    if let found = find(child.value, path: path) { return found }
+                    walk(child.value, path: path)
                     continue
                 }
-                if except.contains(label) { continue }
-                let name = label.hasPrefix("some") ? path : path + [label]
-                if let found = find(child.value, path: name) { return found }
+                if label == "attachments" { continue }
+                walk(child.value, path: label.hasPrefix("some") ? path : path + [label])
             }
-            return nil
         }
-        return find(self, path: [])
-    }
-
-    /// Whether any text of the request (every string field, nested ones included) or of its
-    /// attachments' names and alt texts holds U+0000. The attachments' bytes are not text and may.
-    func containsNUL(attachments: [ValidatedSubmission.Attachment]) throws -> Bool {
-        func holdsNUL(_ value: Any, label: String?) -> Bool {
-            if label == "attachments" { return false }
-            if let text = value as? String { return text.utf8.contains(0) }
-            return Mirror(reflecting: value).children.contains { holdsNUL($0.value, label: $0.label) }
-        }
-        return holdsNUL(self, label: nil)
-            || attachments.contains { $0.filename.utf8.contains(0) || ($0.altText ?? "").utf8.contains(0) }
+        walk(self, path: [])
+        return found
     }
 
     /// The same checks, for attachments that arrived as bytes (a multipart form, an email).
@@ -147,12 +138,15 @@ extension SubmissionRequest {
     func validated(attachments incoming: [ValidatedSubmission.Attachment], maxAttachmentBytes: Int, sender: Author? = nil) throws -> ValidatedSubmission {
         // U+0000 is text that no column of the database takes: accepted here, the item would be
         // refused by approval after the 202 and never reach the editors. Refused here, in any field.
-        if try containsNUL(attachments: incoming) {
+        // One walk over the request's texts serves every check below.
+        let texts = textFields(), short = texts.filter { $0.path != "body" }
+        if texts.contains(where: { $0.text.utf8.contains(0) })
+            || incoming.contains(where: { $0.filename.utf8.contains(0) || ($0.altText ?? "").utf8.contains(0) }) {
             throw APIError.badRequest("invalid_character", "A text field or file name contains the NUL character (U+0000); remove it and send again.")
         }
         // A direction override in a title or a name turns the rest of the line around where
         // editors and readers see it; the body, rendered as paragraphs of its own, may keep one.
-        if let field = textField(where: TextSafety.hasDirectionControl, except: ["body", "attachments"]) {
+        if let field = short.first(where: { TextSafety.hasDirectionControl($0.text) })?.path {
             throw APIError.badRequest(
                 "invalid_character",
                 "\(field) contains a direction control (U+202A–U+202E or U+2066–U+2069), which makes text read other than it is; remove it.")
@@ -166,7 +160,7 @@ extension SubmissionRequest {
                 "body_too_long",
                 "The body has \(VietnameseNumber.grouped(self.body.unicodeScalars.count)) characters; at most \(VietnameseNumber.grouped(Self.maxBodyLength)) are allowed.")
         }
-        if let field = textField(where: { $0.unicodeScalars.count > Self.maxFieldLength }, except: ["body", "attachments"]) {
+        if let field = short.first(where: { $0.text.unicodeScalars.count > Self.maxFieldLength })?.path {
             throw APIError.badRequest("field_too_long", "\(field) is longer than \(VietnameseNumber.grouped(Self.maxFieldLength)) characters.")
         }
         let kindCode = self.kind ?? Self.defaultKind, language = self.language ?? Self.defaultLanguage

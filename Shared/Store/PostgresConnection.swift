@@ -36,11 +36,11 @@ final class PostgresConnection {
     /// trip (libpq pipeline mode). Its error, if any, is thrown there, and the transaction is
     /// rolled back as for any error. Outside a transaction the statement runs at once.
     func send(_ sql: String, _ parameters: [any SQLParameter]) throws {
-        try Self.refuseNUL(parameters, sql: sql)
         guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
             _ = try execute(sql, parameters)
             return
         }
+        try Self.refuseNUL(parameters, sql: sql)
         deferred.append((sql, parameters))
     }
 

@@ -32,8 +32,7 @@ struct ClusterDrillTests {
         }
         let env = try TestEnvironment()
         let work = NSTemporaryDirectory() + "portal-cluster-drill-\(UUID().uuidString.prefix(8))"
-        let environment = ["PORTAL_DATA_DIR": "\(work)/data", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
-                           "APPROVAL_KEY_SECRET": "integration-test-secret", "INTAKE_LMTP_PORT": "0", "INTAKE_SMTP_PORT": "0"]
+        let environment = KillDrillTests.serviceEnvironment(work)
         let portalctl = try env.executable("portalctl")
         let deadBefore = try KillDrillTests.deadLetters(env, portalctl)
         // The second publishing instance has a folder of its own, as on a second machine.

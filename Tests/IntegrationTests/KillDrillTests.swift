@@ -102,8 +102,7 @@ struct KillDrillTests {
     func drill(ports: [String: Int], disrupt: (Fleet) async throws -> [String]) async throws {
         let env = try TestEnvironment()
         let work = NSTemporaryDirectory() + "portal-drill-\(UUID().uuidString.prefix(8))"
-        let environment = ["PORTAL_DATA_DIR": "\(work)/data", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
-                           "APPROVAL_KEY_SECRET": "integration-test-secret", "INTAKE_LMTP_PORT": "0", "INTAKE_SMTP_PORT": "0"]
+        let environment = Self.serviceEnvironment(work)
         let portalctl = try env.executable("portalctl")
         let deadBefore = try Self.deadLetters(env, portalctl)
         let fleet = Fleet(env: env, ports: ports, environment: environment)
@@ -135,6 +134,12 @@ struct KillDrillTests {
         for name in Self.order {
             #expect(try await fleet.services[name]?.terminate() == 0, "\(name) stops cleanly after the drill")
         }
+    }
+
+    /// The settings of a drill's services: the data folder and mail under `work`, no mail listener.
+    static func serviceEnvironment(_ work: String) -> [String: String] {
+        ["PORTAL_DATA_DIR": "\(work)/data", "PORTAL_MAIL_RELAY": "folder:\(work)/outgoing",
+         "APPROVAL_KEY_SECRET": "integration-test-secret", "INTAKE_LMTP_PORT": "0", "INTAKE_SMTP_PORT": "0"]
     }
 
     /// What the clients were told holds after the harm: every accepted submission and question

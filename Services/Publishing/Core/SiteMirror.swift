@@ -100,16 +100,19 @@ public struct SiteMirror: Service {
     /// Applies the notes of the settled window after `position`; returns how many were others'.
     func follow(_ position: inout Position) async throws -> Int {
         let from = position.horizon, writer = self.writer, pages = self.pages, answers = self.answers, files = self.files
-        let (to, applied) = try await database.withTransaction { connection -> (String, Int) in
+        // Read first, outside a transaction: most rounds find nothing of other folders to write.
+        let (to, notes) = try await database.withConnection { connection -> (String, [(String, UUID?)]) in
             let to = try Self.settledHorizon(on: connection)
-            guard to != from else { return (to, 0) }
-            let notes = try connection.query(
+            guard to != from else { return (to, []) }
+            return (to, try connection.query(
                 """
                 SELECT kind, id FROM publishing.page_changes
                 WHERE xid >= $1::xid8 AND xid < $2::xid8 AND writer NOT IN ($3, '')
                 GROUP BY kind, id ORDER BY min(seq)
                 """, [from, to, writer]
-            ).rows.map { (try $0.decode("kind", as: String.self), try $0.decodeIfPresent("id", as: UUID.self)) }
+            ).rows.map { (try $0.decode("kind", as: String.self), try $0.decodeIfPresent("id", as: UUID.self)) })
+        }
+        let applied = notes.isEmpty ? 0 : try await database.withTransaction { connection -> Int in
             // The lists of every site touched are marked once, at the end and in order: marks
             // taken page by page, in another order than a publication's, could deadlock with it.
             var touched = Set<String>()
@@ -133,7 +136,7 @@ public struct SiteMirror: Service {
             }
             let active = Set(try SiteRegistry.sites(Array(touched), on: connection).map(\.domain))
             for domain in touched.sorted() where active.contains(domain) { try SiteIndexes.markStale(domain, on: connection) }
-            return (to, notes.count)
+            return notes.count
         }
         guard to != from else { return 0 }
         position.horizon = to
