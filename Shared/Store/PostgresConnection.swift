@@ -27,6 +27,12 @@ final class PostgresConnection {
     private var deferred: [(sql: String, parameters: [any SQLParameter])] = []
     /// Set when a pipeline left the connection in a state it cannot be trusted in.
     private var broken = false
+    /// The statements this session has prepared, by their text: each is parsed and analysed by
+    /// the server once per connection instead of at every execution (parsing and planning were
+    /// the largest part of PostgreSQL's CPU under load). Bounded, in case a caller builds its
+    /// text from values: past the bound, new texts run unprepared.
+    private var prepared: [String: String] = [:]
+    static let maxPrepared = 512
 
     /// False once libpq has seen the connection break.
     var isHealthy: Bool { !broken && PQstatus(handle) == CONNECTION_OK }
@@ -98,13 +104,13 @@ final class PostgresConnection {
         let result: OpaquePointer?
         if parameters.isEmpty {
             result = PQexec(handle, sql)
-        } else if parameters.contains(where: { $0.sqlBinary != nil }) {
+        } else if let name = try prepare(sql) {
             result = Self.withBinary(parameters) { values, lengths, formats in
-                PQexecParams(handle, sql, Int32(values.count), nil, values, lengths, formats, 0)
+                PQexecPrepared(handle, name, Int32(values.count), values, lengths, formats, 0)
             }
         } else {
-            result = Self.withCStrings(parameters.map(\.sqlText)) { values in
-                PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+            result = Self.withBinary(parameters) { values, lengths, formats in
+                PQexecParams(handle, sql, Int32(values.count), nil, values, lengths, formats, 0)
             }
         }
         guard let result else {
@@ -117,12 +123,18 @@ final class PostgresConnection {
     /// Sends `statements` in one round trip and reads their results in order; returns the last
     /// one's. The first error is thrown with its statement; the server skipped those after it.
     private func pipeline(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> QueryResult {
+        // Statements new to this session are prepared first, one round trip each, once.
+        let names = try statements.map { try prepare($0.sql) }
         guard PQenterPipelineMode(handle) == 1 else {
             throw StoreError(isHealthy ? .queryFailed : .connectionLost, message: Self.errorMessage(handle), query: statements.first?.sql)
         }
-        for statement in statements {
+        for (statement, name) in zip(statements, names) {
             let sent = Self.withBinary(statement.parameters) { values, lengths, formats in
-                PQsendQueryParams(handle, statement.sql, Int32(values.count), nil, values, lengths, formats, 0)
+                if let name {
+                    PQsendQueryPrepared(handle, name, Int32(values.count), values, lengths, formats, 0)
+                } else {
+                    PQsendQueryParams(handle, statement.sql, Int32(values.count), nil, values, lengths, formats, 0)
+                }
             }
             guard sent == 1 else { return try abandonPipeline(statement.sql) }
         }
@@ -151,6 +163,21 @@ final class PostgresConnection {
         return last
     }
 
+    /// The name of `sql` prepared in this session, preparing it the first time; nil for what runs
+    /// unprepared (no parameters: scripts, BEGIN and COMMIT; or the bound is reached).
+    private func prepare(_ sql: String) throws -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.maxPrepared, sql.contains("$1") else { return nil }
+        let name = "portal_\(prepared.count + 1)"
+        guard let result = PQprepare(handle, name, sql, 0, nil) else {
+            throw StoreError(isHealthy ? .queryFailed : .connectionLost, message: Self.errorMessage(handle), query: sql)
+        }
+        defer { PQclear(result) }
+        _ = try decode(result, sql: sql)
+        prepared[sql] = name
+        return name
+    }
+
     /// A pipeline that could not be sent or read to its end: the connection is not used again.
     private func abandonPipeline(_ sql: String?) throws -> QueryResult {
         let message = Self.errorMessage(handle)
@@ -169,6 +196,9 @@ final class PostgresConnection {
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
                 ?? Self.errorMessage(handle)
+            // A table changed under a prepared statement in a way its plan cannot follow ("cached
+            // plan must not change result type"): this session is retired, the next one prepares anew.
+            if sqlState == "0A000", message.contains("cached plan") { broken = true }
             let code: StoreError.Code = isHealthy ? .queryFailed : .connectionLost
             throw StoreError(code, message: message, sqlState: sqlState, query: sql)
         }
@@ -228,14 +258,5 @@ final class PostgresConnection {
             }
         }
         return body(copies.map { $0.map { UnsafePointer($0) } }, lengths, formats)
-    }
-
-    /// Lends C strings for the parameters for the duration of `body`.
-    private static func withCStrings<Result>(
-        _ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> Result
-    ) -> Result {
-        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
-        defer { copies.forEach { free($0) } }
-        return body(copies.map { $0.map { UnsafePointer($0) } })
     }
 }
