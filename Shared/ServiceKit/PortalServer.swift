@@ -19,6 +19,9 @@ import Store
 public final class PortalServer {
     public let configuration: ServiceConfiguration
     public let database: DatabasePool
+    /// The event flow's own connections (`PORTAL_DB_EVENT_POOL_SIZE`): the consumer and the
+    /// outbox relay never wait behind the requests that fill `database`.
+    public let eventDatabase: DatabasePool
     /// Publishes relayed events, retries and dead letters, with confirms.
     public let publisher: BrokerLink
     public let readiness = Readiness()
@@ -36,6 +39,7 @@ public final class PortalServer {
         self.logger = logger
         broker = try configuration.broker
         database = DatabasePool(configuration: configuration.database, logger: logger)
+        eventDatabase = DatabasePool(configuration: configuration.eventDatabase, logger: logger)
         publisher = BrokerLink(name: "publisher", configuration: broker, topology: configuration.topology, logger: logger)
         outbox = Outbox(schema: configuration.service.schema)
         inbox = Inbox(schema: configuration.service.schema)
@@ -92,11 +96,11 @@ public final class PortalServer {
         let service = configuration.service
         let queue = service.queue(configuration)
         let relay = OutboxRelay(
-            outbox: outbox, database: database, publisher: publisher, readiness: readiness,
+            outbox: outbox, database: eventDatabase, publisher: publisher, readiness: readiness,
             batchSize: configuration.outboxBatchSize, idlePollMilliseconds: configuration.outboxPollMilliseconds,
             producer: service.rawValue, logger: logger)
         let handler = InboxHandler(
-            queue: queue.name, inbox: inbox, outbox: outbox, database: database, readiness: readiness, logger: logger,
+            queue: queue.name, inbox: inbox, outbox: outbox, database: eventDatabase, readiness: readiness, logger: logger,
             handler: eventHandler, batchHandler: batchHandler, failureRecorder: failureRecorder)
         let consumer = BusConsumer(
             queue: queue, prefetch: configuration.prefetch,
@@ -109,6 +113,7 @@ public final class PortalServer {
             logger: logger)
         let services: [any Service] = [
             database,
+            eventDatabase,
             LinkCloser(link: publisher),
             MigrationService(scopes: service.migrationScopes, database: database, readiness: readiness, logger: logger),
             relay,

@@ -14,6 +14,10 @@ public struct ServiceConfiguration: Sendable {
     public var databaseURL: String
     /// `PORTAL_DB_POOL_SIZE`.
     public var databasePoolSize: Int
+    /// Connections kept for the flow of events (the consumer of the service's queue and its
+    /// outbox relay), apart from `databasePoolSize`, so that a rush of requests never holds
+    /// events back: approvals keep reaching the sites and submissions the editors' queue.
+    public var eventPoolSize: Int
     /// `PORTAL_DB_STATEMENT_TIMEOUT_MS`: the server cancels a longer statement (0: never).
     public var statementTimeoutMilliseconds: Int
     /// `PORTAL_DB_MAX_WAITERS`: requests that may wait for a connection at once (then 503).
@@ -66,6 +70,7 @@ public struct ServiceConfiguration: Sendable {
         httpPort = integer(service.portVariable, service.defaultPort)
         databaseURL = value("PORTAL_DATABASE_URL") ?? "postgresql://postgres@127.0.0.1:55432/portal"
         databasePoolSize = integer("PORTAL_DB_POOL_SIZE", 4)
+        eventPoolSize = integer("PORTAL_DB_EVENT_POOL_SIZE", 2)
         statementTimeoutMilliseconds = integer("PORTAL_DB_STATEMENT_TIMEOUT_MS", 30_000)
         databaseMaxWaiters = integer("PORTAL_DB_MAX_WAITERS", 1_000)
         databaseMaxWaitMilliseconds = integer("PORTAL_DB_MAX_WAIT_MS", 10_000)
@@ -102,6 +107,13 @@ public struct ServiceConfiguration: Sendable {
         DatabasePool.Configuration(
             conninfo: databaseURL, maxConnections: databasePoolSize, statementTimeoutMilliseconds: statementTimeoutMilliseconds,
             maxWaiters: databaseMaxWaiters, maxWait: .milliseconds(databaseMaxWaitMilliseconds))
+    }
+
+    /// The connections of the event flow: the consumer's transactions and the relay's rounds.
+    public var eventDatabase: DatabasePool.Configuration {
+        var configuration = database
+        configuration.maxConnections = max(1, eventPoolSize)
+        return configuration
     }
 
     /// The full topology, the same in every process; one with an operator's login declares all
