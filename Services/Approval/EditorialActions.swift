@@ -248,14 +248,15 @@ struct Transition {
                 status.unitCode = article.unitCode
                 status.sequence = sequence
                 if isLast { status.revision = revision.number }
-                var payload = try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))
-                if isLast, case .object(var fields) = payload {
+                if isLast, !extra.isEmpty || publicExplanation != nil,
+                   case .object(var fields) = try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status)) {
                     fields.merge(extra) { $1 }
                     if let publicExplanation { fields["publicExplanation"] = .string(publicExplanation) }
-                    payload = .object(fields)
+                    envelope = EventEnvelope(
+                        type: Self.eventType(action), correlationId: correlationId, producer: "approval", payload: .object(fields))
+                } else {
+                    envelope = EventEnvelope(type: Self.eventType(action), correlationId: correlationId, producer: "approval", encoding: status)
                 }
-                envelope = EventEnvelope(
-                    type: Self.eventType(action), correlationId: correlationId, producer: "approval", payload: payload)
             }
             try outbox.enqueue(envelope, on: connection)
         }

@@ -99,7 +99,7 @@ struct Consultations: Sendable {
 
     static func envelope(_ type: String, _ event: ConsultationEvent, correlationId: String) throws -> EventEnvelope {
         EventEnvelope(type: type, correlationId: correlationId, producer: "feedback",
-                      payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(event)))
+                      encoding: event)
     }
 
     func find(_ id: UUID) async throws -> Consultation? {

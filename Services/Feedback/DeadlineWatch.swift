@@ -102,7 +102,7 @@ struct DeadlineWatch: Service {
                     EventEnvelope(
                         type: next.name == "reminder" ? EventType.questionReminded : EventType.questionEscalated,
                         correlationId: UUID().uuidString.lowercased(), producer: "feedback",
-                        payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(notice))),
+                        encoding: notice),
                     on: connection)
                 done.notices += 1
             }

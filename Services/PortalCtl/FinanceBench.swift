@@ -55,7 +55,7 @@ struct FinanceBench: AsyncParsableCommand {
             status.publishedAt = PortalCalendar.gregorian.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 10))
             batch.append(Self.toFinanceOnly(try OutgoingMessage(event: EventEnvelope(
                 type: EventType.articlePublished, correlationId: "bench", producer: "publishing",
-                payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))))))
+                encoding: status))))
             if batch.count >= 1_000 {
                 try await link.publish(batch)
                 batch.removeAll(keepingCapacity: true)

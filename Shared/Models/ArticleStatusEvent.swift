@@ -43,11 +43,3 @@ public struct ArticleStatusPayload: Codable, Sendable, Equatable {
         return parts.isEmpty ? nil : parts.joined(separator: ". ")
     }
 }
-
-extension EventEnvelope {
-    /// Decodes the payload as `Payload` whatever the routing key, for payloads that several
-    /// event types share.
-    public func payload<Payload: Decodable>(as _: Payload.Type) throws -> Payload {
-        try EventCoding.decoder.decode(Payload.self, from: EventCoding.encoder.encode(payload))
-    }
-}

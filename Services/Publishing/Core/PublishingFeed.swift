@@ -119,7 +119,7 @@ public struct PublishingFeed: Sendable {
         status.unitCode = article.content.unitCode
         try context.outbox.enqueue(EventEnvelope(
             type: EventType.articlePublished, correlationId: correlationId, causationId: causationId, producer: "publishing",
-            payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(status))), on: context.connection)
+            encoding: status), on: context.connection)
         context.logger.info(
             "article published",
             metadata: ["article.id": .string(article.id.uuidString.lowercased()), "sites": .string(article.domains.joined(separator: ","))])
