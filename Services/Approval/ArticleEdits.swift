@@ -87,14 +87,14 @@ struct ArticleEdits: Sendable {
                     articleId: id, submissionId: article.submissionId, state: .inEditing, note: action == .startCorrection ? note : nil)
                 try outbox.enqueue(EventEnvelope(
                     type: EventType.articleEditingStarted, correlationId: correlationId, producer: "approval",
-                    payload: try EventCoding.decoder.decode(JSONValue.self, from: EventCoding.encoder.encode(payload))), on: connection)
+                    encoding: payload), on: connection)
             }
             try connection.query(
                 """
                 UPDATE editorial.articles SET current_revision = $2, state = $3, assigned_to = coalesce(assigned_to, $4), updated_at = now()
                 WHERE id = $1
                 """, [id, revision.number, state.rawValue, user.id])
-            try ArticleRecords.screen(id, on: connection)
+            try ArticleRecords.screen(id, revision, on: connection)
             try AuditLog.append(
                 service: "approval", actor: user.login, action: "article.edited", subject: id.uuidString.lowercased(),
                 correlationId: correlationId, detail: ["revision": String(revision.number)], on: connection)

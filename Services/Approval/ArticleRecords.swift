@@ -98,21 +98,41 @@ enum ArticleRecords {
 
     /// A new item from intake, in state `received`, with its first revision and the pre-screens.
     /// A second delivery of the same submission changes nothing.
+    ///
+    /// One round trip for the near-duplicate candidates; the item, its pre-screen and its revision
+    /// then go as one statement that waits for no answer (it travels with the batch's COMMIT):
+    /// the consumer keeps up with intake only if an item costs no more than that.
     static func createFromSubmission(_ content: SubmittedContent, receivedAt: Date, on connection: Connection) throws {
-        guard try connection.query("SELECT 1 FROM editorial.articles WHERE id = $1", [content.submissionId]).rows.isEmpty else { return }
         let classification = Classification(
             authors: content.authors, targetSites: content.targetSites, alsoOnOwnSite: content.alsoOnOwnSite)
-        try insertArticle(
-            id: content.submissionId, submissionId: content.submissionId, quarantineId: nil, unit: content.unitCode,
-            channel: content.channel, submittedBy: content.submittedBy, senderAddress: content.senderAddress, flags: content.flags,
-            receivedAt: receivedAt, on: connection)
         let revision = RevisionRecord(
             number: 1, kind: content.kind, language: content.language, title: content.title, summary: content.summary,
             bodyFormat: content.bodyFormat, body: content.body, bodyHTML: BodyRenderer.resanitized(content.bodyHTML),
             attachments: content.attachments, classification: classification, details: content.details, changeNote: nil, createdBy: content.submittedBy,
             createdByLabel: content.senderAddress ?? "intake", createdAt: receivedAt, contentSHA256: "")
-        try insertRevision(revision, articleId: content.submissionId, unit: content.unitCode, on: connection)
-        try screen(content.submissionId, on: connection)
+        let id = content.submissionId
+        let found = try screening(id, revision, on: connection)
+        let hash = contentHash(canonical(articleId: id, unit: content.unitCode, revision: revision))
+        // The revision is written only with a new item (ON CONFLICT leaves `item` empty); its
+        // parameters are cast because a SELECT list gives them no column type.
+        try connection.send(
+            """
+            WITH item AS (
+                INSERT INTO editorial.articles (id, submission_id, unit_code, channel, submitted_by, sender_address,
+                    state, current_revision, flags, received_at, prescreen, restricted)
+                VALUES ($1, $1, $2, $3, $4, $5, 'received', 1, $6::text[], $7, $8::jsonb, $9)
+                ON CONFLICT (id) DO NOTHING RETURNING id
+            )
+            INSERT INTO editorial.revisions (article_id, number, kind, language, title, summary, body_format, body, body_html,
+                attachments, classification, details, created_by, created_by_label, content_sha256)
+            SELECT id, 1, $10::text, $11::text, $12::text, $13::text, $14::text, $15::text, $16::text, $17::jsonb, $18::jsonb,
+                $19::jsonb, $20::uuid, $21::text, $22::text FROM item
+            """,
+            [id, content.unitCode, content.channel, content.submittedBy, content.senderAddress, SQLArray.literal(content.flags),
+             receivedAt, found.json, found.restricted,
+             revision.kind, revision.language, revision.title, revision.summary, revision.bodyFormat, revision.body, revision.bodyHTML,
+             try jsonText(revision.attachments), try jsonText(revision.classification), try jsonText(revision.details),
+             revision.createdBy, revision.createdByLabel, hash])
     }
 
     static func insertArticle(
@@ -256,11 +276,18 @@ enum ArticleRecords {
         }
     }
 
-    /// Runs the pre-screens on the current revision and stores what they found. They inform;
-    /// only a secrecy stamp changes anything: the item is then visible to the Board alone.
-    static func screen(_ articleId: UUID, on connection: Connection) throws {
-        guard let article = try article(articleId, on: connection),
-              let current = try revision(articleId, article.currentRevision, on: connection) else { return }
+    /// Runs the pre-screens on `current`, the item's current revision, and stores what they found.
+    /// They inform; only a secrecy stamp changes anything: the item is then visible to the Board alone.
+    static func screen(_ articleId: UUID, _ current: RevisionRecord, on connection: Connection) throws {
+        let found = try screening(articleId, current, on: connection)
+        try connection.send(
+            "UPDATE editorial.articles SET prescreen = $2::jsonb, restricted = restricted OR $3 WHERE id = $1",
+            [articleId, found.json, found.restricted])
+    }
+
+    /// What the pre-screens find in a revision: the JSON kept in `prescreen`, and whether a
+    /// secrecy stamp restricts the item.
+    static func screening(_ articleId: UUID, _ current: RevisionRecord, on connection: Connection) throws -> (json: String, restricted: Bool) {
         let text = screenedText(current)
         let stamps = PreScreen.secrecyStamps(in: text + "\n" + current.attachments.map(\.filename).joined(separator: "\n"))
         let mine = PreScreen.shingles(text)
@@ -300,9 +327,7 @@ enum ArticleRecords {
             "secrecyStamps": .array(stamps.map(JSONValue.string)), "nearDuplicates": .array(duplicates.map(\.match)),
             "missingAltText": .array(missingAlt.map(JSONValue.string)), "missingMetadata": .array(missingMetadata.map(JSONValue.string)),
         ])
-        try connection.query(
-            "UPDATE editorial.articles SET prescreen = $2::jsonb, restricted = restricted OR $3 WHERE id = $1",
-            [articleId, try jsonText(result), !stamps.isEmpty])
+        return (try jsonText(result), !stamps.isEmpty)
     }
 
     /// Stores the bands of the item's published revision, where the pre-screen's index finds them,

@@ -54,7 +54,7 @@ struct QuarantineDecisions: Sendable {
                 details: .object([:]), changeNote: "Released from quarantine (\(held.reason))", createdBy: user.id,
                 createdByLabel: user.login, createdAt: Date(), contentSHA256: "")
             try ArticleRecords.insertRevision(revision, articleId: articleId, unit: unit, on: connection)
-            try ArticleRecords.screen(articleId, on: connection)
+            try ArticleRecords.screen(articleId, revision, on: connection)
             try connection.query(
                 """
                 UPDATE editorial.quarantine SET status = 'released', decided_by = $2, decided_at = now(), article_id = $3 WHERE id = $1

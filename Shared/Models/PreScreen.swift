@@ -8,6 +8,18 @@ public enum PreScreen {
     /// The stamps found in `text` as whole words. Lower-case "mật" is an ordinary word ("bí mật"), so
     /// only the capitalised stamp counts.
     public static func secrecyStamps(in text: String) -> [String] {
+        // Every stamp ends in "MẬT": in any normal form, the scalar before its T is Ậ or one of
+        // its two combining marks. Most texts have no such T, and skip the costly word split.
+        var previous: Unicode.Scalar = " "
+        var mayHaveStamp = false
+        for scalar in text.unicodeScalars {
+            if scalar == "T", previous == "\u{1EAC}" || previous == "\u{0302}" || previous == "\u{0323}" {
+                mayHaveStamp = true
+                break
+            }
+            previous = scalar
+        }
+        guard mayHaveStamp else { return [] }
         let words = text.precomposedStringWithCanonicalMapping
             .components(separatedBy: CharacterSet.letters.inverted).filter { !$0.isEmpty }
         var found = [String]()
