@@ -278,5 +278,14 @@ public enum PublishingMigrations {
             ALTER TABLE publishing.stale_sites DROP CONSTRAINT stale_sites_pkey;
             ALTER TABLE publishing.stale_sites ADD PRIMARY KEY (writer, domain);
             """),
+        Migration(12, "a mark of a stale site is a row of its own, never one row that every publication updates", """
+            -- A publication used to update the one row of its site (its time), so every
+            -- publication of a site waited for the one before it to commit, and the redraw's
+            -- removal of the mark waited for them all: a burst of approvals queued on one row
+            -- lock. Now each publication adds a row and the redraw removes the rows it read.
+            ALTER TABLE publishing.stale_sites DROP CONSTRAINT stale_sites_pkey;
+            ALTER TABLE publishing.stale_sites ADD COLUMN id bigserial PRIMARY KEY;
+            CREATE INDEX stale_sites_by_writer ON publishing.stale_sites (writer, since);
+            """),
     ]
 }

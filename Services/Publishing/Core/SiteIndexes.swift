@@ -79,30 +79,25 @@ public struct SiteIndexes: Service {
                 return 0
             }
             // Only the marks seen now are removed: a mark added meanwhile survives for the next round.
-            // The mark's time as the database wrote it, so that the comparison below is exact.
             let stale = try connection.query(
-                "SELECT writer, domain, since::text AS since FROM publishing.stale_sites WHERE writer IN ($1, '') ORDER BY since LIMIT 50",
-                [writer]
-            ).rows.map { (try $0.decode("writer", as: String.self), try $0.decode("domain", as: String.self), try $0.decode("since", as: String.self)) }
+                "SELECT id, domain FROM publishing.stale_sites WHERE writer IN ($1, '') ORDER BY id LIMIT 5000", [writer]
+            ).rows.map { (try $0.decode("id", as: Int64.self), try $0.decode("domain", as: String.self)) }
             guard !stale.isEmpty else { return 0 }
             for site in try SiteRegistry.sites(Array(Set(stale.map(\.1))), on: connection) {
                 try lists.write(site, on: connection)
             }
-            for (marker, domain, since) in stale {
-                try connection.query(
-                    "DELETE FROM publishing.stale_sites WHERE writer = $1 AND domain = $2 AND since = $3::timestamptz", [marker, domain, since])
-            }
-            return stale.count
+            try connection.send("DELETE FROM publishing.stale_sites WHERE id = ANY($1::bigint[])", [SQLArray.literal(stale.map { String($0.0) })])
+            return Set(stale.map(\.1)).count
         }
     }
 
     /// The site's lists (home, categories, sitemaps, feeds) are redrawn shortly after, once for
     /// however many items a burst of approvals brings, in the folder of the connection's writer
     /// (`portal.site_writer`, set for every connection of a publishing process).
-    /// A mark already there gets a new time: a redraw that read the site before this transaction
-    /// then removes only the mark it saw, and this one stays for the next round.
+    /// Each mark is a row of its own, so publications never wait for one another here: a redraw
+    /// that read the site before this transaction removes only the marks it saw, and this one
+    /// stays for the next round.
     public static func markStale(_ domain: String, on connection: Connection) throws {
-        try connection.query(
-            "INSERT INTO publishing.stale_sites (domain) VALUES ($1) ON CONFLICT (writer, domain) DO UPDATE SET since = clock_timestamp()", [domain])
+        try connection.send("INSERT INTO publishing.stale_sites (domain) VALUES ($1)", [domain])
     }
 }
