@@ -39,6 +39,9 @@ portal_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 : "${PORTAL_RABBIT_NODE:=portal@localhost}"
 # 1 = run PostgreSQL without fsync (tests only: a crash may corrupt the data).
 : "${PORTAL_PG_FAST:=0}"
+# PostgreSQL's own cache. Its default (128 MB) is smaller than a portal of 100,000 items
+# (about 1.1 GB), and every write then evicts a page another needs.
+: "${PORTAL_PG_SHARED_BUFFERS:=1GB}"
 # Seconds to wait for a broker or database to come up or go down.
 : "${PORTAL_START_TIMEOUT:=60}"
 # The password every seeded demo user gets on a local instance (deploy/run, deploy/test);
@@ -311,7 +314,8 @@ portal_start_postgres() {
             { portal_show_log_tail "$home/initdb.log"; portal_die "initdb failed"; return 1; }
     fi
     # pg_ctl hands these to a shell: quote the path.
-    local opts="-p $PORTAL_PG_PORT -k '$home/run'"
+    # Five services of 4 + 2 connections each, twice over when scaled out, besides the tools.
+    local opts="-p $PORTAL_PG_PORT -k '$home/run' -c max_connections=200 -c shared_buffers=$PORTAL_PG_SHARED_BUFFERS"
     if portal_have_ipv6; then
         opts+=" -c listen_addresses='127.0.0.1,::1'"
     else
