@@ -140,6 +140,32 @@ struct StoreIntegrationTests {
         try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
     }
 
+    @Test("A statement with parameters is prepared once per connection and then only executed; a table changed under it retires the connection, and the next one prepares it anew")
+    func statementsArePreparedOncePerConnection() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database(maxConnections: 1)
+        defer { Task { await pool.close() } }
+        let table = "it_prepared_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.script("CREATE TABLE \(table) (n int); INSERT INTO \(table) VALUES (1), (2), (3)") }
+        let select = "SELECT * FROM \(table) WHERE n >= $1 ORDER BY n"
+        let (rows, prepared) = try await pool.withConnection { connection in
+            let rows = try (1...3).map { try connection.query(select, [$0]).rows.count }
+            let prepared = try connection.query(
+                "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1", [select]).one().decode("n", as: Int.self)
+            return (rows, prepared)
+        }
+        #expect(rows == [3, 2, 1])
+        #expect(prepared == 1, "the statement should be prepared once in the session, not once per execution")
+
+        // A column added under a prepared `SELECT *`: the server refuses the old plan once…
+        try await pool.withConnection { try $0.script("ALTER TABLE \(table) ADD COLUMN label text DEFAULT 'x'") }
+        await #expect(throws: StoreError.self) { try await pool.withConnection { try $0.query(select, [1]) } }
+        // …and the connection it was prepared on is not used again: the next call reads the new column.
+        let label = try await pool.withConnection { try $0.query(select, [3]).one().decode("label", as: String.self) }
+        #expect(label == "x")
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
+    }
+
     @Test func errorsCarrySQLStateAndTheServerMessage() async throws {
         let env = try TestEnvironment()
         let pool = try await env.database()
