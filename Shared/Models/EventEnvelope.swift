@@ -36,13 +36,8 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
 
     public var payload: JSONValue {
         get {
-            switch body {
-            case .value(let value): return value
-            case .event(let event):
-                return (try? EventCoding.encoder.encode(AnyEncodable(event))).flatMap { try? EventCoding.decoder.decode(JSONValue.self, from: $0) } ?? .null
-            case .wire(let bytes):
-                return (try? EventCoding.decoder.decode(PayloadOnly<JSONValue>.self, from: Data(bytes)).payload) ?? .null
-            }
+            if case .value(let value) = body { return value }
+            return (try? payload(as: JSONValue.self)) ?? .null
         }
         set { body = .value(newValue) }
     }
@@ -120,18 +115,20 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
 
     /// The wire form: UTF-8 JSON with sorted keys and ISO 8601 dates.
     public func encoded() throws -> [UInt8] {
-        return Array(try EventCoding.encoder.encode(self))
+        Array(try EventCoding.encoder.encode(self))
     }
 
     /// Reads the wire form: the envelope's fields now, the payload when a handler asks for it.
     public static func decode(from bytes: some Collection<UInt8>) throws -> EventEnvelope {
         let bytes = Array(bytes)
-        let header = try EventCoding.decoder.decode(Header.self, from: Data(bytes))
-        var envelope = EventEnvelope(
+        return EventEnvelope(try EventCoding.decoder.decode(Header.self, from: Data(bytes)), body: .wire(bytes))
+    }
+
+    private init(_ header: Header, body: Body) {
+        self.init(
             id: header.id, type: header.type, version: header.version, occurredAt: header.occurredAt,
             correlationId: header.correlationId, causationId: header.causationId, producer: header.producer, payload: .null)
-        envelope.body = .wire(bytes)
-        return envelope
+        self.body = body
     }
 
     enum CodingKeys: String, CodingKey {
@@ -139,13 +136,8 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            id: try container.decode(UUID.self, forKey: .id), type: try container.decode(String.self, forKey: .type),
-            version: try container.decode(Int.self, forKey: .version), occurredAt: try container.decode(Date.self, forKey: .occurredAt),
-            correlationId: try container.decode(String.self, forKey: .correlationId),
-            causationId: try container.decodeIfPresent(String.self, forKey: .causationId),
-            producer: try container.decode(String.self, forKey: .producer), payload: try container.decode(JSONValue.self, forKey: .payload))
+        let payload = try decoder.container(keyedBy: CodingKeys.self).decode(JSONValue.self, forKey: .payload)
+        self.init(try Header(from: decoder), body: .value(payload))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -285,7 +285,7 @@ public enum PublishingMigrations {
             -- lock. Now each publication adds a row and the redraw removes the rows it read.
             ALTER TABLE publishing.stale_sites DROP CONSTRAINT stale_sites_pkey;
             ALTER TABLE publishing.stale_sites ADD COLUMN id bigserial PRIMARY KEY;
-            CREATE INDEX stale_sites_by_writer ON publishing.stale_sites (writer, since);
+            CREATE INDEX stale_sites_by_writer ON publishing.stale_sites (writer, id);
             """),
     ]
 }

@@ -124,7 +124,7 @@ final class PostgresConnection {
     /// one's. The first error is thrown with its statement; the server skipped those after it.
     private func pipeline(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> QueryResult {
         // Statements new to this session are prepared first, one round trip each, once.
-        let names = try statements.map { try prepare($0.sql) }
+        let names = try statements.map { $0.parameters.isEmpty ? nil : try prepare($0.sql) }
         guard PQenterPipelineMode(handle) == 1 else {
             throw StoreError(isHealthy ? .queryFailed : .connectionLost, message: Self.errorMessage(handle), query: statements.first?.sql)
         }
@@ -163,11 +163,12 @@ final class PostgresConnection {
         return last
     }
 
-    /// The name of `sql` prepared in this session, preparing it the first time; nil for what runs
-    /// unprepared (no parameters: scripts, BEGIN and COMMIT; or the bound is reached).
+    /// The name of `sql`, a statement with parameters, prepared in this session, preparing it the
+    /// first time; nil once the bound is reached (it then runs unprepared). Statements without
+    /// parameters (scripts, BEGIN, COMMIT) are never prepared.
     private func prepare(_ sql: String) throws -> String? {
         if let name = prepared[sql] { return name }
-        guard prepared.count < Self.maxPrepared, sql.contains("$1") else { return nil }
+        guard prepared.count < Self.maxPrepared else { return nil }
         let name = "portal_\(prepared.count + 1)"
         guard let result = PQprepare(handle, name, sql, 0, nil) else {
             throw StoreError(isHealthy ? .queryFailed : .connectionLost, message: Self.errorMessage(handle), query: sql)

@@ -82,12 +82,13 @@ public struct SiteIndexes: Service {
             let stale = try connection.query(
                 "SELECT id, domain FROM publishing.stale_sites WHERE writer IN ($1, '') ORDER BY id LIMIT 5000", [writer]
             ).rows.map { (try $0.decode("id", as: Int64.self), try $0.decode("domain", as: String.self)) }
-            guard !stale.isEmpty else { return 0 }
-            for site in try SiteRegistry.sites(Array(Set(stale.map(\.1))), on: connection) {
+            let domains = Set(stale.map(\.1))
+            guard !domains.isEmpty else { return 0 }
+            for site in try SiteRegistry.sites(Array(domains), on: connection) {
                 try lists.write(site, on: connection)
             }
             try connection.send("DELETE FROM publishing.stale_sites WHERE id = ANY($1::bigint[])", [SQLArray.literal(stale.map { String($0.0) })])
-            return Set(stale.map(\.1)).count
+            return domains.count
         }
     }
 
