@@ -333,14 +333,23 @@ enum ArticleRecords {
     /// Stores the bands of the item's published revision, where the pre-screen's index finds them,
     /// in place of those of an earlier published revision.
     static func indexPublished(_ articleId: UUID, on connection: Connection) throws {
-        guard let article = try article(articleId, on: connection), article.state == .published,
-              let number = article.publishedRevision, let published = try revision(articleId, number, on: connection) else { return }
+        // The published revision's text alone: the rest of the revision is not needed here.
+        guard let row = try connection.query(
+            """
+            SELECT r.number, r.title, r.summary, r.body_format, r.body, r.body_html FROM editorial.articles a
+            JOIN editorial.revisions r ON r.article_id = a.id AND r.number = a.published_revision
+            WHERE a.id = $1 AND a.state = 'published'
+            """, [articleId]
+        ).rows.first else { return }
+        let text = screenedText(
+            title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
+            body: try row.decode("body"), bodyHTML: try row.decode("body_html"))
         try connection.send(
             """
             INSERT INTO editorial.similarity_bands (article_id, bands) VALUES ($1, $2::bigint[])
             ON CONFLICT (article_id) DO UPDATE SET bands = excluded.bands
-            """, [articleId, SQLArray.literal(PreScreen.bands(PreScreen.shingles(screenedText(published))))])
-        try connection.send("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, number])
+            """, [articleId, SQLArray.literal(PreScreen.bands(PreScreen.shingles(text)))])
+        try connection.send("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, try row.decode("number", as: Int.self)])
     }
 
     /// What the near-duplicate screen compares: title, summary and the body's text.

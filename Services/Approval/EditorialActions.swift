@@ -119,7 +119,8 @@ struct EditorialActions: Sendable {
             // The unit's users no longer see an item they withdrew through the editorial view.
             return Access.isEditor(user) || Access.isBoard(user)
                 ? try EditorialQueries.view(
-                    id, for: user, correlationId: correlationId, board: board, contributors: subject.authors, on: connection) : nil
+                    id, for: user, correlationId: correlationId, board: board, contributors: subject.authors, current: revision,
+                    signedNow: transition.signature?.signature, on: connection) : nil
         }
     }
 

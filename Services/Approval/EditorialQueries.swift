@@ -185,14 +185,17 @@ struct EditorialQueries: Sendable {
     }
 
     /// The item as `user` may see it, read in the caller's transaction.
-    /// `board` and `contributors`, when the caller has just read them in this transaction, are not read again.
+    /// `board`, `contributors` and the current revision, when the caller has just read them in this
+    /// transaction, are not read again. `signedNow` is the signature the caller has just made in
+    /// this transaction, over the revision it holds locked: it is not verified again.
     static func view(
         _ id: UUID, for user: AuthenticatedUser, correlationId: String, board known: BoardState? = nil, contributors: Set<UUID>? = nil,
-        on connection: Connection
+        current: RevisionRecord? = nil, signedNow: String? = nil, on connection: Connection
     ) throws -> ArticleView {
         guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
         try Access.ensureCanSee(article, user)
-        guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
+        guard let revision = try current.flatMap({ $0.number == article.currentRevision ? $0 : nil })
+                ?? ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
         let summaries = try connection.query(
             "SELECT number, created_by_label, created_at, change_note, content_sha256 FROM editorial.revisions WHERE article_id = $1 ORDER BY number",
             [id]
@@ -205,10 +208,11 @@ struct EditorialQueries: Sendable {
         var approval: ArticleView.Approval?
         if let decision = decisions.last(where: { $0.action == "approve" }), let hash = decision.contentSHA256,
            let signature = decision.signature, let key = decision.keyId {
+            let verified = try signature == signedNow
+                || Self.verifies(id, unit: article.unitCode, revision: decision.revision, hash: hash, signature: signature, keyId: key, on: connection)
             approval = ArticleView.Approval(
                 revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
-                rule: decision.rule, delegationId: decision.delegationId,
-                verified: try Self.verifies(id, unit: article.unitCode, revision: decision.revision, hash: hash, signature: signature, keyId: key, on: connection))
+                rule: decision.rule, delegationId: decision.delegationId, verified: verified)
         }
         let board = try known ?? BoardState.load(on: connection)
         let subject = ApprovalSubject(

@@ -112,24 +112,35 @@ extension SubmissionRequest {
     static let maxFieldLength = 5_000
 
     /// Every string field of the request with its path (`title`, `authors.name`), nested ones
-    /// included, in order; the attachments' fields are not among them (their bytes are not text).
+    /// included, in the order of the declarations; the attachments' fields are not among them
+    /// (their bytes are not text). Written out rather than found by reflection, which cost a tenth
+    /// of intake's time; a test holds the list to what reflection finds, so a new field cannot be
+    /// left out.
     func textFields() -> [(path: String, text: String)] {
-        var found = [(path: String, text: String)]()
-        func walk(_ value: Any, path: [String]) {
-            if let text = value as? String {
-                found.append((path.joined(separator: "."), text))
-                return
-            }
-            for child in Mirror(reflecting: value).children {
-                guard let label = child.label else {
-                    walk(child.value, path: path)
-                    continue
-                }
-                if label == "attachments" { continue }
-                walk(child.value, path: label.hasPrefix("some") ? path : path + [label])
-            }
+        var found: [(path: String, text: String)] = [("title", title)]
+        func add(_ path: String, _ text: String?) {
+            if let text { found.append((path, text)) }
         }
-        walk(self, path: [])
+        add("summary", summary)
+        add("body", body)
+        add("bodyFormat", bodyFormat)
+        add("kind", kind)
+        add("language", language)
+        for author in authors ?? [] { add("authors.name", author.name) }
+        for site in targetSites ?? [] { add("targetSites", site) }
+        if let document = legalDocument {
+            add("legalDocument.number", document.number)
+            add("legalDocument.issuer", document.issuer)
+            add("legalDocument.issueDate", document.issueDate)
+            add("legalDocument.effectiveDate", document.effectiveDate)
+            add("legalDocument.summary", document.summary)
+            add("legalDocument.form", document.form)
+        }
+        if let draft {
+            add("draft.opensOn", draft.opensOn)
+            add("draft.closesOn", draft.closesOn)
+        }
+        add("wishedPublicationDate", wishedPublicationDate)
         return found
     }
 

@@ -35,4 +35,34 @@ final class SubmissionTextTests: XCTestCase {
         // The same without it is accepted; an attachment's bytes are not text and may hold zeros.
         XCTAssertNil(try code(#"{"title": "Tin", "body": "Nội dung", "authors": [{"name": "A"}], "attachments": [{"filename": "a.png", "contentType": "image/png", "dataBase64": "\#(png)", "altText": "Ảnh"}]}"#))
     }
+
+    /// Every text field, found by reflection as the checks once found them: the written-out list
+    /// must hold each of them, so that a field added to the request is checked too.
+    func testTheChecksSeeEveryTextFieldOfTheRequest() throws {
+        let full = try request(#"""
+            {"title": "T", "summary": "S", "body": "B", "bodyFormat": "text", "kind": "legal_document", "language": "vi",
+             "authors": [{"name": "A1", "share": 60}, {"name": "A2"}], "targetSites": ["longan.gov.vn", "stp.longan.gov.vn"],
+             "alsoOnOwnSite": true, "attachments": [{"filename": "a.png", "contentType": "image/png", "dataBase64": "", "altText": "x"}],
+             "legalDocument": {"number": "N", "issuer": "I", "issueDate": "2026-01-01", "effectiveDate": "2026-01-02", "summary": "LS", "form": "F"},
+             "draft": {"opensOn": "2026-01-03", "closesOn": "2026-02-03"}, "wishedPublicationDate": "2026-01-04"}
+            """#)
+        var reflected = [String]()
+        func walk(_ value: Any, path: [String]) {
+            if let text = value as? String {
+                reflected.append("\(path.joined(separator: "."))=\(text)")
+                return
+            }
+            for child in Mirror(reflecting: value).children {
+                guard let label = child.label else {
+                    walk(child.value, path: path)
+                    continue
+                }
+                if label == "attachments" { continue }
+                walk(child.value, path: label.hasPrefix("some") ? path : path + [label])
+            }
+        }
+        walk(full, path: [])
+        XCTAssertEqual(full.textFields().map { "\($0.path)=\($0.text)" }, reflected)
+        XCTAssertEqual(reflected.count, 19)
+    }
 }
