@@ -316,6 +316,9 @@ portal_start_postgres() {
     # pg_ctl hands these to a shell: quote the path.
     # Five services of 4 + 2 connections each, twice over when scaled out, besides the tools.
     local opts="-p $PORTAL_PG_PORT -k '$home/run' -c max_connections=200 -c shared_buffers=$PORTAL_PG_SHARED_BUFFERS"
+    # Checkpoints far enough apart that an index page written often is copied whole into the
+    # WAL once per checkpoint, not every few seconds, and those copies compressed (docs/operations.md).
+    opts+=" -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=lz4"
     if portal_have_ipv6; then
         opts+=" -c listen_addresses='127.0.0.1,::1'"
     else
