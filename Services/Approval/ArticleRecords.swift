@@ -307,9 +307,7 @@ enum ArticleRecords {
             WHERE a.id = ANY($1::uuid[]) AND a.state = 'published' AND a.bands_revision = a.published_revision
             """, [SQLArray.literal(candidates)]
         ).rows {
-            let other = screenedText(
-                title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
-                body: try row.decode("body"), bodyHTML: try row.decode("body_html"))
+            let other = try screenedText(row)
             let similarity = PreScreen.similarity(mine, PreScreen.shingles(other))
             if similarity >= PreScreen.duplicateThreshold {
                 duplicates.append((similarity, .object([
@@ -341,9 +339,7 @@ enum ArticleRecords {
             WHERE a.id = $1 AND a.state = 'published'
             """, [articleId]
         ).rows.first else { return }
-        let text = screenedText(
-            title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
-            body: try row.decode("body"), bodyHTML: try row.decode("body_html"))
+        let text = try screenedText(row)
         try connection.send(
             """
             INSERT INTO editorial.similarity_bands (article_id, bands) VALUES ($1, $2::bigint[])
@@ -356,6 +352,13 @@ enum ArticleRecords {
     static func screenedText(_ revision: RevisionRecord) -> String {
         screenedText(title: revision.title, summary: revision.summary, bodyFormat: revision.bodyFormat, body: revision.body,
                      bodyHTML: revision.bodyHTML)
+    }
+
+    /// The same, from a row of a revision's `title`, `summary`, `body_format`, `body` and `body_html`.
+    static func screenedText(_ row: Row) throws -> String {
+        screenedText(
+            title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
+            body: try row.decode("body"), bodyHTML: try row.decode("body_html"))
     }
 
     static func screenedText(title: String, summary: String?, bodyFormat: String, body: String, bodyHTML: String) -> String {
