@@ -3,6 +3,7 @@ import Mail
 import Models
 import Mustache
 import ServiceKit
+import Store
 
 /// The feedback service: citizens' questions routed by field to the unit in charge and answered
 /// by working-day deadlines, personal data sealed apart; drafts open for public comment; online
@@ -18,7 +19,7 @@ struct FeedbackMain {
         let reference = ReferenceData(database: database)
         let store = QuestionStore(
             database: database, outbox: server.outbox, mail: mailOutbox, vault: vault, reference: reference,
-            retentionDays: environment["FEEDBACK_RETENTION_DAYS"].flatMap(Int.init) ?? 365)
+            retentionDays: environment["FEEDBACK_RETENTION_DAYS"].flatMap(Int.init) ?? 365, writes: GroupCommit(database: database))
         let limits = PublicLimits(environment: environment)
         let personal = PersonalDataRequests(database: database, vault: vault, mail: mailOutbox)
         let consultations = Consultations(database: database, outbox: server.outbox)

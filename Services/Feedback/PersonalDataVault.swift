@@ -79,10 +79,10 @@ struct PersonalDataVault: Sendable {
         return try JSONDecoder().decode(PersonalData.self, from: plain)
     }
 
-    /// Stores the sealed data of a new question, in the caller's transaction.
-    func store(_ data: PersonalData, question: UUID, on connection: Connection) throws {
-        let sealed = try seal(data, question: question)
-        try connection.query(
+    /// Stores the data of a new question, sealed beforehand (`seal`), in the caller's transaction,
+    /// without waiting for an answer.
+    func send(_ sealed: (keyId: String, sealed: [UInt8]), question: UUID, on connection: Connection) throws {
+        try connection.send(
             "INSERT INTO feedback.personal_data (question_id, key_id, sealed) VALUES ($1, $2, $3)",
             [question, sealed.keyId, ByteA(sealed.sealed)])
     }

@@ -17,6 +17,8 @@ struct QuestionStore: Sendable {
     let reference: ReferenceData
     /// Days personal data is kept after a case ends (R-5.3), `FEEDBACK_RETENTION_DAYS`.
     let retentionDays: Int
+    /// Where new questions are written: concurrent ones commit together.
+    let writes: GroupCommit
 
     static func sha256(_ code: String) -> ByteA { ByteA(Array(SHA256.hash(data: Data(code.utf8)))) }
 
@@ -36,6 +38,10 @@ struct QuestionStore: Sendable {
     /// field goes to the unit in charge in the same transaction (`question.received` and
     /// `question.routed` together); one without waits in the Center's inbox. The citizen is told
     /// by one email when they gave one: the code, and the unit and due date once routed.
+    ///
+    /// Concurrent questions commit together (`GroupCommit`: one transaction, one flush), and none
+    /// of a question's statements waits for an answer, except a dialogue's choice of participant:
+    /// they go to the server with the COMMIT, in one round trip.
     func receive(_ question: NewQuestion, site: String, dialogueId: UUID? = nil, correlationId: String) async throws -> Received {
         let snapshot = try await reference.current()
         let id = UUID()
@@ -45,12 +51,17 @@ struct QuestionStore: Sendable {
         let attachment: BlobReference? = if let file = question.attachment {
             try await PostgresBlobStore(database: database).put(file.bytes, contentType: file.contentType)
         } else { nil }
-        let event = try EventEnvelope(
+        let received = try EventEnvelope(
             QuestionReceived(questionId: id, unitCode: snapshot.centerCode, fieldCode: question.fieldCode, dialogueId: dialogueId, receivedOn: today),
             correlationId: correlationId, producer: "feedback")
         let personal = question.personalData
-        try await database.withTransaction { [vault, outbox, self] connection in
-            try connection.query(
+        let sealed = try vault.seal(personal, question: id)
+        try await writes.write { [outbox, mail, self] connection in
+            // The question is new: routing it needs no read of it, only (in a dialogue) the participant.
+            let routing = try question.fieldCode.map { field in
+                try self.routing(fieldCode: field, receivedOn: today, dueOn: nil, dialogueId: dialogueId, snapshot: snapshot, on: connection)
+            }
+            try connection.send(
                 """
                 INSERT INTO feedback.questions (id, tracking_sha256, site_domain, title, body, asked_field_code, unit_code, state, received_on,
                     dialogue_id, attachment_sha256, attachment_type, attachment_name)
@@ -58,19 +69,17 @@ struct QuestionStore: Sendable {
                 """,
                 [id, Self.sha256(code), site, question.title, question.body, question.fieldCode, snapshot.centerCode, today.description,
                  dialogueId, attachment?.sha256, question.attachment?.contentType, question.attachment?.filename])
-            try vault.store(personal, question: id, on: connection)
+            try vault.send(sealed, question: id, on: connection)
             try history(id, actor: "citizen", action: "received", to: snapshot.centerCode, on: connection)
-            try outbox.enqueue(event, on: connection)
-            var routed: (unitCode: String, dueOn: LocalDate)?
-            if let field = question.fieldCode {
-                routed = try route(id, fieldCode: field, actor: "system", correlationId: correlationId, snapshot: snapshot, on: connection,
-                                   emailCitizen: false)
+            try outbox.enqueue(received, on: connection)
+            if let routing {
+                try record(routing, of: id, from: snapshot.centerCode, actor: "system", correlationId: correlationId, on: connection)
             }
             if let email = personal.email {
-                try self.mail.enqueue(
+                try mail.enqueue(
                     CitizenMail.received(
                         to: email, name: personal.name, title: question.title, code: code, site: site,
-                        routed: dialogueId == nil ? routed.map { (snapshot.unitName($0.unitCode), $0.dueOn) } : nil),
+                        routed: dialogueId == nil ? routing.map { (snapshot.unitName($0.unitCode), $0.dueOn) } : nil),
                     on: connection)
             }
         }
@@ -78,7 +87,7 @@ struct QuestionStore: Sendable {
     }
 
     func history(_ id: UUID, actor: String, action: String, from: String? = nil, to: String? = nil, note: String = "", on connection: Connection) throws {
-        try connection.query(
+        try connection.send(
             "INSERT INTO feedback.history (question_id, actor, action, from_unit, to_unit, note) VALUES ($1, $2, $3, $4, $5, $6)",
             [id, actor, action, from, to, note])
     }
@@ -236,36 +245,11 @@ struct QuestionStore: Sendable {
         guard current.state == .received else {
             throw Refusal(.conflict, "not_with_the_center", "Câu hỏi đã được chuyển đến \(snapshot.unitName(current.unitCode)); không chuyển lại được.")
         }
-        guard let field = snapshot.field(fieldCode) else {
-            throw Refusal(.badRequest, "unknown_field", "Lĩnh vực không có trong danh mục.")
-        }
-        var unit = field.unitCode
-        var assignee: UUID?
-        var due = current.dueOn ?? snapshot.clock.dueDate(receivedOn: current.receivedOn, workingDays: field.workingDays)
-        if let dialogue = current.dialogueId {
-            let participant = try connection.query(
-                """
-                SELECT p.user_id, u.unit_code FROM feedback.dialogue_participants p JOIN core.users u ON u.id = p.user_id
-                WHERE p.dialogue_id = $1 ORDER BY ($2 = ANY(p.field_codes)) DESC, u.login LIMIT 1
-                """, [dialogue, fieldCode]).rows.first
-            if let participant {
-                assignee = try participant.decode("user_id")
-                unit = try participant.decodeIfPresent("unit_code") ?? unit
-                due = current.receivedOn
-            }
-        }
-        let today = LocalDate.today
-        try connection.query(
-            """
-            UPDATE feedback.questions SET state = 'routed', field_code = $2, unit_code = $3, routed_on = $4::date, due_on = $5::date,
-                assigned_user_id = $6, updated_at = now()
-            WHERE id = $1
-            """, [id, fieldCode, unit, today.description, due.description, assignee])
-        try history(id, actor: actor, action: "routed", from: current.unitCode, to: unit,
-                    note: "Lĩnh vực: \(field.nameVi); hạn trả lời \(due.vietnamese)", on: connection)
-        try outbox.enqueue(
-            try EventEnvelope(QuestionRouted(questionId: id, unitCode: unit, fieldCode: fieldCode, dueOn: due, fromUnitCode: current.unitCode),
-                              correlationId: correlationId, producer: "feedback"), on: connection)
+        let routing = try routing(
+            fieldCode: fieldCode, receivedOn: current.receivedOn, dueOn: current.dueOn, dialogueId: current.dialogueId, snapshot: snapshot,
+            on: connection)
+        try record(routing, of: id, from: current.unitCode, actor: actor, correlationId: correlationId, on: connection)
+        let unit = routing.unitCode, due = routing.dueOn
         if emailCitizen, current.dialogueId == nil,
            let person = try vault.read(question: id, reader: "system", purpose: "routed email", correlationId: correlationId, on: connection),
            let email = person.email {
@@ -274,6 +258,60 @@ struct QuestionStore: Sendable {
                                    site: current.siteDomain), on: connection)
         }
         return (unit, due)
+    }
+
+    /// Where a question of a field goes, and by when.
+    struct Routing {
+        let fieldCode: String
+        let fieldName: String
+        let unitCode: String
+        let dueOn: LocalDate
+        /// In a dialogue, the participant who holds the question.
+        let assignee: UUID?
+    }
+
+    /// The unit in charge of `fieldCode`, due the field's working days after receipt (R-6.1, R-6.3)
+    /// unless `dueOn` was set already; in a dialogue, the participant who takes that field, due the
+    /// day of receipt.
+    func routing(
+        fieldCode: String, receivedOn: LocalDate, dueOn: LocalDate?, dialogueId: UUID?, snapshot: ReferenceData.Snapshot, on connection: Connection
+    ) throws -> Routing {
+        guard let field = snapshot.field(fieldCode) else {
+            throw Refusal(.badRequest, "unknown_field", "Lĩnh vực không có trong danh mục.")
+        }
+        var unit = field.unitCode
+        var assignee: UUID?
+        var due = dueOn ?? snapshot.clock.dueDate(receivedOn: receivedOn, workingDays: field.workingDays)
+        if let dialogueId {
+            let participant = try connection.query(
+                """
+                SELECT p.user_id, u.unit_code FROM feedback.dialogue_participants p JOIN core.users u ON u.id = p.user_id
+                WHERE p.dialogue_id = $1 ORDER BY ($2 = ANY(p.field_codes)) DESC, u.login LIMIT 1
+                """, [dialogueId, fieldCode]).rows.first
+            if let participant {
+                assignee = try participant.decode("user_id")
+                unit = try participant.decodeIfPresent("unit_code") ?? unit
+                due = receivedOn
+            }
+        }
+        return Routing(fieldCode: fieldCode, fieldName: field.nameVi, unitCode: unit, dueOn: due, assignee: assignee)
+    }
+
+    /// Writes a routing: the question's row, its history line and `question.routed`, none waiting
+    /// for an answer.
+    func record(_ routing: Routing, of id: UUID, from unitCode: String, actor: String, correlationId: String, on connection: Connection) throws {
+        try connection.send(
+            """
+            UPDATE feedback.questions SET state = 'routed', field_code = $2, unit_code = $3, routed_on = $4::date, due_on = $5::date,
+                assigned_user_id = $6, updated_at = now()
+            WHERE id = $1
+            """, [id, routing.fieldCode, routing.unitCode, LocalDate.today.description, routing.dueOn.description, routing.assignee])
+        try history(id, actor: actor, action: "routed", from: unitCode, to: routing.unitCode,
+                    note: "Lĩnh vực: \(routing.fieldName); hạn trả lời \(routing.dueOn.vietnamese)", on: connection)
+        try outbox.enqueue(
+            try EventEnvelope(
+                QuestionRouted(questionId: id, unitCode: routing.unitCode, fieldCode: routing.fieldCode, dueOn: routing.dueOn, fromUnitCode: unitCode),
+                correlationId: correlationId, producer: "feedback"), on: connection)
     }
 
     /// Routes a question whose citizen named its field from its `question.received`: how questions

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Store
 import Testing
 
@@ -211,6 +212,65 @@ struct FeedbackFlowTests {
             }
             let limit = try #require(refused, "a flood from one address is limited")
             #expect((limit.json["error"] as? [String: Any])?["code"] as? String == "too_many_questions")
+        }
+    }
+
+    @Test("Questions sent at once are committed together, yet each keeps its own code, its routing to the field's unit with the due date a question asked alone gets (R-6.1, R-6.3), its history, its two events and one email to its own citizen")
+    func questionsAtOnce() async throws {
+        try await withServices { s in
+            let run = UUID().uuidString.prefix(6).lowercased()
+            func body(_ index: Int) -> String {
+                #"{"name": "Người hỏi \#(index)", "email": "dong.\#(run).\#(index)@example.vn", "title": "Hỏi cùng lúc \#(run) \#(index)", "body": "Xin hỏi thủ tục đăng ký khai sinh.", "field": "justice_civil_status", "consent": true}"#
+            }
+            let alone = question(s, body(0), address: "198.51.100.200")
+            #expect(alone.status == 202, "\(alone.text.prefix(300))")
+            let aloneStatus = status(s, try #require(alone.json["trackingCode"] as? String))
+            #expect(aloneStatus["status"] as? String == "routed")
+            let unit = (aloneStatus["unit"] as? [String: Any])?["code"] as? String
+            let due = try #require(aloneStatus["dueDate"] as? String)
+
+            let count = 48
+            let headers = Dictionary(uniqueKeysWithValues: (1...count).map { index in
+                (index - 1, ["Content-Type": "application/json", "Host": "longan.gov.vn", "X-Forwarded-For": "198.51.100.\(index)"])
+            })
+            let answers = httpPostsAtOnce(s.feedback.url("/api/v1/questions"), bodies: (1...count).map(body), headers: headers)
+            var codes = [String]()
+            for (index, answer) in answers.enumerated() {
+                #expect(answer.status == 202, "question \(index + 1): \(answer.body.prefix(200))")
+                let json = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any] ?? [:]
+                if let code = json["trackingCode"] as? String { codes.append(code) }
+            }
+            #expect(codes.count == count && Set(codes).count == count, "each question has its own code")
+
+            for (index, code) in codes.enumerated() {
+                let seen = status(s, code)
+                #expect(seen["title"] as? String == "Hỏi cùng lúc \(run) \(index + 1)", "the code finds its own question")
+                #expect(seen["status"] as? String == "routed")
+                #expect((seen["unit"] as? [String: Any])?["code"] as? String == unit)
+                #expect(seen["dueDate"] as? String == due, "the same due date as the question asked alone")
+            }
+            let stored = try await s.pool.withConnection { connection in
+                try connection.query(
+                    """
+                    SELECT (SELECT count(*) FROM feedback.history h WHERE h.question_id = q.id AND h.action IN ('received', 'routed'))::int AS lines,
+                           (SELECT count(*) FROM feedback.outbox o WHERE o.routing_key IN ('question.received', 'question.routed')
+                              AND lower(o.envelope::jsonb -> 'payload' ->> 'questionId') = q.id::text)::int AS events,
+                           (SELECT count(*) FROM feedback.personal_data p WHERE p.question_id = q.id)::int AS sealed
+                    FROM feedback.questions q WHERE q.title LIKE $1
+                    """, ["Hỏi cùng lúc \(run) %"]
+                ).rows.map { (try $0.decode("lines", as: Int.self), try $0.decode("events", as: Int.self), try $0.decode("sealed", as: Int.self)) }
+            }
+            #expect(stored.count == count + 1)
+            #expect(stored.allSatisfy { $0 == (2, 2, 1) }, "received and routed in the history and the outbox, personal data sealed: \(stored)")
+
+            try await eventually("each citizen's email left", within: 30) {
+                (1...count).allSatisfy { mails(to: "dong.\(run).\($0)@example.vn", in: s.s.work).count == 1 }
+            }
+            for (index, code) in codes.enumerated() {
+                let mail = mails(to: "dong.\(run).\(index + 1)@example.vn", in: s.s.work)
+                // The body is quoted-printable: the grouped code ("ABCDE-FGHIJ-…") sits on a short line, whole.
+                #expect(mail.count == 1 && mail[0].contains(TrackingCode.grouped(code)), "citizen \(index + 1) is told their own code, once")
+            }
         }
     }
 

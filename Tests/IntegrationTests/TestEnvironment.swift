@@ -169,6 +169,36 @@ func httpRequest(
     return (status, responseBody, responseHeaders)
 }
 
+/// Several POSTs at once through one curl (`--parallel`): each request's status and body, in the
+/// order given; nil status when nothing answered.
+func httpPostsAtOnce(_ url: String, bodies: [String], headers: [Int: [String: String]]) -> [(status: Int?, body: String)] {
+    let scratch = NSTemporaryDirectory() + "portal-http-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    var arguments = ["-s", "-g", "--parallel", "--parallel-immediate", "--parallel-max", "\(max(1, bodies.count))"]
+    for (index, body) in bodies.enumerated() {
+        _ = FileManager.default.createFile(atPath: "\(scratch)/\(index).request", contents: Data(body.utf8))
+        if index > 0 { arguments.append("--next") }
+        arguments += ["--max-time", "30", "-X", "POST", "--data-binary", "@\(scratch)/\(index).request", "-o", "\(scratch)/\(index).body",
+                      "-w", "%{http_code} %{filename_effective}\\n"]
+        for (name, value) in headers[index] ?? [:] { arguments += ["-H", "\(name): \(value)"] }
+        arguments.append(url)
+    }
+    guard spawnAndWait("/usr/bin/curl", arguments, output: "\(scratch)/codes") != nil else {
+        return bodies.map { _ in (nil, "curl did not start") }
+    }
+    // One line a transfer, in the order they ended: "<status> <its body's file>".
+    var statuses = [String: Int]()
+    for line in ((try? String(contentsOfFile: "\(scratch)/codes", encoding: .utf8)) ?? "").split(separator: "\n") {
+        let parts = line.split(separator: " ", maxSplits: 1)
+        if parts.count == 2, let status = Int(parts[0]), status > 0 { statuses[String(parts[1])] = status }
+    }
+    return bodies.indices.map { index in
+        let file = "\(scratch)/\(index).body"
+        return (statuses[file], (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+    }
+}
+
 /// Runs a program with its standard output in `output` (standard input and error: /dev/null)
 /// and waits for it; its exit status, or nil when it could not start.
 func spawnAndWait(_ path: String, _ arguments: [String], output: String) -> Int32? {
