@@ -10,9 +10,11 @@ enum CitizenMail {
 
     /// `FEEDBACK_PUBLIC_URL`, or the site the question was asked on.
     static func base(site: String) -> String {
-        if let base = ProcessInfo.processInfo.environment["FEEDBACK_PUBLIC_URL"], !base.isEmpty { return base }
-        return "https://\(site)"
+        configuredBase ?? "https://\(site)"
     }
+
+    /// `FEEDBACK_PUBLIC_URL`, read once: Foundation copies the whole environment at each reading.
+    private static let configuredBase = ProcessInfo.processInfo.environment["FEEDBACK_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
     static func statusLink(site: String, code: String) -> String {
         "\(base(site: site))/hoi-dap/tra-cuu?ma=\(code)"

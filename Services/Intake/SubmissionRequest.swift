@@ -182,7 +182,7 @@ extension SubmissionRequest {
         guard title.count <= Self.maxTitleLength else {
             throw APIError.badRequest("title_too_long", "The title has \(title.count) characters; at most \(Self.maxTitleLength) are allowed.")
         }
-        let body = self.body.precomposedStringWithCanonicalMapping
+        let body = self.body.composed
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("body_required", "The body is empty.")
         }
@@ -286,6 +286,6 @@ extension SubmissionRequest {
 
     /// NFC, trimmed.
     static func clean(_ text: String) -> String {
-        text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        text.composed.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

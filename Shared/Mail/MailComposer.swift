@@ -1,5 +1,6 @@
 internal import CGMime
 import Foundation
+import Models
 
 /// A plain-text message that the portal sends: acknowledgements, decisions, answers.
 public struct OutgoingMail: Codable, Sendable, Equatable {
@@ -50,7 +51,7 @@ public enum MailComposer {
         g_mime_object_set_header(portal_gmime_object(message), "Auto-Submitted", "auto-replied", nil)
         let body = g_mime_text_part_new_with_subtype("plain")!
         defer { portal_g_object_unref(body) }
-        g_mime_text_part_set_text(body, mail.text.precomposedStringWithCanonicalMapping)
+        g_mime_text_part_set_text(body, mail.text.composed)
         g_mime_part_set_content_encoding(portal_gmime_part(portal_gmime_object(body)), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
         g_mime_message_set_mime_part(message, portal_gmime_object(body))
         let options = g_mime_format_options_new()
