@@ -42,35 +42,44 @@ public enum PreScreen {
     /// Vietnamese text, in either normal form) take a table of what that definition makes of each
     /// scalar, the same words at a fraction of the cost (a test compares both on every scalar).
     public static func normalisedWords(_ text: String) -> [String] {
-        let table = ScalarFolding.table
-        var words = [String]()
-        var word = String.UnicodeScalarView()
-        // Whether a combining mark here is folded away with the character it follows: not at the
-        // start of the text, nor after the few characters that keep their marks.
-        var marksFold = false
-        for scalar in text.unicodeScalars {
-            guard Int(scalar.value) < table.count else { return foundationWords(text) }
-            let entry = table[Int(scalar.value)]
-            switch entry.folding {
-            case .separator:
-                if !word.isEmpty {
-                    words.append(String(word))
-                    word = String.UnicodeScalarView()
+        guard let folded = FoldedWords(text) else { return foundationWords(text) }
+        return folded.ranges.map { String(decoding: folded.bytes[$0], as: UTF8.self) }
+    }
+
+    /// The words of `normalisedWords` as UTF-8 in one buffer, each a range of it: made by the table
+    /// without a string per word. Nil when the text must go the Foundation way.
+    struct FoldedWords {
+        var bytes = [UInt8]()
+        var ranges = [Range<Int>]()
+
+        init?(_ text: String) {
+            let table = ScalarFolding.table
+            bytes.reserveCapacity(text.utf8.count)
+            var start = 0
+            // Whether a combining mark here is folded away with the character it follows: not at the
+            // start of the text, nor after the few characters that keep their marks.
+            var marksFold = false
+            for scalar in text.unicodeScalars {
+                guard Int(scalar.value) < table.count else { return nil }
+                let entry = table[Int(scalar.value)]
+                switch entry.folding {
+                case .separator:
+                    if bytes.count > start { ranges.append(start..<bytes.count) }
+                    start = bytes.count
+                case .dropped:
+                    break
+                case .mark:
+                    guard marksFold else { return nil }
+                    continue
+                case .letters(let folded):
+                    bytes.append(contentsOf: folded)
+                case .irregular:
+                    return nil
                 }
-            case .dropped:
-                break
-            case .mark:
-                guard marksFold else { return foundationWords(text) }
-                continue
-            case .letters(let folded):
-                word.append(contentsOf: folded)
-            case .irregular:
-                return foundationWords(text)
+                marksFold = entry.foldsMarksAfter
             }
-            marksFold = entry.foldsMarksAfter
+            if bytes.count > start { ranges.append(start..<bytes.count) }
         }
-        if !word.isEmpty { words.append(String(word)) }
-        return words
     }
 
     /// What `normalisedWords` means: Foundation's lower case and diacritic folding, split at every
@@ -84,7 +93,38 @@ public enum PreScreen {
     /// Word 3-shingles of the normalised text, hashed to 64 bits (FNV-1a of the three words joined
     /// by a space, stable across runs).
     public static func shingles(_ text: String) -> Set<UInt64> {
-        let words = normalisedWords(text)
+        guard let folded = FoldedWords(text) else { return shingles(words: foundationWords(text)) }
+        let words = folded.ranges
+        return folded.bytes.withUnsafeBufferPointer { bytes in
+            func hash(_ range: Range<Int>, from start: UInt64) -> UInt64 {
+                var hash = start
+                for index in range { hash = (hash ^ UInt64(bytes[index])) &* fnvPrime }
+                return hash
+            }
+            let space = UInt64(UInt8(ascii: " "))
+            guard words.count >= 3 else {
+                guard !words.isEmpty else { return [] }
+                var joined = fnvOffset
+                for (index, word) in words.enumerated() {
+                    if index > 0 { joined = (joined ^ space) &* fnvPrime }
+                    joined = hash(word, from: joined)
+                }
+                return [joined]
+            }
+            var shingles = Set<UInt64>(minimumCapacity: words.count - 2)
+            for index in 0...(words.count - 3) {
+                var value = hash(words[index], from: fnvOffset)
+                value = (value ^ space) &* fnvPrime
+                value = hash(words[index + 1], from: value)
+                value = (value ^ space) &* fnvPrime
+                shingles.insert(hash(words[index + 2], from: value))
+            }
+            return shingles
+        }
+    }
+
+    /// The shingles of words already split: the definition that `shingles` follows over its buffer.
+    static func shingles(words: [String]) -> Set<UInt64> {
         guard words.count >= 3 else { return words.isEmpty ? [] : [fnv(words.joined(separator: " "))] }
         var shingles = Set<UInt64>(minimumCapacity: words.count - 2)
         for index in 0...(words.count - 3) {
@@ -148,12 +188,13 @@ public enum PreScreen {
     }
 
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let fnvPrime: UInt64 = 0x100_0000_01b3
 
     static func fnv(_ text: String, from start: UInt64 = fnvOffset) -> UInt64 {
         var hash = start
         for byte in text.utf8 {
             hash ^= UInt64(byte)
-            hash &*= 0x100_0000_01b3
+            hash &*= fnvPrime
         }
         return hash
     }
@@ -169,7 +210,8 @@ struct ScalarFolding {
         case separator
         case dropped
         case mark
-        case letters(String.UnicodeScalarView)
+        /// The folded letters, as UTF-8.
+        case letters([UInt8])
         case irregular
     }
 
@@ -189,7 +231,7 @@ struct ScalarFolding {
         case 0 where between == ["ab"]:
             folding = .dropped
         case 1 where between == ["a" + alone[0] + "b"]:
-            folding = .letters(alone[0].unicodeScalars)
+            folding = .letters(Array(alone[0].utf8))
         case 1 where between == ["ab"]:
             folding = .mark
         default:
