@@ -45,14 +45,14 @@ struct NewQuestion: Sendable {
     /// `body`, `field`, `consent`).
     init(fields: [String: String], attachment: Attachment?) {
         func text(_ key: String) -> String? {
-            fields[key].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            fields[key].map { $0.trimmed }.flatMap { $0.isEmpty ? nil : $0 }
         }
         name = text("name") ?? ""
         email = text("email")
         phone = text("phone")
         address = text("address")
         title = text("title") ?? ""
-        body = fields["body"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        body = fields["body"].map { $0.trimmed } ?? ""
         fieldCode = text("field")
         consent = ["true", "1", "on", "yes", "dong-y"].contains((fields["consent"] ?? "").lowercased())
         self.attachment = attachment

@@ -183,7 +183,7 @@ extension SubmissionRequest {
             throw APIError.badRequest("title_too_long", "The title has \(title.count) characters; at most \(Self.maxTitleLength) are allowed.")
         }
         let body = self.body.composed
-        guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !body.trimmed.isEmpty else {
             throw APIError.badRequest("body_required", "The body is empty.")
         }
         guard let kind = ContentKind(rawValue: kindCode) else {
@@ -286,6 +286,6 @@ extension SubmissionRequest {
 
     /// NFC, trimmed.
     static func clean(_ text: String) -> String {
-        text.composed.trimmingCharacters(in: .whitespacesAndNewlines)
+        text.composed.trimmed
     }
 }

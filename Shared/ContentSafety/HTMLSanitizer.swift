@@ -168,10 +168,23 @@ public enum HTMLSanitizer {
     /// The sources of the images of sanitised HTML that have no alt text to read out.
     public static func imagesWithoutAltText(_ sanitized: String) -> [String] {
         // Most bodies have no image: a plain search is far cheaper than the expression.
-        guard sanitized.utf8.contains(Array("<img".utf8)) else { return [] }
+        guard mayHaveImage(sanitized) else { return [] }
         return sanitized.matches(of: #/<img\s[^>]*>/#).compactMap { image in
             guard image.output.contains(#" alt="""#) else { return nil }
             return image.output.firstMatch(of: #/ src="([^"]*)"/#).map { String($0.output.1) }
+        }
+    }
+
+    /// Whether the text holds "<img", by a loop over its bytes: the generic `contains` of one
+    /// collection in another took 4 % of intake's time on bodies that have none.
+    static func mayHaveImage(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 4 else { return false }
+            for index in 0...(bytes.count - 4) where bytes[index] == UInt8(ascii: "<") {
+                if bytes[index + 1] == UInt8(ascii: "i"), bytes[index + 2] == UInt8(ascii: "m"), bytes[index + 3] == UInt8(ascii: "g") { return true }
+            }
+            return false
         }
     }
 

@@ -20,3 +20,15 @@ extension String {
         value < 0x300 || (0x1E00...0x1EFF).contains(value) || (0x2010...0x2027).contains(value) || (0x2030...0x205E).contains(value)
     }
 }
+
+extension String {
+    /// The text without the white space and line breaks at its ends, as Foundation's
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` gives it; a text that neither starts nor
+    /// ends with one (nearly every field people send) comes back as it is, without Foundation's copy.
+    public var trimmed: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        let spaces = CharacterSet.whitespacesAndNewlines
+        if !spaces.contains(first) && !spaces.contains(last) { return self }
+        return trimmingCharacters(in: spaces)
+    }
+}

@@ -59,6 +59,11 @@ struct HTMLSanitizerTests {
         #expect(clean == #"<p><img src="/tep/a.png" alt=""><img alt="" src="/tep/b.png"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#)
         #expect(HTMLSanitizer.imagesWithoutAltText(clean) == ["/tep/a.png", "/tep/b.png"])
         #expect(HTMLSanitizer.imagesWithoutAltText(BodyRenderer.html(fromMarkdown: "![](/tep/d.png)")) == ["/tep/d.png"])
+        // The quick search before the expression finds an image wherever it stands, the last bytes included.
+        #expect(HTMLSanitizer.imagesWithoutAltText(#"<p>Ảnh cuối bài</p><img src="/tep/e.png" alt="">"#) == ["/tep/e.png"])
+        #expect(HTMLSanitizer.imagesWithoutAltText(#"<img src="/tep/f.png" alt="">"#) == ["/tep/f.png"])
+        #expect(HTMLSanitizer.imagesWithoutAltText("<p>img &lt; <im</p>").isEmpty)
+        #expect(HTMLSanitizer.imagesWithoutAltText("").isEmpty)
     }
 
     @Test func unwrapsUnknownElementsButKeepsTheirText() {

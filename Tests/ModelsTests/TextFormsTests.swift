@@ -3,9 +3,10 @@ import Testing
 
 @testable import Models
 
-/// `String.composed` returns the text unchanged only where Foundation's NFC would leave it as it is.
-@Suite("Composed text (NFC) without Foundation's pass when it is already composed")
-struct ComposedTextTests {
+/// `String.composed` and `String.trimmed` return the text unchanged only where Foundation would
+/// leave it as it is.
+@Suite("Composed and trimmed text without Foundation's pass when there is nothing to change")
+struct TextFormsTests {
     static let kept: [UInt32] = Array(0x20..<0x300) + Array(0x1E00...0x1EFF) + Array(0x2010...0x2027) + Array(0x2030...0x205E)
     /// Letters a scalar could compose with, were it a combining mark or a Hangul vowel.
     static let bases = ["a", "A", "e", "o", "u", "ơ", "ư", "ạ", "Ậ", "ᄀ", "가"]
@@ -41,5 +42,18 @@ struct ComposedTextTests {
         let vietnamese = "Thông báo kết quả tuyển dụng viên chức năm 2026 — “Sở Nội vụ” …"
         #expect(vietnamese.composed == vietnamese)
         #expect(vietnamese.decomposedStringWithCanonicalMapping.composed.unicodeScalars.elementsEqual(vietnamese.unicodeScalars))
+    }
+
+    @Test("Trimmed as Foundation trims, for texts with and without spaces, line breaks and Unicode's other spaces at either end")
+    func trimmedMatchesFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        let ends = ["", " ", "\n", "\t", "\r\n", "\u{00A0}", "\u{2003}", "\u{3000}", "\u{2028}", "\u{0085}", "\u{200B}", "x", "ệ"]
+        let middles = ["", "a", "Thông báo", "a b", " ", "\u{00A0}x\u{00A0}"]
+        for _ in 0..<2_000 {
+            let text = ends.randomElement(using: &generator)! + ends.randomElement(using: &generator)! + middles.randomElement(using: &generator)!
+                + ends.randomElement(using: &generator)! + ends.randomElement(using: &generator)!
+            #expect(text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect("  Tin ngắn\n".trimmed == "Tin ngắn")
     }
 }
