@@ -18,9 +18,24 @@ public struct ArticlePages: Sendable {
 
     /// `markStale`: false for a rebuild, which draws the lists itself at the end; its long
     /// transactions would otherwise hold the sites' marks that every publication takes too.
-    public func write(_ article: PublishedArticle, onlyOn domain: String? = nil, markStale: Bool = true, on connection: Connection) throws {
+    /// `registered`: the item's sites when the caller has just read them from the registry, which
+    /// is then not asked again. `batch`: the files of the caller's transaction, which it makes
+    /// durable before its commit; without one, this item's files are made durable together here.
+    public func write(
+        _ article: PublishedArticle, onlyOn domain: String? = nil, markStale: Bool = true, registered: [SiteRegistry.Site]? = nil,
+        batch: SiteFiles.Batch? = nil, on connection: Connection
+    ) throws {
+        let files = batch ?? self.files.batch()
+        try write(article, onlyOn: domain, markStale: markStale, registered: registered, files: files, on: connection)
+        if batch == nil { try files.sync() }
+    }
+
+    private func write(
+        _ article: PublishedArticle, onlyOn domain: String?, markStale: Bool, registered: [SiteRegistry.Site]?, files: SiteFiles.Batch,
+        on connection: Connection
+    ) throws {
         let domains = domain.map { article.domains.contains($0) ? [$0] : [] } ?? article.domains
-        let sites = try SiteRegistry.sites(domains, on: connection)
+        let sites = try registered.map { known in known.filter { domains.contains($0.domain) } } ?? SiteRegistry.sites(domains, on: connection)
         let page = String(article.path.dropFirst()), printPage = Self.printPage(page)
         switch article.state {
         case .scheduled:
@@ -72,8 +87,8 @@ public struct ArticlePages: Sendable {
                     files: attached, legal: legal)
                 try files.write(pages.page, domain: site.domain, page: page)
                 try files.write(pages.print, domain: site.domain, page: printPage)
-                files.clearGone(domain: site.domain, page: page)
-                files.clearGone(domain: site.domain, page: printPage)
+                self.files.clearGone(domain: site.domain, page: page)
+                self.files.clearGone(domain: site.domain, page: printPage)
                 if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
         }

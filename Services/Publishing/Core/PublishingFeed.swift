@@ -15,9 +15,27 @@ public struct PublishingFeed: Sendable {
     }
 
     public func handle(_ envelope: EventEnvelope, _ context: EventContext) throws {
+        try handle([envelope], context)
+    }
+
+    /// A delivered batch, in its one transaction: the pages of all its items are written without a
+    /// flush each and made durable together before the commit.
+    public func handle(_ envelopes: [EventEnvelope], _ context: EventContext) throws {
+        let files = pages.files.batch()
+        for envelope in envelopes {
+            var logger = context.logger
+            logger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
+            logger[metadataKey: "message.type"] = .string(envelope.type)
+            logger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
+            try handle(envelope, EventContext(connection: context.connection, outbox: context.outbox, logger: logger), files: files)
+        }
+        try files.sync()
+    }
+
+    func handle(_ envelope: EventEnvelope, _ context: EventContext, files: SiteFiles.Batch) throws {
         switch envelope.type {
-        case EventType.articleApproved: try publish(envelope, context)
-        case EventType.articleTakenDown: try takeDown(envelope, context)
+        case EventType.articleApproved: try publish(envelope, context, files: files)
+        case EventType.articleTakenDown: try takeDown(envelope, context, files: files)
         case EventType.answerPublished:
             let answer: AnswerPublished
             do { answer = try envelope.decode(AnswerPublished.self) } catch { throw PermanentFailure("answer.published unreadable: \(error)") }
@@ -27,7 +45,7 @@ public struct PublishingFeed: Sendable {
         }
     }
 
-    func publish(_ envelope: EventEnvelope, _ context: EventContext) throws {
+    func publish(_ envelope: EventEnvelope, _ context: EventContext, files: SiteFiles.Batch) throws {
         let connection = context.connection
         let approval: ArticleApproved
         do {
@@ -73,7 +91,9 @@ public struct PublishingFeed: Sendable {
                                                 "publish.at": .string(Timestamp.format(article.publishedAt))])
             return
         }
-        try complete(article, correlationId: envelope.correlationId, causationId: envelope.id.uuidString.lowercased(), context)
+        try complete(
+            article, registered: sites, files: files, correlationId: envelope.correlationId, causationId: envelope.id.uuidString.lowercased(),
+            context)
     }
 
     /// Approvers' public keys never change under their id: kept five minutes.
@@ -104,14 +124,19 @@ public struct PublishingFeed: Sendable {
     }
 
     /// Writes the pages of a stored item and announces `article.published` with its URLs. A past
-    /// failure of this item is cleared in the same transaction.
-    func complete(_ article: PublishedArticle, correlationId: String, causationId: String?, _ context: EventContext) throws {
+    /// failure of this item is cleared in the same transaction. `registered`: its sites, when just
+    /// read from the registry.
+    func complete(
+        _ article: PublishedArticle, registered: [SiteRegistry.Site]? = nil, files: SiteFiles.Batch? = nil, correlationId: String,
+        causationId: String?, _ context: EventContext
+    ) throws {
         do {
-            try pages.write(article, on: context.connection)
+            try pages.write(article, registered: registered, batch: files, on: context.connection)
         } catch let missing as MissingAttachment {
             throw PermanentFailure("refused to publish \(article.id): \(missing)")
         }
-        try context.connection.query("DELETE FROM publishing.failures WHERE article_id = $1", [article.id])
+        // Nothing waits for this answer: it goes with the next statement, or with the COMMIT.
+        try context.connection.send("DELETE FROM publishing.failures WHERE article_id = $1", [article.id])
         var status = ArticleStatusPayload(
             articleId: article.id, submissionId: article.submissionId, state: .published, url: "https://\(article.domains[0])\(article.path)")
         status.urls = article.domains.map { "https://\($0)\(article.path)" }
@@ -125,7 +150,7 @@ public struct PublishingFeed: Sendable {
             metadata: ["article.id": .string(article.id.uuidString.lowercased()), "sites": .string(article.domains.joined(separator: ","))])
     }
 
-    func takeDown(_ envelope: EventEnvelope, _ context: EventContext) throws {
+    func takeDown(_ envelope: EventEnvelope, _ context: EventContext, files: SiteFiles.Batch) throws {
         let status = try envelope.payload(as: ArticleStatusPayload.self)
         var explanation = ArticlePages.defaultExplanation
         if case .object(let fields) = envelope.payload, case .string(let text)? = fields["publicExplanation"], !text.isEmpty { explanation = text }
@@ -145,7 +170,7 @@ public struct PublishingFeed: Sendable {
             "UPDATE publishing.articles SET state = 'taken_down', public_explanation = $2, updated_at = now() WHERE id = $1 RETURNING id",
             [status.articleId, explanation]
         ).rows.first != nil, let article = try PublishedArticle.load(status.articleId, on: context.connection) else { return }
-        try pages.write(article, on: context.connection)
+        try pages.write(article, batch: files, on: context.connection)
         try context.connection.query("DELETE FROM publishing.failures WHERE article_id = $1", [article.id])
     }
 

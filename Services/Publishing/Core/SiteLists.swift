@@ -48,7 +48,8 @@ public struct SiteLists: Sendable {
         let categories = Self.categories(try Self.categoryCounts(domain: domain, on: connection))
         let byCategory = try Self.newestByCategory(domain: domain, categories: categories.map(\.name), limit: Self.categoryLength, on: connection)
         let documents = try LegalDocuments.find(LegalDocuments.Query(), domain: domain, limit: 200, on: connection)
-        try files.write(
+        let batch = files.batch()
+        try batch.write(
             renderer.home(site: site, articles: items.prefix(Self.homeLength).map { item in
                 var listed = item.listed
                 listed.lead = item.leadImage.flatMap { lead(sha256: $0.sha256, filename: $0.filename, alt: $0.alt, domain: domain) }
@@ -58,27 +59,29 @@ public struct SiteLists: Sendable {
         for category in categories {
             let members = byCategory[category.name] ?? []
             let pages = renderer.category(category, site: site, articles: members, updated: members.first?.publishedAt ?? updated)
-            try files.write(pages.page, domain: domain, page: "chuyen-muc/\(category.slug)/index.html")
-            try files.write(pages.rss, domain: domain, page: "chuyen-muc/\(category.slug)/rss.xml")
-            try files.write(pages.atom, domain: domain, page: "chuyen-muc/\(category.slug)/atom.xml")
+            try batch.write(pages.page, domain: domain, page: "chuyen-muc/\(category.slug)/index.html")
+            try batch.write(pages.rss, domain: domain, page: "chuyen-muc/\(category.slug)/rss.xml")
+            try batch.write(pages.atom, domain: domain, page: "chuyen-muc/\(category.slug)/atom.xml")
         }
-        try files.write(renderer.categories(categories, site: site, updated: updated), domain: domain, page: "chuyen-muc/index.html")
+        try batch.write(renderer.categories(categories, site: site, updated: updated), domain: domain, page: "chuyen-muc/index.html")
         let months = try SiteArchive.sitemapMonths(domain: domain, on: connection)
         let indexes = renderer.indexes(site: site, articles: listed, categories: categories, months: months, updated: updated)
-        try files.write(indexes.sitemap, domain: domain, page: "so-do-trang.html")
-        try files.write(indexes.sitemapIndex, domain: domain, page: "sitemap.xml")
-        try files.write(indexes.sitemapPages, domain: domain, page: SiteArchive.pagesSitemap)
-        try files.write(indexes.rss, domain: domain, page: "rss.xml")
-        try files.write(indexes.atom, domain: domain, page: "atom.xml")
-        try files.write(renderer.legal(site: site, documents: documents, query: nil, updated: updated), domain: domain, page: "van-ban/index.html")
+        try batch.write(indexes.sitemap, domain: domain, page: "so-do-trang.html")
+        try batch.write(indexes.sitemapIndex, domain: domain, page: "sitemap.xml")
+        try batch.write(indexes.sitemapPages, domain: domain, page: SiteArchive.pagesSitemap)
+        try batch.write(indexes.rss, domain: domain, page: "rss.xml")
+        try batch.write(indexes.atom, domain: domain, page: "atom.xml")
+        try batch.write(renderer.legal(site: site, documents: documents, query: nil, updated: updated), domain: domain, page: "van-ban/index.html")
         let links = try connection.query("SELECT url, name FROM publishing.agency_links ORDER BY position, url").rows.map {
             PageRenderer.AgencyLink(url: try $0.decode("url"), name: try $0.decode("name"))
         }
-        try files.write(renderer.links(links, site: site, updated: updated), domain: domain, page: "lien-ket.html")
-        try files.write(renderer.english(site: site, units: try unitSites(of: site, on: connection), updated: updated), domain: domain, page: "en/index.html")
-        try files.write(renderer.privacy(site: site, updated: updated), domain: domain, page: "chinh-sach-bao-ve-du-lieu-ca-nhan.html")
-        try files.write(renderer.notFound(site: site), domain: domain, page: SiteServer.notFoundPage)
-        if let emblem = PageRenderer.emblem { try files.write(emblem.bytes, domain: domain, page: emblem.page) }
+        try batch.write(renderer.links(links, site: site, updated: updated), domain: domain, page: "lien-ket.html")
+        try batch.write(renderer.english(site: site, units: try unitSites(of: site, on: connection), updated: updated), domain: domain, page: "en/index.html")
+        try batch.write(renderer.privacy(site: site, updated: updated), domain: domain, page: "chinh-sach-bao-ve-du-lieu-ca-nhan.html")
+        try batch.write(renderer.notFound(site: site), domain: domain, page: SiteServer.notFoundPage)
+        if let emblem = PageRenderer.emblem { try batch.write(emblem.bytes, domain: domain, page: emblem.page) }
+        // A redraw's twenty-odd files are flushed to the disk together, not one flush each.
+        try batch.sync()
     }
 
     /// The site's newest published items, newest first (backwards along `site_items`' key).
