@@ -189,19 +189,29 @@ public enum HTMLSanitizer {
     }
 
     /// Escapes text for an HTML element or a quoted attribute.
+    /// Works on the UTF-8 bytes: the five characters are ASCII, which no byte of another scalar
+    /// can be, so a "<" is escaped even when a combining mark follows it. Text with none of them
+    /// (most titles and names) comes back as it is.
     public static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
+        var text = text
+        let escaped: String? = text.withUTF8 { bytes in
+            func special(_ byte: UInt8) -> Bool { byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27 }
+            guard let first = bytes.firstIndex(where: special) else { return nil }
+            var result = [UInt8]()
+            result.reserveCapacity(bytes.count + 32)
+            result.append(contentsOf: bytes[..<first])
+            for byte in bytes[first...] {
+                switch byte {
+                case 0x26: result.append(contentsOf: "&amp;".utf8)
+                case 0x3C: result.append(contentsOf: "&lt;".utf8)
+                case 0x3E: result.append(contentsOf: "&gt;".utf8)
+                case 0x22: result.append(contentsOf: "&quot;".utf8)
+                case 0x27: result.append(contentsOf: "&#39;".utf8)
+                default: result.append(byte)
+                }
             }
+            return String(decoding: result, as: UTF8.self)
         }
-        return result
+        return escaped ?? text
     }
 }

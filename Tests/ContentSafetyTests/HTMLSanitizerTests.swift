@@ -66,6 +66,15 @@ struct HTMLSanitizerTests {
         #expect(HTMLSanitizer.imagesWithoutAltText("").isEmpty)
     }
 
+    @Test func escapesTheFiveCharactersWhereverTheyStandAndNothingElse() {
+        #expect(HTMLSanitizer.escape(#"Tin "mới" & <b>'cũ'</b>"#) == "Tin &quot;mới&quot; &amp; &lt;b&gt;&#39;cũ&#39;&lt;/b&gt;")
+        #expect(HTMLSanitizer.escape("Ủy ban nhân dân tỉnh Long An") == "Ủy ban nhân dân tỉnh Long An")
+        #expect(HTMLSanitizer.escape("") == "")
+        // A combining mark after "<" makes one character of both; the "<" is still escaped.
+        #expect(HTMLSanitizer.escape("<\u{0301}script>") == "&lt;\u{0301}script&gt;")
+        #expect(HTMLSanitizer.escape("a>b") == "a&gt;b")
+    }
+
     @Test func unwrapsUnknownElementsButKeepsTheirText() {
         #expect(HTMLSanitizer.sanitize(#"<div class="x"><font color="red">Tin</font> mới</div>"#) == "Tin mới")
         #expect(HTMLSanitizer.sanitize(#"<a href="/tin-tuc/1" target="_blank">Xem</a>"#) == #"<a href="/tin-tuc/1">Xem</a>"#)

@@ -17,7 +17,17 @@ public struct PageRenderer: Sendable {
         guard let folder = Bundle.module.path(forResource: "Templates", ofType: nil) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates in the publishing bundle"])
         }
+        // Before the templates are read: their first tag names it.
+        MustacheContentTypes.register(PortalHTML(), named: "PortalHTML")
         return try await MustacheLibrary(directory: folder)
+    }
+
+    /// HTML escaping through `HTMLSanitizer.escape`, which works on bytes and returns text without
+    /// special characters as it is: the library's own escaping looked each character up in a
+    /// dictionary, 11 % of the publisher's time. The templates rendered as pages start with
+    /// `{{% CONTENT_TYPE: PortalHTML}}`; their partials inherit it.
+    struct PortalHTML: MustacheContentType {
+        func escapeText(_ text: String) -> String { HTMLSanitizer.escape(text) }
     }
 
     static let publisher = "Cổng Thông tin điện tử tỉnh Long An"
