@@ -230,12 +230,11 @@ struct QuestionStore: Sendable {
     /// Sends a question to the unit in charge of `fieldCode`: due the field's working days
     /// after receipt, counted on the calendar of holidays and make-up days. A question
     /// forwarded back keeps the due date its receipt set. In a dialogue, the participant who
-    /// takes that field holds it.
-    /// `emailCitizen`: false when the caller tells the citizen itself (at receipt, in one email).
+    /// takes that field holds it. The citizen is emailed the unit and the due date.
     @discardableResult
     func route(
         _ id: UUID, fieldCode: String, actor: String, correlationId: String, snapshot: ReferenceData.Snapshot, on connection: Connection,
-        onlyIfWaiting: Bool = false, emailCitizen: Bool = true
+        onlyIfWaiting: Bool = false
     ) throws -> (unitCode: String, dueOn: LocalDate)? {
         guard let current = try Self.find(id, on: connection, lock: true) else {
             throw Refusal(.notFound, "question_not_found", "Không có câu hỏi này.")
@@ -250,7 +249,7 @@ struct QuestionStore: Sendable {
             on: connection)
         try record(routing, of: id, from: current.unitCode, actor: actor, correlationId: correlationId, on: connection)
         let unit = routing.unitCode, due = routing.dueOn
-        if emailCitizen, current.dialogueId == nil,
+        if current.dialogueId == nil,
            let person = try vault.read(question: id, reader: "system", purpose: "routed email", correlationId: correlationId, on: connection),
            let email = person.email {
             try mail.enqueue(
