@@ -28,6 +28,16 @@ public struct EventContext {
         self.outbox = outbox
         self.logger = logger
     }
+
+    /// The same transaction for one event of a batch: its log lines carry the event's message id,
+    /// type and correlation id.
+    public func about(_ envelope: EventEnvelope) -> EventContext {
+        var logger = logger
+        logger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
+        logger[metadataKey: "message.type"] = .string(envelope.type)
+        logger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
+        return EventContext(connection: connection, outbox: outbox, logger: logger)
+    }
 }
 
 /// A handler's way to say that retrying can never help (the message goes straight to `<queue>.dead`).
@@ -132,16 +142,14 @@ public struct InboxHandler: Sendable {
                 if !fresh.isEmpty { try batchHandler(fresh, EventContext(connection: connection, outbox: outbox, logger: logger)) }
                 return
             }
+            let batch = EventContext(connection: connection, outbox: outbox, logger: logger)
             for envelope in envelopes {
-                var eventLogger = logger
-                eventLogger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
-                eventLogger[metadataKey: "message.type"] = .string(envelope.type)
-                eventLogger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
+                let context = batch.about(envelope)
                 guard claimed.remove(envelope.id) != nil else {
-                    eventLogger.debug("duplicate delivery; already handled")
+                    context.logger.debug("duplicate delivery; already handled")
                     continue
                 }
-                try handler(envelope, EventContext(connection: connection, outbox: outbox, logger: eventLogger))
+                try handler(envelope, context)
             }
         }
     }

@@ -25,13 +25,13 @@ public struct ArticlePages: Sendable {
         _ article: PublishedArticle, onlyOn domain: String? = nil, markStale: Bool = true, registered: [SiteRegistry.Site]? = nil,
         batch: SiteFiles.Batch? = nil, on connection: Connection
     ) throws {
-        let files = batch ?? self.files.batch()
-        try write(article, onlyOn: domain, markStale: markStale, registered: registered, files: files, on: connection)
-        if batch == nil { try files.sync() }
+        let own = batch ?? files.batch()
+        try write(article, onlyOn: domain, markStale: markStale, registered: registered, into: own, on: connection)
+        if batch == nil { try own.sync() }
     }
 
     private func write(
-        _ article: PublishedArticle, onlyOn domain: String?, markStale: Bool, registered: [SiteRegistry.Site]?, files: SiteFiles.Batch,
+        _ article: PublishedArticle, onlyOn domain: String?, markStale: Bool, registered: [SiteRegistry.Site]?, into batch: SiteFiles.Batch,
         on connection: Connection
     ) throws {
         let domains = domain.map { article.domains.contains($0) ? [$0] : [] } ?? article.domains
@@ -45,8 +45,8 @@ public struct ArticlePages: Sendable {
             for site in sites {
                 let gone = renderer.gone(site: site, title: article.content.title, explanation: explanation, path: article.path)
                 for name in [page, printPage] {
-                    try files.write(gone, domain: site.domain, page: name)
-                    try files.markGone(domain: site.domain, page: name)
+                    try batch.write(gone, domain: site.domain, page: name)
+                    try batch.markGone(domain: site.domain, page: name)
                 }
                 if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
@@ -81,14 +81,14 @@ public struct ArticlePages: Sendable {
             }
             let legal = LegalDocumentDetails.from(details: content.details)
             for site in sites {
-                for (name, bytes) in blobs { try files.write(bytes, domain: site.domain, page: name) }
+                for (name, bytes) in blobs { try batch.write(bytes, domain: site.domain, page: name) }
                 let pages = renderer.article(
                     content, site: site, unitName: unitName, path: article.path, publishedAt: article.publishedAt, images: images,
                     files: attached, legal: legal)
-                try files.write(pages.page, domain: site.domain, page: page)
-                try files.write(pages.print, domain: site.domain, page: printPage)
-                self.files.clearGone(domain: site.domain, page: page)
-                self.files.clearGone(domain: site.domain, page: printPage)
+                try batch.write(pages.page, domain: site.domain, page: page)
+                try batch.write(pages.print, domain: site.domain, page: printPage)
+                files.clearGone(domain: site.domain, page: page)
+                files.clearGone(domain: site.domain, page: printPage)
                 if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
         }

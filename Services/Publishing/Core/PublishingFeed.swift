@@ -23,11 +23,7 @@ public struct PublishingFeed: Sendable {
     public func handle(_ envelopes: [EventEnvelope], _ context: EventContext) throws {
         let files = pages.files.batch()
         for envelope in envelopes {
-            var logger = context.logger
-            logger[metadataKey: "message.id"] = .string(envelope.id.uuidString.lowercased())
-            logger[metadataKey: "message.type"] = .string(envelope.type)
-            logger[metadataKey: "correlation.id"] = .string(envelope.correlationId)
-            try handle(envelope, EventContext(connection: context.connection, outbox: context.outbox, logger: logger), files: files)
+            try handle(envelope, context.about(envelope), files: files)
         }
         try files.sync()
     }
