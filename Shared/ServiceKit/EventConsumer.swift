@@ -17,6 +17,33 @@ public typealias BatchEventHandler = @Sendable ([EventEnvelope], EventContext) t
 /// handler's was rolled back; `permanent` when the message goes to `<queue>.dead`, else it is retried.
 public typealias FailureRecorder = @Sendable (EventEnvelope, any Error, _ permanent: Bool, Connection) throws -> Void
 
+/// How a consumer applies a delivered batch in several transactions at once: by the subject
+/// each event is about (an item's id), so that the events of one subject stay in one lane, in the
+/// order they came, while other subjects' events commit beside them. Events without a subject go
+/// to the first lane. A lane is one more connection and one more thread: on a loaded machine a
+/// consumer with one thread gets one share of the CPU among all the runnable threads, and its
+/// queue grows behind the requests that feed it.
+public struct EventLanes: Sendable {
+    public let count: Int
+    public let subject: @Sendable (EventEnvelope) -> String?
+
+    public init(count: Int, subject: @escaping @Sendable (EventEnvelope) -> String?) {
+        self.count = max(1, count)
+        self.subject = subject
+    }
+
+    /// The lanes of a batch, the empty ones left out; each keeps the batch's order.
+    public func split<Event>(_ events: [Event], envelope: (Event) -> EventEnvelope) -> [[Event]] {
+        guard count > 1 else { return events.isEmpty ? [] : [events] }
+        var lanes = [[Event]](repeating: [], count: count)
+        for event in events {
+            let lane = subject(envelope(event)).map { Int(UInt(bitPattern: $0.hashValue) % UInt(count)) } ?? 0
+            lanes[lane].append(event)
+        }
+        return lanes.filter { !$0.isEmpty }
+    }
+}
+
 /// The transaction an event handler runs in.
 public struct EventContext {
     public let connection: Connection
@@ -60,11 +87,15 @@ public struct InboxHandler: Sendable {
     let handler: EventHandler
     let batchHandler: BatchEventHandler?
     let failureRecorder: FailureRecorder?
+    let lanes: EventLanes
 
+    /// `lanes`: a batch's events applied in that many transactions at once, by subject; one by default.
     public init(
         queue: String, inbox: Inbox, outbox: Outbox, database: DatabasePool, readiness: Readiness, logger: Logger,
-        handler: @escaping EventHandler, batchHandler: BatchEventHandler? = nil, failureRecorder: FailureRecorder? = nil
+        handler: @escaping EventHandler, batchHandler: BatchEventHandler? = nil, failureRecorder: FailureRecorder? = nil,
+        lanes: EventLanes = EventLanes(count: 1) { _ in nil }
     ) {
+        self.lanes = lanes
         self.batchHandler = batchHandler
         self.failureRecorder = failureRecorder
         self.queue = queue
@@ -76,9 +107,9 @@ public struct InboxHandler: Sendable {
         self.handler = handler
     }
 
-    /// Handles a batch in one transaction: one commit for many messages. When any handler
-    /// fails, the batch is rolled back and its messages are handled one transaction each,
-    /// so that one bad message never holds back or repeats the effects of the others.
+    /// Handles a batch in one transaction per lane: one commit for many messages. When any
+    /// handler fails, its lane is rolled back and that lane's messages are handled one
+    /// transaction each, so that one bad message never holds back or repeats the effects of the others.
     public func handle(_ deliveries: [Delivery]) async -> [DeliveryOutcome] {
         var outcomes = [DeliveryOutcome?](repeating: nil, count: deliveries.count)
         var events = [(index: Int, envelope: EventEnvelope)]()
@@ -90,17 +121,30 @@ public struct InboxHandler: Sendable {
             }
         }
         await readiness.waitUntilMigrated()
-        if events.count > 1 {
-            let batch = events.map(\.envelope)
-            if (try? await apply(batch)) != nil {
-                for event in events { outcomes[event.index] = .ack }
-                return outcomes.map { $0 ?? .ack }
+        let lanes = self.lanes.split(events) { $0.envelope }
+        if lanes.count == 1 {
+            for (index, outcome) in await handle(lane: lanes[0]) { outcomes[index] = outcome }
+        } else {
+            await withTaskGroup(of: [(Int, DeliveryOutcome)].self) { group in
+                for lane in lanes { group.addTask { await self.handle(lane: lane) } }
+                for await settled in group {
+                    for (index, outcome) in settled { outcomes[index] = outcome }
+                }
             }
         }
-        for event in events {
-            outcomes[event.index] = await handleOne(event.envelope)
-        }
         return outcomes.map { $0 ?? .ack }
+    }
+
+    /// One lane's events: together in one transaction, or, when that fails, one by one.
+    private func handle(lane events: [(index: Int, envelope: EventEnvelope)]) async -> [(Int, DeliveryOutcome)] {
+        if events.count > 1, (try? await apply(events.map(\.envelope))) != nil {
+            return events.map { ($0.index, .ack) }
+        }
+        var settled = [(Int, DeliveryOutcome)]()
+        for event in events {
+            settled.append((event.index, await handleOne(event.envelope)))
+        }
+        return settled
     }
 
     private func handleOne(_ envelope: EventEnvelope) async -> DeliveryOutcome {

@@ -91,7 +91,7 @@ public final class PortalServer {
     /// its round, and the pool closes.
     public func run(
         eventHandler: @escaping EventHandler, batchHandler: BatchEventHandler? = nil, failureRecorder: FailureRecorder? = nil,
-        services extra: [any Service] = []
+        subject: (@Sendable (EventEnvelope) -> String?)? = nil, services extra: [any Service] = []
     ) async throws {
         let service = configuration.service
         let queue = service.queue(configuration)
@@ -101,7 +101,8 @@ public final class PortalServer {
             producer: service.rawValue, logger: logger)
         let handler = InboxHandler(
             queue: queue.name, inbox: inbox, outbox: outbox, database: eventDatabase, readiness: readiness, logger: logger,
-            handler: eventHandler, batchHandler: batchHandler, failureRecorder: failureRecorder)
+            handler: eventHandler, batchHandler: batchHandler, failureRecorder: failureRecorder,
+            lanes: EventLanes(count: subject == nil ? 1 : configuration.consumerLanes) { subject?($0) })
         let consumer = BusConsumer(
             queue: queue, prefetch: configuration.prefetch,
             link: BrokerLink(name: "consumer:\(queue.name)", configuration: broker, topology: configuration.topology, logger: logger),

@@ -18,6 +18,8 @@ public struct ServiceConfiguration: Sendable {
     /// outbox relay), apart from `databasePoolSize`, so that a rush of requests never holds
     /// events back: approvals keep reaching the sites and submissions the editors' queue.
     public var eventPoolSize: Int
+    /// Transactions a consumer whose events name their subject runs at once (`EventLanes`).
+    public var consumerLanes: Int
     /// `PORTAL_DB_STATEMENT_TIMEOUT_MS`: the server cancels a longer statement (0: never).
     public var statementTimeoutMilliseconds: Int
     /// `PORTAL_DB_MAX_WAITERS`: requests that may wait for a connection at once (then 503).
@@ -70,7 +72,9 @@ public struct ServiceConfiguration: Sendable {
         httpPort = integer(service.portVariable, service.defaultPort)
         databaseURL = value("PORTAL_DATABASE_URL") ?? "postgresql://postgres@127.0.0.1:55432/portal"
         databasePoolSize = integer("PORTAL_DB_POOL_SIZE", 4)
-        eventPoolSize = integer("PORTAL_DB_EVENT_POOL_SIZE", 2)
+        consumerLanes = max(1, integer("PORTAL_CONSUMER_LANES", 2))
+        // A connection for each of the consumer's lanes, and one for the outbox relay.
+        eventPoolSize = integer("PORTAL_DB_EVENT_POOL_SIZE", consumerLanes + 1)
         statementTimeoutMilliseconds = integer("PORTAL_DB_STATEMENT_TIMEOUT_MS", 30_000)
         databaseMaxWaiters = integer("PORTAL_DB_MAX_WAITERS", 1_000)
         databaseMaxWaitMilliseconds = integer("PORTAL_DB_MAX_WAIT_MS", 10_000)

@@ -27,6 +27,13 @@ public struct Connection {
         try connection.flush()
     }
 
+    /// Runs several statements in one round trip (with any that `send` queued) and returns each
+    /// one's result, in order: for a batch whose statements each need an answer but not the answer
+    /// of another. The server runs them in order; the first error is thrown and the rest are skipped.
+    public func queries(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> [QueryResult] {
+        try connection.execute(all: statements)
+    }
+
     /// Runs a script of several statements without parameters (migrations, fixtures).
     public func script(_ sql: String) throws {
         _ = try connection.execute(sql, [])

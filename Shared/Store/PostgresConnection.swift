@@ -70,6 +70,16 @@ final class PostgresConnection {
         _ = try pipeline(queued)
     }
 
+    /// Runs `statements` in one round trip, after any queued ones, and returns each one's result
+    /// in order (see `Connection.queries`).
+    func execute(all statements: [(sql: String, parameters: [any SQLParameter])]) throws -> [QueryResult] {
+        guard !statements.isEmpty else { return [] }
+        for statement in statements { try Self.refuseNUL(statement.parameters, sql: statement.sql) }
+        let queued = deferred
+        deferred = []
+        return Array(try pipeline(queued + statements).dropFirst(queued.count))
+    }
+
     /// Commits, sending the statements still queued in the same round trip.
     func commit() throws {
         _ = try execute("COMMIT", [])
@@ -98,7 +108,7 @@ final class PostgresConnection {
         if !deferred.isEmpty, !parameters.isEmpty || sql == "COMMIT" {
             let queued = deferred
             deferred = []
-            return try pipeline(queued + [(sql, parameters)])
+            return try pipeline(queued + [(sql, parameters)]).last ?? QueryResult(rows: [], affectedRows: 0)
         }
         try flush()
         let result: OpaquePointer?
@@ -120,9 +130,9 @@ final class PostgresConnection {
         return try decode(result, sql: sql)
     }
 
-    /// Sends `statements` in one round trip and reads their results in order; returns the last
-    /// one's. The first error is thrown with its statement; the server skipped those after it.
-    private func pipeline(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> QueryResult {
+    /// Sends `statements` in one round trip and reads their results in order. The first error is
+    /// thrown with its statement; the server skipped those after it.
+    private func pipeline(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> [QueryResult] {
         // Statements new to this session are prepared first, one round trip each, once.
         let names = try statements.map { $0.parameters.isEmpty ? nil : try prepare($0.sql) }
         guard PQenterPipelineMode(handle) == 1 else {
@@ -136,31 +146,34 @@ final class PostgresConnection {
                     PQsendQueryParams(handle, statement.sql, Int32(values.count), nil, values, lengths, formats, 0)
                 }
             }
-            guard sent == 1 else { return try abandonPipeline(statement.sql) }
+            guard sent == 1 else { try abandonPipeline(statement.sql) }
         }
-        guard PQpipelineSync(handle) == 1 else { return try abandonPipeline(statements.last?.sql) }
-        var last = QueryResult(rows: [], affectedRows: 0)
+        guard PQpipelineSync(handle) == 1 else { try abandonPipeline(statements.last?.sql) }
+        var results = [QueryResult]()
+        results.reserveCapacity(statements.count)
         var failure: (any Error)?
         for statement in statements {
-            guard let result = PQgetResult(handle) else { return try abandonPipeline(statement.sql) }
+            guard let result = PQgetResult(handle) else { try abandonPipeline(statement.sql) }
+            var answer = QueryResult(rows: [], affectedRows: 0)
             if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
                 do {
-                    last = try decode(result, sql: statement.sql)
+                    answer = try decode(result, sql: statement.sql)
                 } catch {
                     failure = failure ?? error
                 }
             }
+            results.append(answer)
             PQclear(result)
             // Each statement's results end with a null.
             while let extra = PQgetResult(handle) { PQclear(extra) }
         }
         guard let sync = PQgetResult(handle), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
-            return try abandonPipeline(statements.last?.sql)
+            try abandonPipeline(statements.last?.sql)
         }
         PQclear(sync)
-        guard PQexitPipelineMode(handle) == 1 else { return try abandonPipeline(statements.last?.sql) }
+        guard PQexitPipelineMode(handle) == 1 else { try abandonPipeline(statements.last?.sql) }
         if let failure { throw failure }
-        return last
+        return results
     }
 
     /// The name of `sql`, a statement with parameters, prepared in this session, preparing it the
@@ -180,7 +193,7 @@ final class PostgresConnection {
     }
 
     /// A pipeline that could not be sent or read to its end: the connection is not used again.
-    private func abandonPipeline(_ sql: String?) throws -> QueryResult {
+    private func abandonPipeline(_ sql: String?) throws -> Never {
         let message = Self.errorMessage(handle)
         broken = true
         throw StoreError(.connectionLost, message: message.isEmpty ? "the pipeline was interrupted" : message, query: sql)

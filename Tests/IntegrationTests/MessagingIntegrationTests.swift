@@ -28,10 +28,11 @@ struct BusFixture {
     }
 
     /// A consumer of the fixture's queue on a link of its own.
-    func consumer(handler: EventHandler? = nil) async throws -> BusConsumer {
+    func consumer(handler: EventHandler? = nil, lanes: EventLanes? = nil) async throws -> BusConsumer {
         let link = try await env.link("consumer", topology: topology)
         if let handler {
-            return MessagingIntegrationTests.consumer(queue: queue, link: link, publisher: publisher, pool: pool, env: env, handler: handler)
+            return MessagingIntegrationTests.consumer(
+                queue: queue, link: link, publisher: publisher, pool: pool, env: env, handler: handler, lanes: lanes)
         }
         return MessagingIntegrationTests.consumer(queue: queue, link: link, publisher: publisher, pool: pool, env: env)
     }
@@ -53,13 +54,15 @@ struct MessagingIntegrationTests {
         queue: Topology.Queue, link: BrokerLink, publisher: BrokerLink, pool: DatabasePool, env: TestEnvironment,
         handler: @escaping EventHandler = { envelope, context in
             try context.connection.query("INSERT INTO it.effects (message_id) VALUES ($1)", [envelope.id])
-        }
+        },
+        lanes: EventLanes? = nil
     ) -> BusConsumer {
         let readiness = Readiness()
         readiness.markMigrated()
         let inboxHandler = InboxHandler(
             queue: queue.name, inbox: Inbox(schema: TestSchema.name), outbox: Outbox(schema: TestSchema.name),
-            database: pool, readiness: readiness, logger: env.logger, handler: handler)
+            database: pool, readiness: readiness, logger: env.logger, handler: handler,
+            lanes: lanes ?? EventLanes(count: 1) { _ in nil })
         return BusConsumer(
             queue: queue, prefetch: 20, link: link, publisher: publisher, logger: env.logger,
             handler: { await inboxHandler.handle($0) })
@@ -164,6 +167,62 @@ struct MessagingIntegrationTests {
         #expect(counts.values.allSatisfy { $0 == 1 })
         let dead = try await DeadLetters(link: publisher).list(queue: queue, limit: 5)
         #expect(dead.map(\.messageId) == [poisoned.uuidString.lowercased()])
+        await bus.close()
+    }
+
+    @Test("A batch in two lanes: different subjects commit side by side, one subject's events apply in the order sent, each once; a failing event holds back none of the others")
+    func lanesKeepEachSubjectsOrder() async throws {
+        let bus = try await BusFixture("it.lanes", maxAttempts: 2)
+        let (pool, queue, publisher) = (bus.pool, bus.queue, bus.publisher)
+        let table = "it.lanes_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection {
+            try $0.script("CREATE TABLE \(table) (message_id uuid, subject text, n int, xact bigint DEFAULT txid_current(), at timestamptz DEFAULT clock_timestamp())")
+        }
+        let subjects = ["a", "b", "c", "d", "e", "f", "g", "h"]
+        let events = (1...5).flatMap { n in subjects.map { bus.event(.object(["subject": .string($0), "n": .number(Double(n))])) } }
+        func field(_ envelope: EventEnvelope, _ name: String) -> JSONValue? {
+            if case .object(let fields) = envelope.payload { fields[name] } else { nil }
+        }
+        let poisoned = events.first { field($0, "subject") == .string("c") && field($0, "n") == .number(3) }!.id
+        try await publisher.publish(try events.map { try OutgoingMessage(event: $0) })
+        try await eventually("all forty are queued") { try await publisher.messageCount(queue: queue.name) == 40 }
+        let lanes = EventLanes(count: 2) { envelope in
+            if case .object(let fields) = envelope.payload, case .string(let subject)? = fields["subject"] { subject } else { nil }
+        }
+        let consumer = try await bus.consumer(handler: { envelope, context in
+            guard case .object(let fields) = envelope.payload, case .string(let subject)? = fields["subject"],
+                  case .number(let n)? = fields["n"] else { throw SetupError("no subject") }
+            try context.connection.query("INSERT INTO \(table) (message_id, subject, n) VALUES ($1, $2, $3)", [envelope.id, subject, Int(n)])
+            // Long enough that two lanes of one batch are seen working at the same time.
+            usleep(15_000)
+            if envelope.id == poisoned { throw SetupError("this one is broken") }
+        }, lanes: lanes)
+        let running = Task { try await consumer.run() }
+        try await eventually("the broken one is dead-lettered and the rest applied", within: 30) {
+            let applied = try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM \(table)").one().decode("n", as: Int.self) }
+            return try await publisher.messageCount(queue: queue.deadQueue) == 1 && applied == 39
+        }
+        running.cancel()
+        _ = try? await running.value
+        struct Applied { var id: UUID; var subject: String; var n: Int; var xact: Int64; var at: Date }
+        let applied = try await pool.withConnection { connection in
+            try connection.query("SELECT message_id, subject, n, xact, at FROM \(table) ORDER BY at").rows.map {
+                Applied(id: try $0.decode("message_id"), subject: try $0.decode("subject"), n: try $0.decode("n"), xact: try $0.decode("xact"),
+                        at: try $0.decode("at"))
+            }
+        }
+        #expect(Set(applied.map(\.id)) == Set(events.map(\.id)).subtracting([poisoned]))
+        #expect(applied.count == 39, "each applied once")
+        for subject in subjects {
+            let order = applied.filter { $0.subject == subject }.map(\.n)
+            #expect(order == (subject == "c" ? [1, 2, 4, 5] : [1, 2, 3, 4, 5]), "subject \(subject) in the order sent: \(order)")
+        }
+        // At least two transactions were open at once: one's first effect came before another's last.
+        let spans = Dictionary(grouping: applied, by: \.xact).values.map { ($0.map(\.at).min()!, $0.map(\.at).max()!) }
+        let overlapping = spans.contains { a in spans.contains { b in a != b && a.0 < b.0 && b.0 < a.1 } }
+        #expect(overlapping, "the lanes ran one after the other")
+        #expect(try await DeadLetters(link: publisher).list(queue: queue, limit: 5).map(\.messageId) == [poisoned.uuidString.lowercased()])
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
         await bus.close()
     }
 

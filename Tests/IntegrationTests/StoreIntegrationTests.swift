@@ -100,6 +100,34 @@ struct StoreIntegrationTests {
         try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
     }
 
+    @Test("Several statements in one round trip each give their own answer, in order, after the statements sent before them; an error among them rolls back the transaction")
+    func statementsTogetherAnswerEachInOrder() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        defer { Task { await pool.close() } }
+        let table = "it_queries_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.script("CREATE TABLE \(table) (n int PRIMARY KEY, note text)") }
+        let upsert = "INSERT INTO \(table) VALUES ($1, $2) ON CONFLICT (n) DO NOTHING RETURNING n, note"
+        let answers = try await pool.withTransaction { connection -> [[String]] in
+            try connection.send("INSERT INTO \(table) VALUES ($1, $2)", [1, "un"])
+            let results = try connection.queries([
+                (upsert, [1, "again"]), (upsert, [2, "hai"]), ("SELECT count(*)::text AS note FROM \(table)", []), (upsert, [2, "twice"]),
+            ])
+            return try results.map { try $0.rows.map { try $0.decode("note", as: String.self) } }
+        }
+        // The row sent before is seen by the first; the second's insert by the count; the duplicates return nothing.
+        #expect(answers == [[], ["hai"], ["2"], []])
+        let error = await #expect(throws: StoreError.self) {
+            try await pool.withTransaction { connection in
+                _ = try connection.queries([(upsert, [3, "ba"]), ("INSERT INTO \(table) VALUES ($1, $2)", [1, "a duplicate"]), (upsert, [4, "bốn"])])
+            }
+        }
+        #expect(error?.isUniqueViolation == true, "\(String(describing: error))")
+        let kept = try await pool.withConnection { try $0.query("SELECT n FROM \(table) ORDER BY n").rows.map { try $0.decode("n", as: Int.self) } }
+        #expect(kept == [1, 2])
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
+    }
+
     @Test("Writes grouped into one commit: each caller gets its own result after the commit; one failing write leaves the others committed and gets its own error")
     func groupCommitAnswersEachWrite() async throws {
         let env = try TestEnvironment()

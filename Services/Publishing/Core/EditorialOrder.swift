@@ -21,15 +21,22 @@ enum EditorialOrder {
     /// nothing) when the item has already had this event or a newer one. Runs in the handler's
     /// transaction: if the handler fails, the record goes with it.
     static func claim(_ article: UUID, sequence: Int64, revision: Int, step: Step, on connection: Connection) throws -> Bool {
-        try connection.query(
-            """
-            INSERT INTO publishing.editorial_order (article_id, sequence, revision, step) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (article_id) DO UPDATE
-                SET sequence = EXCLUDED.sequence, revision = EXCLUDED.revision, step = EXCLUDED.step, applied_at = now()
-                WHERE (publishing.editorial_order.sequence, publishing.editorial_order.revision, publishing.editorial_order.step)
-                    < (EXCLUDED.sequence, EXCLUDED.revision, EXCLUDED.step)
-            RETURNING article_id
-            """, [article, sequence, revision, step.rawValue]
-        ).rows.count == 1
+        let claim = statement(article, sequence: sequence, revision: revision, step: step)
+        return try connection.query(claim.sql, claim.parameters).rows.count == 1
     }
+
+    /// The claim as a statement, for a batch that sends several at once: it returns a row when
+    /// the event is the item's newest, and none when it is not.
+    static func statement(_ article: UUID, sequence: Int64, revision: Int, step: Step) -> (sql: String, parameters: [any SQLParameter]) {
+        (claimSQL, [article, sequence, revision, step.rawValue])
+    }
+
+    private static let claimSQL = """
+        INSERT INTO publishing.editorial_order (article_id, sequence, revision, step) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (article_id) DO UPDATE
+            SET sequence = EXCLUDED.sequence, revision = EXCLUDED.revision, step = EXCLUDED.step, applied_at = now()
+            WHERE (publishing.editorial_order.sequence, publishing.editorial_order.revision, publishing.editorial_order.step)
+                < (EXCLUDED.sequence, EXCLUDED.revision, EXCLUDED.step)
+        RETURNING article_id
+        """
 }

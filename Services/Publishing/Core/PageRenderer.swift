@@ -25,7 +25,8 @@ public struct PageRenderer: Sendable {
     /// HTML escaping through `HTMLSanitizer.escape`, which works on bytes and returns text without
     /// special characters as it is: the library's own escaping looked each character up in a
     /// dictionary, 11 % of the publisher's time. The templates rendered as pages start with
-    /// `{{% CONTENT_TYPE: PortalHTML}}`; their partials inherit it.
+    /// `{{% CONTENT_TYPE: PortalHTML}}`, and so do their partials: the library renders a partial
+    /// with its own content type, HTML unless it names one.
     struct PortalHTML: MustacheContentType {
         func escapeText(_ text: String) -> String { HTMLSanitizer.escape(text) }
     }

@@ -20,14 +20,15 @@ public struct PublishedArticle: Sendable {
 
     public static func path(_ id: UUID) -> String { "/bai-viet/\(id.uuidString.lowercased()).html" }
 
-    /// Stores an approval that verified: new, a correction of an item already published (which keeps
-    /// its first publication date), or an embargoed item (`scheduled` until `publishAt`).
-    static func store(_ approval: ArticleApproved, domains: [String], searchText: String, now: Date, on connection: Connection) throws -> PublishedArticle {
+    /// The statement that stores an approval that verified: new, a correction of an item already
+    /// published (which keeps its first publication date), or an embargoed item (`scheduled` until
+    /// `publishAt`). A batch sends several at once; `stored` reads each one's answer.
+    static func storing(_ approval: ArticleApproved, domains: [String], searchText: String, now: Date) throws -> (sql: String, parameters: [any SQLParameter]) {
         let content = approval.content
         let embargo = content.classification.publishAt.flatMap { $0 > now ? $0 : nil }
         let legal = LegalDocumentDetails.from(details: content.details)
         let lead = content.attachments.first { $0.contentType.hasPrefix("image/") }
-        let row = try connection.query(
+        return (
             """
             INSERT INTO publishing.articles (id, revision, content, content_sha256, signature, key_id, domains, path, state, published_at,
                 kind, categories, legal_number, legal_issuer, legal_form, legal_issue_date, legal_effective_date, publish_at, search, submission_id,
@@ -53,9 +54,13 @@ public struct PublishedArticle: Sendable {
              embargo == nil ? "published" : "scheduled", content.kind, SQLArray.literal(content.classification.categories),
              legal?.number, legal?.issuer, legal?.formName, legal?.issueDate.description, embargo, legal?.effectiveDate.description,
              searchText, approval.submissionId, lead?.sha256, lead?.filename, lead.map { $0.altText ?? "" }]
-        ).one()
-        return PublishedArticle(
-            id: approval.articleId, content: content, domains: domains, path: path(approval.articleId),
+        )
+    }
+
+    /// The item as `storing` left it: its state and first publication date come from the row.
+    static func stored(_ approval: ArticleApproved, domains: [String], row: Row) throws -> PublishedArticle {
+        PublishedArticle(
+            id: approval.articleId, content: approval.content, domains: domains, path: path(approval.articleId),
             state: State(rawValue: try row.decode("state")) ?? .published, publishedAt: try row.decode("published_at"),
             submissionId: try row.decodeIfPresent("submission_id"))
     }

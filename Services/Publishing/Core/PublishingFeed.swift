@@ -19,18 +19,33 @@ public struct PublishingFeed: Sendable {
     }
 
     /// A delivered batch, in its one transaction: the pages of all its items are written without a
-    /// flush each and made durable together before the commit.
+    /// flush each and made durable together before the commit. Approvals that follow one another
+    /// are verified first, then their editorial claims go to the database in one round trip and
+    /// their rows in another, instead of several round trips an item; any other event ends such a
+    /// run, so the events of one item still apply in the order they came.
     public func handle(_ envelopes: [EventEnvelope], _ context: EventContext) throws {
         let files = pages.files.batch()
+        var sites = SitesOfBatch()
+        var approvals = [VerifiedApproval]()
         for envelope in envelopes {
-            try handle(envelope, context.about(envelope), files: files)
+            let about = context.about(envelope)
+            if envelope.type == EventType.articleApproved {
+                approvals.append(try verify(envelope, about, sites: &sites))
+                continue
+            }
+            try publish(approvals, files: files)
+            approvals = []
+            try handle(envelope, about, files: files)
         }
+        try publish(approvals, files: files)
         try files.sync()
     }
 
     func handle(_ envelope: EventEnvelope, _ context: EventContext, files: SiteFiles.Batch) throws {
         switch envelope.type {
-        case EventType.articleApproved: try publish(envelope, context, files: files)
+        case EventType.articleApproved:
+            var sites = SitesOfBatch()
+            try publish([try verify(envelope, context, sites: &sites)], files: files)
         case EventType.articleTakenDown: try takeDown(envelope, context, files: files)
         case EventType.answerPublished:
             let answer: AnswerPublished
@@ -41,7 +56,18 @@ public struct PublishingFeed: Sendable {
         }
     }
 
-    func publish(_ envelope: EventEnvelope, _ context: EventContext, files: SiteFiles.Batch) throws {
+    /// An approval whose signature verified with the approver's key, with where it goes.
+    struct VerifiedApproval {
+        var envelope: EventEnvelope
+        var context: EventContext
+        var approval: ArticleApproved
+        /// Empty when none of its target sites is registered: refused once it is known to be the item's newest event.
+        var sites: [SiteRegistry.Site]
+        var domains: [String]
+        var searchText: String
+    }
+
+    func verify(_ envelope: EventEnvelope, _ context: EventContext, sites known: inout SitesOfBatch) throws -> VerifiedApproval {
         let connection = context.connection
         let approval: ArticleApproved
         do {
@@ -61,35 +87,54 @@ public struct PublishingFeed: Sendable {
             throw PermanentFailure("refused to publish \(approval.articleId): \(error)")
         }
         let content = approval.content
-        guard try EditorialOrder.claim(
-            approval.articleId, sequence: approval.sequence ?? 0, revision: content.revision, step: .approval, on: connection)
-        else {
-            context.logger.notice(
-                "an older approval arrived after a newer event; ignored",
-                metadata: ["article.id": .string(approval.articleId.uuidString.lowercased()),
-                           "revision": .stringConvertible(content.revision), "sequence": .stringConvertible(approval.sequence ?? 0)])
-            return
-        }
-        var (sites, domains, allRegistered) = try Self.sites(for: content, on: connection)
+        var (sites, domains, allRegistered) = try known.sites(for: content, on: connection)
         if !allRegistered {
             // A site the registry does not have yet (a unit added since): bring the registry up to date once.
             try SiteRegistry.sync(on: connection)
-            (sites, domains, allRegistered) = try Self.sites(for: content, on: connection)
+            known = SitesOfBatch()
+            (sites, domains, allRegistered) = try known.sites(for: content, on: connection)
         }
-        guard !sites.isEmpty else { throw PermanentFailure("none of the target sites \(domains) is a registered site") }
         let unitName = try ArticlePages.unitName(content.unitCode, on: connection)
-        let article = try PublishedArticle.store(
-            approval, domains: sites.map(\.domain), searchText: PublishedArticle.searchText(content, unitName: unitName), now: Date(),
-            on: connection)
-        guard article.state == .published else {
-            context.logger.info(
-                "article scheduled", metadata: ["article.id": .string(article.id.uuidString.lowercased()),
-                                                "publish.at": .string(Timestamp.format(article.publishedAt))])
-            return
+        return VerifiedApproval(
+            envelope: envelope, context: context, approval: approval, sites: sites, domains: domains,
+            searchText: PublishedArticle.searchText(content, unitName: unitName))
+    }
+
+    /// Stores verified approvals that are their item's newest event and publishes their pages.
+    func publish(_ approvals: [VerifiedApproval], files: SiteFiles.Batch) throws {
+        guard let connection = approvals.first?.context.connection else { return }
+        let claims = try connection.queries(approvals.map {
+            EditorialOrder.statement($0.approval.articleId, sequence: $0.approval.sequence ?? 0, revision: $0.approval.content.revision, step: .approval)
+        })
+        var newest = [VerifiedApproval]()
+        for (item, claim) in zip(approvals, claims) {
+            guard claim.rows.count == 1 else {
+                item.context.logger.notice(
+                    "an older approval arrived after a newer event; ignored",
+                    metadata: ["article.id": .string(item.approval.articleId.uuidString.lowercased()),
+                               "revision": .stringConvertible(item.approval.content.revision),
+                               "sequence": .stringConvertible(item.approval.sequence ?? 0)])
+                continue
+            }
+            guard !item.sites.isEmpty else { throw PermanentFailure("none of the target sites \(item.domains) is a registered site") }
+            newest.append(item)
         }
-        try complete(
-            article, registered: sites, files: files, correlationId: envelope.correlationId, causationId: envelope.id.uuidString.lowercased(),
-            context)
+        let now = Date()
+        let rows = try connection.queries(newest.map {
+            try PublishedArticle.storing($0.approval, domains: $0.sites.map(\.domain), searchText: $0.searchText, now: now)
+        })
+        for (item, row) in zip(newest, rows) {
+            let article = try PublishedArticle.stored(item.approval, domains: item.sites.map(\.domain), row: try row.one())
+            guard article.state == .published else {
+                item.context.logger.info(
+                    "article scheduled", metadata: ["article.id": .string(article.id.uuidString.lowercased()),
+                                                    "publish.at": .string(Timestamp.format(article.publishedAt))])
+                continue
+            }
+            try complete(
+                article, registered: item.sites, files: files, correlationId: item.envelope.correlationId,
+                causationId: item.envelope.id.uuidString.lowercased(), item.context)
+        }
     }
 
     /// Approvers' public keys never change under their id: kept five minutes.
@@ -103,20 +148,6 @@ public struct PublishingFeed: Sendable {
         ).rows.first?.decode("public_key", as: ByteA.self).bytes else { return nil }
         keys.store(key, for: cacheKey)
         return key
-    }
-
-    /// The registered sites an item goes to: its target sites (the portal when none) and, when the
-    /// unit also publishes it (R-4.7), the unit's own; `complete` when the registry had them all.
-    static func sites(for content: CanonicalRevision, on connection: Connection) throws -> ([SiteRegistry.Site], [String], Bool) {
-        var domains = content.classification.targetSites
-        var complete = true
-        if content.classification.alsoOnOwnSite {
-            if let own = try SiteRegistry.domain(ofUnit: content.unitCode, on: connection) { domains.append(own) } else { complete = false }
-        }
-        if domains.isEmpty { domains = [SiteDomain.portal] }
-        let wanted = Array(Set(domains))
-        let sites = try SiteRegistry.sites(wanted, on: connection)
-        return (sites, wanted, complete && sites.count == wanted.count)
     }
 
     /// Writes the pages of a stored item and announces `article.published` with its URLs. A past
@@ -170,6 +201,17 @@ public struct PublishingFeed: Sendable {
         try context.connection.query("DELETE FROM publishing.failures WHERE article_id = $1", [article.id])
     }
 
+    /// The item an event is about: the consumer applies different items' events in transactions
+    /// side by side, and one item's in order (`EventLanes`). The editorial order would settle two
+    /// events of one item that met in two transactions; in one lane they never meet.
+    public static func subject(_ envelope: EventEnvelope) -> String? {
+        (try? envelope.payload(as: Subject.self))?.articleId
+    }
+
+    private struct Subject: Decodable {
+        var articleId: String?
+    }
+
     /// Records a failed publication where operators see it (`GET /api/v1/publications/failures`),
     /// in its own transaction after the handler's was rolled back. Cleared when the item publishes.
     public static func recordFailure(_ envelope: EventEnvelope, _ error: any Error, permanent: Bool, on connection: Connection) throws {
@@ -183,5 +225,33 @@ public struct PublishingFeed: Sendable {
                 reason = EXCLUDED.reason, permanent = EXCLUDED.permanent, attempts = publishing.failures.attempts + 1,
                 last_failed_at = now()
             """, [id, envelope.id, envelope.type, "\(error)", permanent])
+    }
+}
+
+/// The site registry as one batch reads it: each set of sites and each unit's own site asked once.
+struct SitesOfBatch {
+    private var sites: [[String]: [SiteRegistry.Site]] = [:]
+    private var ownSites: [String: String?] = [:]
+
+    /// The registered sites an item goes to: its target sites (the portal when none) and, when the
+    /// unit also publishes it (R-4.7), the unit's own; `complete` when the registry had them all.
+    mutating func sites(for content: CanonicalRevision, on connection: Connection) throws -> ([SiteRegistry.Site], [String], Bool) {
+        var domains = content.classification.targetSites
+        var complete = true
+        if content.classification.alsoOnOwnSite {
+            let own: String?
+            if let known = ownSites[content.unitCode] {
+                own = known
+            } else {
+                own = try SiteRegistry.domain(ofUnit: content.unitCode, on: connection)
+                ownSites[content.unitCode] = own
+            }
+            if let own { domains.append(own) } else { complete = false }
+        }
+        if domains.isEmpty { domains = [SiteDomain.portal] }
+        let wanted = Set(domains).sorted()
+        if sites[wanted] == nil { sites[wanted] = try SiteRegistry.sites(wanted, on: connection) }
+        let found = sites[wanted] ?? []
+        return (found, wanted, complete && found.count == wanted.count)
     }
 }

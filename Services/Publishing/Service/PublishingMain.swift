@@ -29,6 +29,8 @@ struct PublishingMain {
             database: server.database, renderer: renderer, files: files, writer: writer, readiness: server.readiness, logger: server.logger)
         let schedule = ScheduledPublications(
             database: server.database, feed: feed, outbox: server.outbox, readiness: server.readiness, logger: server.logger)
-        try await server.run(eventHandler: feed.handle, batchHandler: feed.handle, failureRecorder: PublishingFeed.recordFailure, services: [indexes, schedule, mirror])
+        try await server.run(
+            eventHandler: feed.handle, batchHandler: feed.handle, failureRecorder: PublishingFeed.recordFailure, subject: PublishingFeed.subject,
+            services: [indexes, schedule, mirror])
     }
 }
