@@ -27,7 +27,7 @@ struct ApprovalMain {
             library: try await ConsoleRoutes.templates(), database: database, queries: queries, edits: edits, actions: actions,
             delegations: delegations, quarantine: quarantine, passwords: Passwords(database: database), originals: originals
         ).register(on: server.router)
-        try await server.run(eventHandler: EditorialFeed.handle, services: [
+        try await server.run(eventHandler: EditorialFeed.handle, subject: EditorialFeed.subject, services: [
             server.mailRelay(for: mailOutbox),
             SimilarityBandsBackfill(database: database, readiness: server.readiness, logger: server.logger),
         ])

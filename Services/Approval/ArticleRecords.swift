@@ -339,6 +339,12 @@ enum ArticleRecords {
             WHERE a.id = $1 AND a.state = 'published'
             """, [articleId]
         ).rows.first else { return }
+        try indexPublished(articleId, revision: row, on: connection)
+    }
+
+    /// The same, from the published revision's `number`, `title`, `summary`, `body_format`, `body`
+    /// and `body_html` when the caller has just read them.
+    static func indexPublished(_ articleId: UUID, revision row: Row, on connection: Connection) throws {
         let text = try screenedText(row)
         try connection.send(
             """

@@ -32,16 +32,36 @@ enum EditorialFeed {
                 """, [mail.quarantineId, mail.reason, mail.fromAddress, mail.subject, mail.unitCode, mail.rawSHA256, mail.receivedAt])
         case EventType.articlePublished:
             let status = try envelope.payload(as: ArticleStatusPayload.self)
-            let changed = try context.connection.query(
+            // The state and the published revision's text in one round trip: the text is what the
+            // near-duplicate screen indexes. No row: the item was not waiting for this publication.
+            guard let published = try context.connection.query(
                 """
-                UPDATE editorial.articles SET state = 'published', published_revision = approved_revision,
-                    published_url = coalesce($2, published_url), updated_at = now()
-                WHERE id = $1 AND state = 'approved'
+                WITH published AS (
+                    UPDATE editorial.articles SET state = 'published', published_revision = approved_revision,
+                        published_url = coalesce($2, published_url), updated_at = now()
+                    WHERE id = $1 AND state = 'approved'
+                    RETURNING id, published_revision
+                )
+                SELECT r.number, r.title, r.summary, r.body_format, r.body, r.body_html
+                FROM published p JOIN editorial.revisions r ON r.article_id = p.id AND r.number = p.published_revision
                 """, [status.articleId, status.url]
-            ).affectedRows
-            if changed == 1 { try ArticleRecords.indexPublished(status.articleId, on: context.connection) }
+            ).rows.first else { return }
+            try ArticleRecords.indexPublished(status.articleId, revision: published, on: context.connection)
         default:
             return
         }
+    }
+
+    /// The item an event is about, for the consumer's lanes (`EventLanes`): a submission becomes
+    /// the item of the same id; quarantined mail is its own subject.
+    static func subject(_ envelope: EventEnvelope) -> String? {
+        guard let ids = try? envelope.payload(as: Subject.self) else { return nil }
+        return ids.articleId ?? ids.submissionId ?? ids.quarantineId
+    }
+
+    private struct Subject: Decodable {
+        var articleId: String?
+        var submissionId: String?
+        var quarantineId: String?
     }
 }
