@@ -114,13 +114,15 @@ enum ArticleRecords {
         let found = try screening(id, revision, on: connection)
         let hash = contentHash(canonical(articleId: id, unit: content.unitCode, revision: revision))
         // The revision is written only with a new item (ON CONFLICT leaves `item` empty); its
-        // parameters are cast because a SELECT list gives them no column type.
+        // parameters are cast because a SELECT list gives them no column type. The item carries
+        // its title's search vector from the start (approval migration 8): no second write.
         try connection.send(
             """
             WITH item AS (
                 INSERT INTO editorial.articles (id, submission_id, unit_code, channel, submitted_by, sender_address,
-                    state, current_revision, flags, received_at, prescreen, restricted)
-                VALUES ($1, $1, $2, $3, $4, $5, 'received', 1, $6::text[], $7, $8::jsonb, $9)
+                    state, current_revision, flags, received_at, prescreen, restricted, title_search)
+                VALUES ($1, $1, $2, $3, $4, $5, 'received', 1, $6::text[], $7, $8::jsonb, $9,
+                    to_tsvector('simple', unaccent(lower($12::text))))
                 ON CONFLICT (id) DO NOTHING RETURNING id
             )
             INSERT INTO editorial.revisions (article_id, number, kind, language, title, summary, body_format, body, body_html,

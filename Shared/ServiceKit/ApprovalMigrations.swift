@@ -171,5 +171,26 @@ public enum ApprovalMigrations {
             CREATE INDEX articles_without_bands ON editorial.articles (id)
                 WHERE state = 'published' AND bands_revision IS DISTINCT FROM published_revision;
             """),
+        Migration(8, "a received item's title searchable from its first row", """
+            -- A received item is written with its title's search vector (ArticleRecords), before
+            -- its revision: the item's trigger keeps that vector while the revision is not there
+            -- yet (it used to set it to null), and the revision's trigger rewrites the item only
+            -- when the vector differs. Each new item was written twice, its indexes with it.
+            CREATE OR REPLACE FUNCTION editorial.article_title_search() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE title_vector tsvector;
+            BEGIN
+                SELECT to_tsvector('simple', unaccent(lower(r.title))) INTO title_vector
+                FROM editorial.revisions r WHERE r.article_id = NEW.id AND r.number = NEW.current_revision;
+                IF FOUND THEN NEW.title_search := title_vector; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE OR REPLACE FUNCTION editorial.revision_title_search() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE title_vector tsvector := to_tsvector('simple', unaccent(lower(NEW.title)));
+            BEGIN
+                UPDATE editorial.articles SET title_search = title_vector
+                WHERE id = NEW.article_id AND current_revision = NEW.number AND title_search IS DISTINCT FROM title_vector;
+                RETURN NULL;
+            END $$;
+            """),
     ]
 }

@@ -164,6 +164,32 @@ struct EditorialFlowTests {
         }
     }
 
+    @Test("The editors' queue finds an item by its title typed without diacritics: as received, and by its new title once an editor changes it")
+    func queueSearchFollowsTheTitle() async throws {
+        try await withServices { s in
+            let tag = String(UUID().uuidString.prefix(6)).lowercased()
+            let response = httpRequest(
+                "POST", s.intake.url("/api/v1/submissions"),
+                headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"],
+                body: IntakeAPITests().submission(title: "Hội nghị tổng kết ngành Tư pháp \(tag)"))
+            let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(response.body.utf8))["id"], "\(response.body)")
+            func found(_ words: String) throws -> Bool {
+                let query = words.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+                return try s.api("GET", "/queue?q=\(query)", as: "btv.lan").json["items"].map { ($0 as? [[String: Any]] ?? []) }?
+                    .contains { $0["id"] as? String == id } ?? false
+            }
+            try await eventually("the submission is in the editors' queue") { try s.queue("received").contains { $0["id"] as? String == id } }
+            #expect(try found("hoi nghi tong ket \(tag)"), "found as received, without diacritics")
+            #expect(try found("Hội nghị \(tag)"), "and with them")
+            let edited = try s.api(
+                "PUT", "/articles/\(id)", as: "btv.lan", body: #"{"title": "Khánh thành cầu Bến Lức \#(tag)", "changeNote": "Đổi tiêu đề"}"#,
+                headers: ["If-Match": "\"1\""])
+            #expect(edited.status == 200, "\(edited.text)")
+            #expect(try found("ben luc \(tag)"), "found by the new title")
+            #expect(try !found("tong ket \(tag)"), "no longer by the old one")
+        }
+    }
+
     @Test("R-1.2: a Deputy Head approves only under a delegation from the Head; refusals name one of the five reasons; only the Head takes down (R-1.4)")
     func delegationRefusalAndTakedown() async throws {
         try await withServices { s in
