@@ -30,6 +30,10 @@ public struct MultipartForm: Sendable {
             headers = HTTPHeaders()
             partBody = ByteBuffer()
         }
+        if let part = firstPartWithAForeignHeaderName(body, boundary: boundary) {
+            throw APIError.badRequest(
+                "invalid_multipart", "Part \(part) has a header whose name is not ASCII, or bytes where its headers should be.")
+        }
         do {
             try parser.execute(body)
         } catch {
@@ -61,6 +65,47 @@ public struct MultipartForm: Sendable {
             }
         }
         return form
+    }
+
+    /// The number of the first part with a byte above 0x7F in a header's name (the bytes of a
+    /// header line before its colon, or the whole line without one), nil when there is none.
+    /// MultipartKit's parser looks such a byte up in a table of 128 entries and stops the process
+    /// (index out of range), so those bodies are refused before it sees them. Header values may
+    /// hold UTF-8 (a file name), and part bodies anything.
+    static func firstPartWithAForeignHeaderName(_ body: ByteBuffer, boundary: String) -> Int? {
+        let bytes = body.readableBytesView
+        let delimiter = Array("--\(boundary)".utf8)
+        var part = 0
+        var index = bytes.startIndex
+        while let found = Self.find(delimiter, in: bytes, from: index) {
+            var cursor = found + delimiter.count
+            // The closing delimiter ("--" after the boundary) ends the parts.
+            if bytes[cursor...].starts(with: [0x2D, 0x2D]) { return nil }
+            part += 1
+            guard let lineEnd = Self.find([0x0D, 0x0A], in: bytes, from: cursor) else { return nil }
+            cursor = lineEnd + 2
+            // Header lines up to the empty one (or the end of the body).
+            while cursor < bytes.endIndex {
+                let end = Self.find([0x0D, 0x0A], in: bytes, from: cursor) ?? bytes.endIndex
+                if end == cursor { break }
+                let line = bytes[cursor..<end]
+                let name = line[..<(line.firstIndex(of: 0x3A) ?? line.endIndex)]
+                if name.contains(where: { $0 > 0x7F }) { return part }
+                cursor = min(end + 2, bytes.endIndex)
+            }
+            index = cursor
+        }
+        return nil
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: ByteBufferView, from start: Int) -> Int? {
+        guard !needle.isEmpty, start <= bytes.endIndex - needle.count else { return nil }
+        var index = start
+        while index <= bytes.endIndex - needle.count {
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// The boundary of a `multipart/form-data` content type.
