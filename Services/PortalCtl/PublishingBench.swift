@@ -93,7 +93,6 @@ struct PublishingBench: AsyncParsableCommand {
         await tool.database.close()
     }
 
-    /// Approvals at `rate` per second, the pace of a working day's peak rather than a burst.
     /// When each item's published row was first seen, by the database's clock (seconds since 1970):
     /// asked every 25 ms about the items not yet seen, for at most three minutes.
     static func watchPublications(_ ids: [UUID], database: DatabasePool) async throws -> [UUID: Double] {
@@ -117,6 +116,7 @@ struct PublishingBench: AsyncParsableCommand {
         return seen
     }
 
+    /// Approvals at `rate` per second, the pace of a working day's peak rather than a burst.
     func paced(ids: [UUID], token: String) async throws -> ApprovalBench.Outcome {
         guard let endpoint = URLComponents(string: approvalURL), let host = endpoint.host else { throw ValidationError("--approval-url") }
         let interval = Duration.seconds(1) / rate

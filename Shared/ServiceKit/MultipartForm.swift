@@ -99,13 +99,7 @@ public struct MultipartForm: Sendable {
     }
 
     private static func find(_ needle: [UInt8], in bytes: ByteBufferView, from start: Int) -> Int? {
-        guard !needle.isEmpty, start <= bytes.endIndex - needle.count else { return nil }
-        var index = start
-        while index <= bytes.endIndex - needle.count {
-            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
+        bytes[start...].firstRange(of: needle)?.lowerBound
     }
 
     /// The boundary of a `multipart/form-data` content type.

@@ -41,11 +41,9 @@ public struct PublishingFeed: Sendable {
         try files.sync()
     }
 
+    /// An event other than an approval (approvals go through `verify` and `publish` above).
     func handle(_ envelope: EventEnvelope, _ context: EventContext, files: SiteFiles.Batch) throws {
         switch envelope.type {
-        case EventType.articleApproved:
-            var sites = SitesOfBatch()
-            try publish([try verify(envelope, context, sites: &sites)], files: files)
         case EventType.articleTakenDown: try takeDown(envelope, context, files: files)
         case EventType.answerPublished:
             let answer: AnswerPublished
