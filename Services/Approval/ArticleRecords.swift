@@ -347,13 +347,19 @@ enum ArticleRecords {
     /// The same, from the published revision's `number`, `title`, `summary`, `body_format`, `body`
     /// and `body_html` when the caller has just read them.
     static func indexPublished(_ articleId: UUID, revision row: Row, on connection: Connection) throws {
+        try storeBands(articleId, revision: row, on: connection)
+        try connection.send("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, try row.decode("number", as: Int.self)])
+    }
+
+    /// Only the bands of that revision, for a caller whose own update of the item records
+    /// `bands_revision` in the same transaction.
+    static func storeBands(_ articleId: UUID, revision row: Row, on connection: Connection) throws {
         let text = try screenedText(row)
         try connection.send(
             """
             INSERT INTO editorial.similarity_bands (article_id, bands) VALUES ($1, $2::bigint[])
             ON CONFLICT (article_id) DO UPDATE SET bands = excluded.bands
             """, [articleId, SQLArray.literal(PreScreen.bands(PreScreen.shingles(text)))])
-        try connection.send("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, try row.decode("number", as: Int.self)])
     }
 
     /// What the near-duplicate screen compares: title, summary and the body's text.

@@ -218,11 +218,19 @@ struct Transition {
     }
 
     func commit(on connection: Connection, outbox: Outbox) throws {
-        // Each event of the item takes the next number of its editorial sequence; the row is
-        // locked, so the numbers follow the order of the decisions.
+        let final = state
+        // The item's new state and the numbers of its events in one update: each event takes the
+        // next number of the item's editorial sequence, and the row is locked, so the numbers
+        // follow the order of the decisions. One update, not two: every update of the item writes
+        // a new version of the row into each of its indexes, the title's search among them.
         let last: Int64 = try connection.query(
-            "UPDATE editorial.articles SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
-            [article.id, steps.count]).one().decode("event_seq")
+            """
+            UPDATE editorial.articles SET event_seq = event_seq + $2, state = $3, updated_at = now(),
+                approved_revision = CASE WHEN $3 = 'approved' THEN $4 ELSE approved_revision END,
+                assigned_to = CASE WHEN $3 = 'in_editing' AND assigned_to IS NULL THEN $5 ELSE assigned_to END,
+                locked_by = NULL, lock_expires_at = NULL
+            WHERE id = $1 RETURNING event_seq
+            """, [article.id, steps.count, final.rawValue, revision.number, actor.id]).one().decode("event_seq")
         let firstSequence = last - Int64(steps.count) + 1
         for (index, (action, from, to)) in steps.enumerated() {
             let sequence = firstSequence + Int64(index)
@@ -261,17 +269,8 @@ struct Transition {
             }
             try outbox.enqueue(envelope, on: connection)
         }
-        let final = state
-        // The decisions, events, this update and the audit line wait for no answer: they go to
-        // the server with the next read or with COMMIT, in one round trip.
-        try connection.send(
-            """
-            UPDATE editorial.articles SET state = $2, updated_at = now(),
-                approved_revision = CASE WHEN $2 = 'approved' THEN $3 ELSE approved_revision END,
-                assigned_to = CASE WHEN $2 = 'in_editing' AND assigned_to IS NULL THEN $4 ELSE assigned_to END,
-                locked_by = NULL, lock_expires_at = NULL
-            WHERE id = $1
-            """, [article.id, final.rawValue, revision.number, actor.id])
+        // The decisions, events and the audit line wait for no answer: they go to the server with
+        // the next read or with COMMIT, in one round trip.
         try AuditLog.append(
             service: "approval", actor: actor.login, action: "article.\(steps.last?.0.code ?? "unknown")", subject: article.id.uuidString.lowercased(),
             correlationId: correlationId, detail: ["from": article.state.rawValue, "to": final.rawValue, "revision": String(revision.number)],

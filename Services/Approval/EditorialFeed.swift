@@ -33,12 +33,14 @@ enum EditorialFeed {
         case EventType.articlePublished:
             let status = try envelope.payload(as: ArticleStatusPayload.self)
             // The state and the published revision's text in one round trip: the text is what the
-            // near-duplicate screen indexes. No row: the item was not waiting for this publication.
+            // near-duplicate screen indexes, and its bands are stored below in this transaction, so
+            // the same update records them (one new version of the row, not two).
+            // No row: the item was not waiting for this publication.
             guard let published = try context.connection.query(
                 """
                 WITH published AS (
                     UPDATE editorial.articles SET state = 'published', published_revision = approved_revision,
-                        published_url = coalesce($2, published_url), updated_at = now()
+                        bands_revision = approved_revision, published_url = coalesce($2, published_url), updated_at = now()
                     WHERE id = $1 AND state = 'approved'
                     RETURNING id, published_revision
                 )
@@ -46,7 +48,7 @@ enum EditorialFeed {
                 FROM published p JOIN editorial.revisions r ON r.article_id = p.id AND r.number = p.published_revision
                 """, [status.articleId, status.url]
             ).rows.first else { return }
-            try ArticleRecords.indexPublished(status.articleId, revision: published, on: context.connection)
+            try ArticleRecords.storeBands(status.articleId, revision: published, on: context.connection)
         default:
             return
         }
