@@ -258,10 +258,26 @@ extension SubmissionRequest {
                 throw APIError.badRequest(
                     "content_type_mismatch", "Attachment '\(filename)' is declared as \(attachment.contentType) but its bytes are not.")
             }
-            if attachment.contentType.lowercased().hasPrefix("image/"), let size = Thumbnails.size(data), size.width * size.height > Thumbnails.maxPixels {
-                throw APIError.badRequest(
-                    "image_too_large",
-                    "The image '\(filename)' is \(size.width) × \(size.height) pixels; at most \(VietnameseNumber.grouped(Thumbnails.maxPixels)) pixels are accepted.")
+            let declaredType = attachment.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            if declaredType.hasPrefix("image/") {
+                switch Thumbnails.verdict(data) {
+                case .readable:
+                    break
+                case .tooLarge(let width, let height):
+                    throw APIError.badRequest(
+                        "image_too_large",
+                        "The image '\(filename)' is \(width) × \(height) pixels; at most \(VietnameseNumber.grouped(Thumbnails.maxPixels)) pixels are accepted.")
+                case .unreadable where ServedFileType.recognised.contains(declaredType):
+                    // Its first bytes may say PNG or JPEG, but no picture follows: published, it
+                    // would be a broken picture on the portal's pages.
+                    throw APIError.badRequest(
+                        "unreadable_image",
+                        "Attachment '\(filename)' is declared as \(attachment.contentType) but is not a picture that can be shown; attach the image file itself.")
+                case .unreadable:
+                    // A picture of a kind libvips does not read here (HEIC, SVG, …): kept, and
+                    // published as a file to download rather than a picture.
+                    break
+                }
             }
             total += data.count
             guard total <= maxAttachmentBytes else {

@@ -52,6 +52,22 @@ public enum Thumbnails {
         return (Int(w), Int(h))
     }
 
+    /// What a received file that claims to be a picture is, read from its header alone (cheap,
+    /// whatever the file's size): one libvips can open and small enough to decode, one too large,
+    /// or one it cannot read at all (a signature followed by nothing, or by anything but a
+    /// picture), which a browser would show as a broken picture.
+    public enum Verdict: Equatable, Sendable {
+        case readable(width: Int, height: Int)
+        case tooLarge(width: Int, height: Int)
+        case unreadable
+    }
+
+    public static func verdict(_ image: [UInt8]) -> Verdict {
+        guard let size = size(image) else { return .unreadable }
+        return size.width * size.height > maxPixels ? .tooLarge(width: size.width, height: size.height)
+            : .readable(width: size.width, height: size.height)
+    }
+
     /// Whether the image declares more than `maxPixels`.
     public static func isTooLarge(_ image: [UInt8]) -> Bool {
         guard let size = size(image) else { return false }

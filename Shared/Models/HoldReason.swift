@@ -17,6 +17,7 @@ public enum HoldReason {
         "field_too_long": ("Một trường của thư quá dài", "a field of the message is too long"),
         "invalid_character": ("Thư có ký tự không được nhận (ký tự rỗng hoặc ký tự đảo chiều văn bản)", "the message holds a character that is not accepted (NUL or a direction control)"),
         "image_too_large": ("Ảnh đính kèm có kích thước điểm ảnh quá lớn", "an attached image has too many pixels"),
+        "unreadable_image": ("Ảnh đính kèm bị hỏng hoặc không phải ảnh", "an attached image cannot be read as a picture"),
     ]
 
     /// "Địa chỉ gửi chưa được đăng ký…"; for a code without a label, a general phrase.

@@ -196,8 +196,10 @@ struct FeedbackFlowTests {
             }
             let fake = multipart(Array("<html><script>alert(1)</script></html>".utf8), type: "image/png", name: "bien-lai.png")
             #expect(fake.status == 400 && fake.body.contains("invalid_attachment"), "\(fake.body.prefix(300))")
-            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
-            let real = multipart(png, type: "image/png", name: "bien-lai.png")
+            // A PNG's signature followed by nothing a picture is made of: staff would open a broken picture.
+            let signatureOnly = multipart([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64), type: "image/png", name: "bien-lai.png")
+            #expect(signatureOnly.status == 400 && signatureOnly.body.contains("unreadable_image"), "\(signatureOnly.body.prefix(300))")
+            let real = multipart(Array(Data(base64Encoded: IntakeAPITests.onePixelPNG)!), type: "image/png", name: "bien-lai.png")
             #expect(real.status == 202, "\(real.body.prefix(300))")
 
             // A guessed code is a 404, never another's question.

@@ -23,9 +23,15 @@ struct IntakeAPITests {
         {"title": \(Self.json(title)), "body": \(Self.json(body)), "bodyFormat": "markdown", "kind": "news", "language": "vi",
          "authors": [{"name": "Nguyễn Văn An", "share": 60}, {"name": "Lê Thị Bình", "share": 40}],
          "targetSites": ["longan.gov.vn", "sotuphap.longan.gov.vn"], "alsoOnOwnSite": true,
-         "attachments": [{"filename": "hoi-nghi.png", "contentType": "image/png", "dataBase64": "iVBORw0KGgo="}]\(extra)}
+         "attachments": [{"filename": "hoi-nghi.png", "contentType": "image/png", "dataBase64": "\(Self.onePixelPNG)"}]\(extra)}
         """
     }
+
+    /// A real GIF of one pixel, with bytes no text could hold.
+    static let onePixelGIF = Array(Data(base64Encoded: "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")!)
+
+    /// A real PNG of one pixel: a picture a browser shows.
+    static let onePixelPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
     static func json(_ text: String) -> String {
         String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
@@ -176,14 +182,14 @@ struct IntakeAPITests {
     }
 
     /// A form as a browser or `curl -F` sends it.
-    func form(boundary: String, fields: [(String, String)], file: (name: String, type: String, bytes: String)) -> String {
+    func form(boundary: String, fields: [(String, String)], file: (name: String, type: String, bytes: [UInt8])) -> Data {
         var body = ""
         for (name, value) in fields {
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
         }
         body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"\(file.name)\"\r\n"
-        body += "Content-Type: \(file.type)\r\n\r\n\(file.bytes)\r\n--\(boundary)--\r\n"
-        return body
+        body += "Content-Type: \(file.type)\r\n\r\n"
+        return Data(body.utf8) + file.bytes + Data("\r\n--\(boundary)--\r\n".utf8)
     }
 
     @Test("The same submission as multipart/form-data with a file part; a repeat with a new boundary is the same request")
@@ -205,7 +211,7 @@ struct IntakeAPITests {
             let response = httpRequest(
                 "POST", intake.url("/api/v1/submissions"),
                 headers: ["Authorization": "Bearer \(token)", "Content-Type": "multipart/form-data; boundary=\(boundary)", "Idempotency-Key": key],
-                body: form(boundary: boundary, fields: fields, file: ("kenh.gif", "image/gif", "GIF89aPIXELS")))
+                bytes: form(boundary: boundary, fields: fields, file: ("kenh.gif", "image/gif", Self.onePixelGIF)))
             #expect(response.status == 202, "\(response.body)")
             ids.append(try #require(try JSONDecoder().decode([String: String].self, from: Data(response.body.utf8))["id"]))
         }
@@ -224,11 +230,11 @@ struct IntakeAPITests {
         #expect(try row.decode("alt_text", as: String.self) == "Người dân vớt lục bình trên kênh")
         #expect(try row.decode("flags", as: String.self) == "[]")
         #expect(try row.decode("content_type", as: String.self) == "image/gif")
-        #expect(String(decoding: try row.decode("data", as: ByteA.self).bytes, as: UTF8.self) == "GIF89aPIXELS")
+        #expect(try row.decode("data", as: ByteA.self).bytes == Self.onePixelGIF, "the picture's bytes as sent")
         let missing = httpRequest(
             "POST", intake.url("/api/v1/submissions"),
             headers: ["Authorization": "Bearer \(token)", "Content-Type": "multipart/form-data; boundary=xyz"],
-            body: form(boundary: "xyz", fields: Array(fields.dropFirst()), file: ("kenh.gif", "image/gif", "GIF89aPIXELS")))
+            bytes: form(boundary: "xyz", fields: Array(fields.dropFirst()), file: ("kenh.gif", "image/gif", Self.onePixelGIF)))
         #expect(missing.status == 400)
         #expect(missing.body.contains(#""code":"title_required""#))
         #expect(try await intake.terminate() == 0)
@@ -260,8 +266,10 @@ struct IntakeAPITests {
              submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "example.com"), 400, "invalid_target_site"),
             ("a target site no unit has", json,
              submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "khongco.longan.gov.vn"), 400, "unknown_target_site"),
-            ("bad base64", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "***"), 400, "invalid_attachment"),
-            ("a PNG that is not one", json, submission().replacingOccurrences(of: "iVBORw0KGgo=", with: "PGh0bWw+"), 400, "content_type_mismatch"),
+            ("bad base64", json, submission().replacingOccurrences(of: Self.onePixelPNG, with: "***"), 400, "invalid_attachment"),
+            ("a PNG that is not one", json, submission().replacingOccurrences(of: Self.onePixelPNG, with: "PGh0bWw+"), 400, "content_type_mismatch"),
+            // A PNG's signature and nothing after it: the home page showed it as a broken picture.
+            ("a PNG's signature alone", json, submission().replacingOccurrences(of: Self.onePixelPNG, with: "iVBORw0KGgo="), 400, "unreadable_image"),
             ("path in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: "../../etc/passwd"), 400, "invalid_file_name"),
             ("control character in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: #"a\u0007.png"#), 400, "invalid_file_name"),
         ]

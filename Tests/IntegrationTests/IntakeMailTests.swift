@@ -26,7 +26,7 @@ struct IntakeMailTests {
             msg["Message-ID"] = make_msgid(domain="sotuphap.longan.gov.vn")
             msg["Date"] = formatdate(localtime=True)
             msg.set_content("Sáng ngày 28/11, Sở Tư pháp tỉnh Long An tổ chức hội nghị tổng kết.\nĐồng chí Giám đốc chủ trì.")
-            png = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+            png = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da636460f85f0f0002870180eb47ba920000000049454e44ae426082")
             msg.add_attachment(png, maintype="image", subtype="png", filename="Ảnh hội nghị.png")
             msg.add_attachment(b"%PDF-1.4\n%portal\n", maintype="application", subtype="pdf", filename="Kế hoạch số 12.pdf")
             data = msg.as_bytes()

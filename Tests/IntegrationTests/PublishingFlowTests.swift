@@ -32,10 +32,10 @@ struct PublishingFlowTests {
     func run(_ s: EditorialFlowTests.Services, _ publishing: ServiceProcess) async throws {
         let title = "Sở Tư pháp phổ biến pháp luật tại Bến Lức \(UUID().uuidString.prefix(4))"
         let body = IntakeAPITests().submission(title: title, body: "Ngày 30/11, Sở Tư pháp tổ chức **phổ biến pháp luật** cho người dân.")
-            // A real 1×1 picture, which the browser must be able to show.
+            // A real 1×1 picture, which the browser must be able to show, with its text alternative.
             .replacingOccurrences(
-                of: #""dataBase64": "iVBORw0KGgo=""#,
-                with: #""dataBase64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "altText": "Quang cảnh buổi phổ biến""#)
+                of: #""dataBase64": "\#(IntakeAPITests.onePixelPNG)""#,
+                with: #""dataBase64": "\#(IntakeAPITests.onePixelPNG)", "altText": "Quang cảnh buổi phổ biến""#)
         let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
                                   headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
         let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])

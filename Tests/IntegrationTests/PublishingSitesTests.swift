@@ -208,6 +208,37 @@ struct PublishingSitesTests {
         }
     }
 
+    /// The `src` of every `<img>` of a page.
+    static func imageSources(_ html: String) -> [String] {
+        html.matches(of: /<img src="([^"]*)"/).map { String($0.output.1) }
+    }
+
+    @Test("A picture the portal cannot draw (a phone's HEIC; a file accepted before intake read pictures) is offered as a file on its page, never shown as a broken picture there or as the item's picture on the home page")
+    func unreadablePictureIsAFile() async throws {
+        try await EditorialFlowTests().withServices { s in
+            try await withPublishing(s) { publishing in
+                let title = "Ảnh chụp bằng điện thoại \(UUID().uuidString.prefix(4))"
+                let submission = IntakeAPITests().submission(title: title, body: "Ảnh hiện trường đính kèm.")
+                    .replacingOccurrences(
+                        of: #"{"filename": "hoi-nghi.png", "contentType": "image/png", "dataBase64": "\#(IntakeAPITests.onePixelPNG)"}"#,
+                        with: #"{"filename": "IMG_0412.heic", "contentType": "image/heic", "dataBase64": "\#(Data("ftypheic, not read here".utf8).base64EncodedString())", "altText": "Hiện trường"}"#)
+                #expect(submission.contains("IMG_0412.heic"))
+                let id = try await approved(s, title: title, submission: submission, classification: #""targetSites": ["longan.gov.vn"]"#)
+                try await eventually("published", within: 10, every: .milliseconds(50)) {
+                    page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").status == 200
+                }
+                let article = page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").body
+                #expect(article.contains(#".heic" download="IMG_0412.heic">IMG_0412.heic</a>"#), "offered as a file to download")
+                #expect(!Self.imageSources(article).contains { $0.hasSuffix(".heic") }, "not drawn as a picture on its page")
+                try await eventually("listed on the home page", within: 10, every: .milliseconds(50)) {
+                    page(publishing, "longan.gov.vn", "/").body.contains(title)
+                }
+                let home = page(publishing, "longan.gov.vn", "/").body
+                #expect(!Self.imageSources(home).contains { $0.hasSuffix(".heic") }, "no broken picture on the home page")
+            }
+        }
+    }
+
     @Test("An embargoed item waits for its time across a restart; a publication that fails is visible with its reason and retried until it succeeds")
     func scheduleAndFailure() async throws {
         try await EditorialFlowTests().withServices { s in

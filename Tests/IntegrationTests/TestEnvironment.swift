@@ -143,6 +143,13 @@ func httpGet(_ url: String) async -> (status: Int?, body: String) {
 func httpRequest(
     _ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil
 ) -> (status: Int?, body: String, headers: [String: String]) {
+    httpRequest(method, url, headers: headers, bytes: body.map { Data($0.utf8) })
+}
+
+/// The same with a body of any bytes (a form with a picture in it).
+func httpRequest(
+    _ method: String, _ url: String, headers: [String: String] = [:], bytes body: Data?
+) -> (status: Int?, body: String, headers: [String: String]) {
     let scratch = NSTemporaryDirectory() + "portal-http-\(UUID().uuidString)"
     defer { ["", ".body", ".headers", ".code"].forEach { try? FileManager.default.removeItem(atPath: scratch + $0) } }
     // `-X HEAD` would wait for a body that never comes; `-I` is curl's HEAD.
@@ -150,7 +157,7 @@ func httpRequest(
         + ["-o", scratch + ".body", "-D", scratch + ".headers", "-w", "%{http_code}", url]
     for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
     if let body {
-        _ = FileManager.default.createFile(atPath: scratch, contents: Data(body.utf8))
+        _ = FileManager.default.createFile(atPath: scratch, contents: body)
         arguments += ["--data-binary", "@" + scratch]
     }
     // curl's output goes to a file, and curl is waited for with waitpid: a daemon started

@@ -63,18 +63,33 @@ public struct ArticlePages: Sendable {
                 let name = String(PublishedFiles.path(sha256: file.sha256, filename: file.filename).dropFirst())
                 blobs.append((name, bytes))
                 if file.contentType.hasPrefix("image/") {
-                    // Smaller copies for lists and phones; an image libvips cannot read is published as it is.
+                    // Smaller copies for lists and phones.
                     var sources = [(String, Int)]()
+                    var shown = true
                     for width in Thumbnails.widths {
-                        guard let made = try? Thumbnails.jpeg(bytes, width: width), made.width != sources.last?.1 else { break }
+                        let made: Thumbnails.Made
+                        do {
+                            made = try Thumbnails.jpeg(bytes, width: width)
+                        } catch {
+                            // A picture too large to copy (accepted before intake's limit) is shown as
+                            // it is; one libvips cannot read at all, no browser could show either.
+                            shown = !sources.isEmpty || Thumbnails.verdict(bytes) != .unreadable
+                            break
+                        }
+                        guard made.width != sources.last?.1 else { break }
                         let thumbnail = Thumbnails.path(sha256: file.sha256, width: width, folder: PublishedFiles.folder)
                         blobs.append((String(thumbnail.dropFirst()), made.bytes))
                         sources.append((thumbnail, made.width))
                     }
-                    // every image has a text alternative; the file name stands in when none was given.
-                    images.append(.init(
-                        src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension,
-                        srcset: sources.map { "\($0.0) \($0.1)w" }.joined(separator: ", ")))
+                    if shown {
+                        // every image has a text alternative; the file name stands in when none was given.
+                        images.append(.init(
+                            src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension,
+                            srcset: sources.map { "\($0.0) \($0.1)w" }.joined(separator: ", ")))
+                    } else {
+                        // Offered as the file it is (accepted before intake read pictures), never as a broken picture.
+                        attached.append(.init(src: "/" + name, filename: file.filename))
+                    }
                 } else {
                     attached.append(.init(src: "/" + name, filename: file.filename))
                 }

@@ -140,18 +140,20 @@ public struct SiteLists: Sendable {
             publishedAt: try row.decode("published_at"))
     }
 
-    /// An item's lead image as the lists show it: the thumbnails written at publication, the
-    /// original where none could be made; none when the site's folder lacks the file (the item's
-    /// pages are always written before the lists, at publication and in a rebuild alike).
+    /// An item's lead image as the lists show it: the thumbnails written at publication. None
+    /// when the site's folder lacks them (the item's pages are always written before the lists,
+    /// at publication and in a rebuild alike), and none when libvips could not make one: a file
+    /// it cannot read would be a broken picture on the home page (intake refuses such files now;
+    /// this keeps those accepted before it did off the lists).
     func lead(sha256: String, filename: String, alt: String, domain: String) -> PageRenderer.Listed.Lead? {
         func exists(_ path: String) -> Bool { files.exists(domain: domain, page: String(path.dropFirst())) }
-        let original = PublishedFiles.path(sha256: sha256, filename: filename)
-        guard exists(original) else { return nil }
         func thumbnail(_ width: Int) -> String? {
             let path = Thumbnails.path(sha256: sha256, width: width, folder: PublishedFiles.folder)
             return exists(path) ? path : nil
         }
-        return .init(src: original, alt: alt, small: thumbnail(320), large: thumbnail(640))
+        let original = PublishedFiles.path(sha256: sha256, filename: filename)
+        guard let small = thumbnail(Thumbnails.widths[0]), exists(original) else { return nil }
+        return .init(src: original, alt: alt, small: small, large: thumbnail(Thumbnails.widths[1]))
     }
 
     /// Categories in alphabetical order, each with a slug unique on the site.
