@@ -8,8 +8,8 @@ internal import CLibXML2
 ///
 /// Elements outside the list are unwrapped (their text stays); `script`, `style` and other
 /// active content go with everything inside them. Only `http`, `https` and `mailto` links and
-/// `http`/`https` images survive, plus relative ones; every `on*` attribute and inline style
-/// is dropped. Text is re-escaped on output.
+/// relative ones survive; an image from another site becomes a link to it (`externalPicture`);
+/// every `on*` attribute and inline style is dropped. Text is re-escaped on output.
 public enum HTMLSanitizer {
     static let allowedElements: Set<String> = [
         "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup",
@@ -94,7 +94,11 @@ public enum HTMLSanitizer {
                     // An image without a (safe) source shows nothing; one without alt text would be
                     // read out by its file name: it gets an empty alt, and intake flags it
                     // (`imagesWithoutAltText`) for the editors to describe.
-                    guard kept.contains(where: { $0.0 == "src" }) else { return }
+                    guard let source = kept.first(where: { $0.0 == "src" })?.1 else { return }
+                    if isOnAnotherSite(source) {
+                        output += externalPicture(source, alt: kept.first(where: { $0.0 == "alt" })?.1 ?? "", insideLink: isInsideLink(node))
+                        return
+                    }
                     if !kept.contains(where: { $0.0 == "alt" }) { kept.append(("alt", "")) }
                 }
                 output += "<" + name
@@ -112,6 +116,37 @@ public enum HTMLSanitizer {
         default:
             return  // comments, processing instructions, doctype
         }
+    }
+
+    /// Whether an image's source is a full address (`https://…`, `//host/…`): the portal's pages
+    /// take pictures only from their own site (`img-src 'self'`), so on a page the browser would
+    /// show a broken picture, on a unit's site even for an address of the portal's own.
+    static func isOnAnotherSite(_ source: String) -> Bool {
+        let compact = String(source.unicodeScalars.filter { $0.value > 0x20 }).lowercased()
+        return compact.hasPrefix("//") || compact.hasPrefix("http:") || compact.hasPrefix("https:")
+    }
+
+    /// A picture from another site, as what a reader can still use: a link to it, named by its
+    /// alt text (or its address). Inside a link already, its alt text alone.
+    static func externalPicture(_ source: String, alt: String, insideLink: Bool) -> String {
+        func trimmed(_ text: String) -> String {
+            String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        }
+        let text = trimmed(alt), address = trimmed(source)
+        if insideLink { return escape(text) }
+        return "<a href=\"\(escape(address))\">\(escape(text.isEmpty ? address : text))</a>"
+    }
+
+    private static func isInsideLink(_ node: xmlNodePtr) -> Bool {
+        var parent = node.pointee.parent
+        while let current = parent {
+            if current.pointee.type == XML_ELEMENT_NODE, let name = current.pointee.name,
+               String(cString: name).lowercased() == "a" {
+                return true
+            }
+            parent = current.pointee.parent
+        }
+        return false
     }
 
     private static func attributes(of node: xmlNodePtr, element: String) -> [(String, String)] {

@@ -213,12 +213,13 @@ struct PublishingSitesTests {
         html.matches(of: /<img src="([^"]*)"/).map { String($0.output.1) }
     }
 
-    @Test("A picture the portal cannot draw (a phone's HEIC; a file accepted before intake read pictures) is offered as a file on its page, never shown as a broken picture there or as the item's picture on the home page")
+    @Test("A picture the portal cannot draw (a phone's HEIC; a file accepted before intake read pictures; a picture from another site in the body) is offered as a file or a link, never shown as a broken picture on its page or as the item's picture on the home page")
     func unreadablePictureIsAFile() async throws {
         try await EditorialFlowTests().withServices { s in
             try await withPublishing(s) { publishing in
                 let title = "Ảnh chụp bằng điện thoại \(UUID().uuidString.prefix(4))"
-                let submission = IntakeAPITests().submission(title: title, body: "Ảnh hiện trường đính kèm.")
+                // The body also shows a picture from another site, which the page's policy would block.
+                let submission = IntakeAPITests().submission(title: title, body: "Ảnh hiện trường đính kèm. ![Bản đồ khu vực](https://example.com/ban-do.png)")
                     .replacingOccurrences(
                         of: #"{"filename": "hoi-nghi.png", "contentType": "image/png", "dataBase64": "\#(IntakeAPITests.onePixelPNG)"}"#,
                         with: #"{"filename": "IMG_0412.heic", "contentType": "image/heic", "dataBase64": "\#(Data("ftypheic, not read here".utf8).base64EncodedString())", "altText": "Hiện trường"}"#)
@@ -230,6 +231,8 @@ struct PublishingSitesTests {
                 let article = page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").body
                 #expect(article.contains(#".heic" download="IMG_0412.heic">IMG_0412.heic</a>"#), "offered as a file to download")
                 #expect(!Self.imageSources(article).contains { $0.hasSuffix(".heic") }, "not drawn as a picture on its page")
+                #expect(article.contains(#"<a href="https://example.com/ban-do.png">Bản đồ khu vực</a>"#), "the other site's picture is a link")
+                #expect(!Self.imageSources(article).contains { $0.contains("example.com") }, "and never a blocked picture")
                 try await eventually("listed on the home page", within: 10, every: .milliseconds(50)) {
                     page(publishing, "longan.gov.vn", "/").body.contains(title)
                 }
