@@ -341,18 +341,13 @@ enum ArticleRecords {
             WHERE a.id = $1 AND a.state = 'published'
             """, [articleId]
         ).rows.first else { return }
-        try indexPublished(articleId, revision: row, on: connection)
-    }
-
-    /// The same, from the published revision's `number`, `title`, `summary`, `body_format`, `body`
-    /// and `body_html` when the caller has just read them.
-    static func indexPublished(_ articleId: UUID, revision row: Row, on connection: Connection) throws {
         try storeBands(articleId, revision: row, on: connection)
         try connection.send("UPDATE editorial.articles SET bands_revision = $2 WHERE id = $1", [articleId, try row.decode("number", as: Int.self)])
     }
 
-    /// Only the bands of that revision, for a caller whose own update of the item records
-    /// `bands_revision` in the same transaction.
+    /// Only the bands of a published revision, from its row's `title`, `summary`, `body_format`,
+    /// `body` and `body_html`, for a caller whose own update of the item records `bands_revision`
+    /// in the same transaction.
     static func storeBands(_ articleId: UUID, revision row: Row, on connection: Connection) throws {
         let text = try screenedText(row)
         try connection.send(

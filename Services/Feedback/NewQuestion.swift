@@ -82,13 +82,13 @@ struct NewQuestion: Sendable {
             refuse("field", "unknown_field", "Lĩnh vực “\(fieldCode.prefix(60))” không có trong danh mục; chọn trong danh sách hoặc để trống.")
         }
         if let attachment {
-            let declared = attachment.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let declared = ServedFileType.baseType(of: attachment.contentType)
             let picture = declared.hasPrefix("image/") ? Thumbnails.verdict(attachment.bytes) : nil
             if attachment.bytes.count > Self.maxAttachmentBytes {
                 refuse("attachment", "attachment_too_large", "Tệp đính kèm lớn hơn 5 MB; vui lòng gửi tệp nhỏ hơn.")
             } else if !Self.attachmentTypes.contains(declared) || !ContentSniffer.matches(attachment.bytes, declared: declared) {
                 refuse("attachment", "invalid_attachment", "Tệp đính kèm phải là ảnh (JPEG, PNG, GIF, WebP) hoặc PDF, và đúng với loại đã khai.")
-            } else if case .tooLarge? = picture {
+            } else if picture?.isTooLarge == true {
                 refuse("attachment", "image_too_large", "Ảnh đính kèm có kích thước điểm ảnh quá lớn; vui lòng gửi ảnh nhỏ hơn.")
             } else if picture == .unreadable {
                 refuse("attachment", "unreadable_image", "Tệp ảnh đính kèm bị hỏng hoặc không phải ảnh; vui lòng chọn lại tệp ảnh.")

@@ -258,7 +258,7 @@ extension SubmissionRequest {
                 throw APIError.badRequest(
                     "content_type_mismatch", "Attachment '\(filename)' is declared as \(attachment.contentType) but its bytes are not.")
             }
-            let declaredType = attachment.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let declaredType = ServedFileType.baseType(of: attachment.contentType)
             if declaredType.hasPrefix("image/") {
                 switch Thumbnails.verdict(data) {
                 case .readable:

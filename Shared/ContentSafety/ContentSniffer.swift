@@ -6,7 +6,7 @@ public enum ContentSniffer {
     /// False when `contentType` is one we know (`ServedFileType.recognised`) and the bytes do
     /// not start as it requires.
     public static func matches(_ bytes: [UInt8], declared contentType: String) -> Bool {
-        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = ServedFileType.baseType(of: contentType)
         guard ServedFileType.recognised.contains(type) else { return true }
         return ServedFileType.detected(bytes) == type
     }

@@ -16,6 +16,11 @@ public enum ServedFileType {
     /// The types `detected` can name.
     public static let recognised = Set(signatures.map(\.type))
 
+    /// A declared content type without its parameters, lower-cased: `image/png; name=a.png` is `image/png`.
+    public static func baseType(of contentType: String) -> String {
+        contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
     /// The type the bytes are by their signature, or nil when they match none of `recognised`.
     public static func detected(_ head: some Collection<UInt8>) -> String? {
         let head = Array(head.prefix(12))

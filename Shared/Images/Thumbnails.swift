@@ -22,7 +22,7 @@ public enum Thumbnails {
     public static func jpeg(_ image: [UInt8], width: Int, quality: Int = 80) throws -> Made {
         try Vips.ready()
         // Checked here too: an image accepted before the limit existed is published as it is.
-        guard !isTooLarge(image) else { throw Failed(description: "the image has more than \(maxPixels) pixels") }
+        guard !verdict(image).isTooLarge else { throw Failed(description: "the image has more than \(maxPixels) pixels") }
         var out: UnsafeMutableRawPointer?
         var length = 0
         var w: Int32 = 0, h: Int32 = 0
@@ -60,18 +60,16 @@ public enum Thumbnails {
         case readable(width: Int, height: Int)
         case tooLarge(width: Int, height: Int)
         case unreadable
+
+        public var isTooLarge: Bool {
+            if case .tooLarge = self { true } else { false }
+        }
     }
 
     public static func verdict(_ image: [UInt8]) -> Verdict {
         guard let size = size(image) else { return .unreadable }
         return size.width * size.height > maxPixels ? .tooLarge(width: size.width, height: size.height)
             : .readable(width: size.width, height: size.height)
-    }
-
-    /// Whether the image declares more than `maxPixels`.
-    public static func isTooLarge(_ image: [UInt8]) -> Bool {
-        guard let size = size(image) else { return false }
-        return size.width * size.height > maxPixels
     }
 
     /// The published name of an image's copy at `width`: beside the original, `<sha256>-<width>.jpg`.
