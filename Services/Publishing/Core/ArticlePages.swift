@@ -65,23 +65,16 @@ public struct ArticlePages: Sendable {
                 if file.contentType.hasPrefix("image/") {
                     // Smaller copies for lists and phones.
                     var sources = [(String, Int)]()
-                    var shown = true
                     for width in Thumbnails.widths {
-                        let made: Thumbnails.Made
-                        do {
-                            made = try Thumbnails.jpeg(bytes, width: width)
-                        } catch {
-                            // A picture too large to copy (accepted before intake's limit) is shown as
-                            // it is; one libvips cannot read at all, no browser could show either.
-                            shown = !sources.isEmpty || Thumbnails.verdict(bytes) != .unreadable
-                            break
-                        }
-                        guard made.width != sources.last?.1 else { break }
+                        guard let made = try? Thumbnails.jpeg(bytes, width: width), made.width != sources.last?.1 else { break }
                         let thumbnail = Thumbnails.path(sha256: file.sha256, width: width, folder: PublishedFiles.folder)
                         blobs.append((String(thumbnail.dropFirst()), made.bytes))
                         sources.append((thumbnail, made.width))
                     }
-                    if shown {
+                    // Without a copy, only a picture too large to copy (accepted before intake's
+                    // limit) is drawn: any other, unreadable or broken after its header, no browser
+                    // could show either.
+                    if !sources.isEmpty || Thumbnails.verdict(bytes).isTooLarge {
                         // every image has a text alternative; the file name stands in when none was given.
                         images.append(.init(
                             src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension,
