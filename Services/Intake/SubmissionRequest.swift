@@ -1,8 +1,10 @@
+import Crypto
 import Foundation
 import Images
 import ContentSafety
 import Models
 import ServiceKit
+import Store
 
 /// The body of `POST /api/v1/submissions` as a unit sends it.
 struct SubmissionRequest: Codable {
@@ -289,6 +291,7 @@ extension SubmissionRequest {
             }
             return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: data, altText: altText)
         }
+        try Self.checkPictures(bodyHTML, attachments: attachments)
         // Images in the body without alt text: the sanitiser gave them an empty one; the editors
         // describe them. An image of the submission's own files is flagged once, by its file, above.
         flags += HTMLSanitizer.imagesWithoutAltText(bodyHTML).filter { !$0.hasPrefix("/\(PublishedFiles.folder)/") }
@@ -298,6 +301,19 @@ extension SubmissionRequest {
             bodyHTML: bodyHTML, kind: kind, language: language, authors: authors, targetSites: targetSites,
             alsoOnOwnSite: alsoOnOwnSite ?? false, attachments: attachments, legalDocument: legalDocument, draft: draft,
             wishedPublicationDate: wishedDate, flags: flags)
+    }
+
+    /// A picture in the body shows a file sent with it, named by its file name: one naming no file
+    /// sent would be a broken picture on every page. (A picture from another site is a link already.)
+    static func checkPictures(_ bodyHTML: String, attachments: [ValidatedSubmission.Attachment]) throws {
+        guard HTMLSanitizer.mayHaveImage(bodyHTML) else { return }
+        let files = attachments.map {
+            BodyPictures.File(name: $0.filename, path: PublishedFiles.path(sha256: SHA256.hash(data: $0.bytes).hexString, filename: $0.filename))
+        }
+        guard let missing = BodyPictures(files: files).unattached(in: bodyHTML).first else { return }
+        throw APIError.badRequest(
+            "picture_not_attached",
+            "The body shows the picture '\(missing)', which is not among the attachments: attach that file under the same name, or take the picture out of the body.")
     }
 
     /// NFC, trimmed.

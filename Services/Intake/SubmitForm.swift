@@ -149,6 +149,8 @@ struct SubmitForm {
         case "too_many_attachments": ("files", "Quá nhiều tệp đính kèm (tối đa \(SubmissionRequest.maxAttachments)); vui lòng gửi bớt.")
         case "image_too_large": ("files", "Một ảnh có kích thước điểm ảnh quá lớn; vui lòng gửi ảnh nhỏ hơn. (\(error.message))")
         case "unreadable_image": ("files", "Một tệp ảnh không mở được như một bức ảnh (tệp hỏng hoặc không phải ảnh); vui lòng chọn lại tệp ảnh. (\(error.message))")
+        case "picture_not_attached":
+            ("body", "Nội dung có một ảnh chưa được đính kèm; vui lòng đính kèm tệp ảnh đúng tên đó hoặc bỏ ảnh khỏi nội dung. (\(error.message))")
         case "body_too_long": ("body", "Nội dung quá dài; vui lòng rút gọn hoặc gửi kèm dưới dạng tệp.")
         case "invalid_character": ("title", "Có ký tự không được nhận (ký tự rỗng hoặc ký tự đảo chiều văn bản); vui lòng xoá và gửi lại. (\(error.message))")
         case "invalid_target_site", "unknown_target_site": ("sites", "Chọn nơi đăng: Cổng tỉnh và/hoặc trang của đơn vị.")

@@ -1,6 +1,7 @@
 // Internal: libxml2 is built with ICU here, and its headers must not meet Foundation's own ICU
 // in the modules that import this one.
 internal import CLibXML2
+import Foundation
 
 /// Reduces HTML to an allowlist of elements and attributes with libxml2's HTML parser, so that
 /// a stored body can never carry script into a page (issue: intake; R-3.8 needs the rest:
@@ -8,7 +9,7 @@ internal import CLibXML2
 ///
 /// Elements outside the list are unwrapped (their text stays); `script`, `style` and other
 /// active content go with everything inside them. Only `http`, `https` and `mailto` links and
-/// relative ones survive; an image from another site becomes a link to it (`externalPicture`);
+/// relative ones survive; an image from another site becomes a link to it (`linkedPicture`);
 /// every `on*` attribute and inline style is dropped. Text is re-escaped on output.
 public enum HTMLSanitizer {
     static let allowedElements: Set<String> = [
@@ -30,7 +31,42 @@ public enum HTMLSanitizer {
     static let voidElements: Set<String> = ["br", "hr", "img"]
 
     public static func sanitize(_ html: String) -> String {
-        walk(html, fallback: escape(html)) { write($0, into: &$1) }
+        sanitize(html, placingPictures: defaultPlace)
+    }
+
+    /// Where a picture of a body goes on a page, decided from its source.
+    public enum PicturePlace: Sendable, Equatable {
+        /// Drawn, from this source of the page's own site.
+        case picture(source: String)
+        /// A link to the picture (another site's, or a file no browser draws), named by its alt
+        /// text, else by `name`. Inside a link already, its alt text alone.
+        case link(href: String, name: String)
+        /// Nothing can show it (it names no file there is): its alt text alone, as text.
+        case altText
+    }
+
+    /// Sanitises as `sanitize(_:)` does, and places each picture where `place` says: the
+    /// publisher draws only the item's own files, the ones it has published with the page.
+    public static func sanitize(_ html: String, placingPictures place: (String) -> PicturePlace) -> String {
+        walk(html, fallback: escape(html)) { write($0, into: &$1, place) }
+    }
+
+    /// A picture from another site becomes a link to it; any other is kept where it points.
+    static func defaultPlace(_ source: String) -> PicturePlace {
+        isOnAnotherSite(source) ? .link(href: source, name: source) : .picture(source: source)
+    }
+
+    /// The file a picture's relative source names (`anh.png`, `./anh.png`, `hinh/anh%20moi.png`
+    /// name `anh.png` and `anh moi.png`): what a body in markdown or HTML says of the files sent
+    /// with it. Nil for a full address or a path from the site's root.
+    public static func fileName(of source: String) -> String? {
+        let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, !trimmed.hasPrefix("/"), !isOnAnotherSite(trimmed),
+              !trimmed.contains(where: { $0 == ":" }) else { return nil }
+        let path = trimmed.prefix { $0 != "?" && $0 != "#" }
+        guard let last = path.split(separator: "/").last else { return nil }
+        let name = String(last).removingPercentEncoding ?? String(last)
+        return name.isEmpty || name == "." || name == ".." ? nil : name.precomposedStringWithCanonicalMapping
     }
 
     /// The text of an HTML fragment, words separated by single spaces: for descriptions,
@@ -80,7 +116,7 @@ public enum HTMLSanitizer {
         }
     }
 
-    private static func write(_ node: xmlNodePtr, into output: inout String) {
+    private static func write(_ node: xmlNodePtr, into output: inout String, _ place: (String) -> PicturePlace) {
         switch node.pointee.type {
         case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
             output += escape(content(of: node))
@@ -95,8 +131,15 @@ public enum HTMLSanitizer {
                     // read out by its file name: it gets an empty alt, and intake flags it
                     // (`imagesWithoutAltText`) for the editors to describe.
                     guard let source = kept.first(where: { $0.0 == "src" })?.1 else { return }
-                    if isOnAnotherSite(source) {
-                        output += externalPicture(source, alt: kept.first(where: { $0.0 == "alt" })?.1 ?? "", insideLink: isInsideLink(node))
+                    let alt = kept.first(where: { $0.0 == "alt" })?.1 ?? ""
+                    switch place(source) {
+                    case .picture(let placed):
+                        if placed != source { kept = kept.map { $0.0 == "src" ? ("src", placed) : $0 } }
+                    case .link(let href, let name):
+                        output += linkedPicture(href, name: name, alt: alt, insideLink: isInsideLink(node))
+                        return
+                    case .altText:
+                        output += escape(trimmed(alt))
                         return
                     }
                     if !kept.contains(where: { $0.0 == "alt" }) { kept.append(("alt", "")) }
@@ -109,7 +152,7 @@ public enum HTMLSanitizer {
             }
             var child = node.pointee.children
             while let current = child {
-                write(current, into: &output)
+                write(current, into: &output, place)
                 child = current.pointee.next
             }
             if keep, !voidElements.contains(name) { output += "</\(name)>" }
@@ -121,20 +164,22 @@ public enum HTMLSanitizer {
     /// Whether an image's source is a full address (`https://…`, `//host/…`): the portal's pages
     /// take pictures only from their own site (`img-src 'self'`), so on a page the browser would
     /// show a broken picture, on a unit's site even for an address of the portal's own.
-    static func isOnAnotherSite(_ source: String) -> Bool {
+    public static func isOnAnotherSite(_ source: String) -> Bool {
         let compact = String(source.unicodeScalars.filter { $0.value > 0x20 }).lowercased()
         return compact.hasPrefix("//") || compact.hasPrefix("http:") || compact.hasPrefix("https:")
     }
 
-    /// A picture from another site, as what a reader can still use: a link to it, named by its
-    /// alt text (or its address). Inside a link already, its alt text alone.
-    static func externalPicture(_ source: String, alt: String, insideLink: Bool) -> String {
-        func trimmed(_ text: String) -> String {
-            String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        }
-        let text = trimmed(alt), address = trimmed(source)
+    /// A picture as what a reader can still use: a link to it, named by its alt text (or by
+    /// `name`). Inside a link already, its alt text alone.
+    static func linkedPicture(_ href: String, name: String, alt: String, insideLink: Bool) -> String {
+        let text = trimmed(alt), address = trimmed(href)
         if insideLink { return escape(text) }
-        return "<a href=\"\(escape(address))\">\(escape(text.isEmpty ? address : text))</a>"
+        let shown = text.isEmpty ? trimmed(name) : text
+        return "<a href=\"\(escape(address))\">\(escape(shown.isEmpty ? address : shown))</a>"
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 
     private static func isInsideLink(_ node: xmlNodePtr) -> Bool {
@@ -212,7 +257,7 @@ public enum HTMLSanitizer {
 
     /// Whether the text holds "<img", by a loop over its bytes: the generic `contains` of one
     /// collection in another took 4 % of intake's time on bodies that have none.
-    static func mayHaveImage(_ text: String) -> Bool {
+    public static func mayHaveImage(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
             guard bytes.count >= 4 else { return false }

@@ -18,6 +18,7 @@ public enum HoldReason {
         "invalid_character": ("Thư có ký tự không được nhận (ký tự rỗng hoặc ký tự đảo chiều văn bản)", "the message holds a character that is not accepted (NUL or a direction control)"),
         "image_too_large": ("Ảnh đính kèm có kích thước điểm ảnh quá lớn", "an attached image has too many pixels"),
         "unreadable_image": ("Ảnh đính kèm bị hỏng hoặc không phải ảnh", "an attached image cannot be read as a picture"),
+        "picture_not_attached": ("Nội dung thư có ảnh không nằm trong các tệp đính kèm", "the text shows a picture that is not among the attachments"),
     ]
 
     /// "Địa chỉ gửi chưa được đăng ký…"; for a code without a label, a general phrase.

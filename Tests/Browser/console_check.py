@@ -189,6 +189,11 @@ try:
     driver.get(f"{BASE}/console/articles/{OTHER_ITEM}")
     expect("Duyệt đăng" not in driver.page_source, "a Deputy Head without delegation is offered the approve button")
     expect("chưa được Trưởng Ban ủy quyền" in driver.page_source, "the Deputy Head is told why there is no approve button")
+    # The body's picture, named by its file's name, is drawn from the file the console serves.
+    pictures = driver.find_elements(By.CSS_SELECTOR, ".article-body img")
+    expect(len(pictures) == 1 and "/attachments/" in pictures[0].get_attribute("src"), "the body's picture is not the item's file")
+    expect(pictures and driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", pictures[0]),
+           "the body's picture is not drawn")
     check("item (deputy without delegation)")
     logout()
 

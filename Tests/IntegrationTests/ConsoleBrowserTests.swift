@@ -21,7 +21,9 @@ struct ConsoleBrowserTests {
                                                      "compose:\(s.work)/mail.eml,nvan@sotuphap.longan.gov.vn"])
             let mailItem = try #require(sent.output.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
             // An item of a district, pending approval, that only the Head or a delegated Deputy may approve.
-            let body = IntakeAPITests().submission(title: "Bến Lức: lịch tiếp công dân \(UUID().uuidString.prefix(4))")
+            // Its body shows its photo by the file's name, as a markdown body does.
+            let body = IntakeAPITests().submission(
+                title: "Bến Lức: lịch tiếp công dân \(UUID().uuidString.prefix(4))", body: "Lịch tiếp:\n\n![Lịch tiếp công dân](hoi-nghi.png)")
                 .replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "benluc.longan.gov.vn")
             let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
                                       headers: ["Authorization": "Bearer \(try s.token("ctv.benluc"))", "Content-Type": "application/json"], body: body)

@@ -113,6 +113,12 @@ struct EditorialFlowTests {
                 headers: ["If-Match": "\"1\""])
             #expect(tooHigh.status == 422)
             #expect(s.errorCode(tooHigh) == "coefficient_above_maximum", "R-4.3: above the genre's maximum")
+            // A picture in the body shows one of the item's files, as at intake.
+            let unattached = try s.api(
+                "PUT", "/articles/\(id)", as: "btv.lan", body: #"{"body": "Sơ đồ: ![Sơ đồ tổ chức](so-do.png)", "bodyFormat": "markdown"}"#,
+                headers: ["If-Match": "\"1\""])
+            #expect(unattached.status == 422)
+            #expect(s.errorCode(unattached) == "picture_not_attached", "\(unattached.text)")
             let notEditor = try s.api("PUT", "/articles/\(id)", as: "gd.tuphap", body: #"{"title": "x"}"#, headers: ["If-Match": "\"1\""])
             #expect(notEditor.status == 403)
             let early = try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}")

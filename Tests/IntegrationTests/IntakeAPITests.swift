@@ -270,6 +270,11 @@ struct IntakeAPITests {
             ("a PNG that is not one", json, submission().replacingOccurrences(of: Self.onePixelPNG, with: "PGh0bWw+"), 400, "content_type_mismatch"),
             // A PNG's signature and nothing after it: the home page showed it as a broken picture.
             ("a PNG's signature alone", json, submission().replacingOccurrences(of: Self.onePixelPNG, with: "iVBORw0KGgo="), 400, "unreadable_image"),
+            // A picture in the body naming no file sent: a broken picture on every page it reaches.
+            ("a body's picture without its file", json, submission(body: "Sơ đồ tổ chức: ![Sơ đồ](so-do.png)"), 400, "picture_not_attached"),
+            ("a body's HTML picture without its file", json,
+             submission(body: "<p>Ảnh: <img src='/tep/khong-co.png' alt='Ảnh'></p>").replacingOccurrences(of: #""bodyFormat": "markdown""#, with: #""bodyFormat": "html""#),
+             400, "picture_not_attached"),
             ("path in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: "../../etc/passwd"), 400, "invalid_file_name"),
             ("control character in the file name", json, submission().replacingOccurrences(of: "hoi-nghi.png", with: #"a\u0007.png"#), 400, "invalid_file_name"),
         ]

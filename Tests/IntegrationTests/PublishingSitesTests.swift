@@ -242,6 +242,27 @@ struct PublishingSitesTests {
         }
     }
 
+    @Test("R-3.8: a picture in the body that names one of the item's files by its name is drawn from the file as the site publishes it, with its alt text")
+    func bodyPictureNamesItsFile() async throws {
+        try await EditorialFlowTests().withServices { s in
+            try await withPublishing(s) { publishing in
+                let title = "Hội nghị tổng kết có ảnh trong bài \(UUID().uuidString.prefix(4))"
+                let submission = IntakeAPITests().submission(
+                    title: title, body: "Quang cảnh:\n\n![Quang cảnh hội nghị](hoi-nghi.png)\n\nĐồng chí Giám đốc phát biểu.")
+                let id = try await approved(s, title: title, submission: submission, classification: #""targetSites": ["longan.gov.vn"]"#)
+                try await eventually("published", within: 10, every: .milliseconds(50)) {
+                    page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").status == 200
+                }
+                let article = page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").body
+                let body = try #require(article.firstMatch(of: /<img src="(\/tep\/[0-9a-f]{64}\.png)" alt="Quang cảnh hội nghị">/), "\(article)")
+                #expect(!article.contains(#"src="hoi-nghi.png""#), "never the name alone, which no page has")
+                let file = page(publishing, "longan.gov.vn", String(body.output.1))
+                #expect(file.status == 200, "the picture is there to draw")
+                #expect(Self.imageSources(article).filter { $0 == String(body.output.1) }.count == 2, "the body's picture and the item's figure are the same file")
+            }
+        }
+    }
+
     @Test("An embargoed item waits for its time across a restart; a publication that fails is visible with its reason and retried until it succeeds")
     func scheduleAndFailure() async throws {
         try await EditorialFlowTests().withServices { s in

@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -242,9 +243,9 @@ struct ConsoleRoutes: Sendable {
             "wishedDate": Self.detail("wishedPublicationDate", in: view.revision.details).flatMap(LocalDate.init(iso:))?.vietnamese as Any,
             "publishedRevision": view.publishedRevision as Any,
             "screens": screens.isEmpty ? false : ["lines": screens] as Any,
-            "revision": view.revision, "attachments": view.revision.attachments.map {
+            "revision": view.revision, "bodyShown": Self.bodyShown(view), "attachments": view.revision.attachments.map {
                 ["filename": $0.filename, "contentType": $0.contentType, "size": VietnameseNumber.fileSize($0.size), "altText": $0.altText as Any,
-                 "url": "/console/articles/\(view.id)/attachments/\($0.sha256)", "isImage": $0.contentType.hasPrefix("image/")]
+                 "url": "/console/articles/\(view.id)/attachments/\($0.sha256)", "isImage": Self.drawable($0)]
             },
             "flags": view.flags.isEmpty ? false : ["items": view.flags.map { Labels.flag($0) }] as Any,
             "quotedHistory": Self.quotedHistory(view.revision.details) as Any,
@@ -673,6 +674,27 @@ extension ConsoleRoutes {
     }
 
     /// The addresses of the item's published page on each of its sites.
+    /// The body as editors read it: a picture naming one of the item's files is drawn from where
+    /// the console serves that file (a picture a browser cannot draw is a link to it), as the
+    /// published page will show it.
+    static func bodyShown(_ view: ArticleView) -> String {
+        let revision = view.revision
+        let files = revision.attachments.map { BodyPictures.File(name: $0.filename, path: PublishedFiles.path(sha256: $0.sha256, filename: $0.filename)) }
+        return BodyPictures(files: files).placed(revision.bodyHTML) { file in
+            guard let attachment = revision.attachments.first(where: { PublishedFiles.path(sha256: $0.sha256, filename: $0.filename) == file.path }) else {
+                return .altText
+            }
+            let url = "/console/articles/\(view.id)/attachments/\(attachment.sha256)"
+            return drawable(attachment) ? .picture(source: url) : .link(href: url, name: file.name)
+        }
+    }
+
+    /// A picture every browser draws (PNG, JPEG, GIF, WebP); a phone's HEIC is offered as a file.
+    static func drawable(_ attachment: AttachmentRef) -> Bool {
+        let type = ServedFileType.baseType(of: attachment.contentType)
+        return type.hasPrefix("image/") && ServedFileType.recognised.contains(type)
+    }
+
     static func publishedSites(_ classification: Classification, url: String) -> [String] {
         guard let components = URLComponents(string: url), let host = components.host else { return [url] }
         var sites = classification.targetSites

@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 import Images
 import Models
@@ -88,10 +89,12 @@ public struct ArticlePages: Sendable {
                 }
             }
             let legal = LegalDocumentDetails.from(details: content.details)
+            var shown = content
+            shown.bodyHTML = Self.bodyPictures(content, drawn: Set(images.map(\.src)))
             for site in sites {
                 for (name, bytes) in blobs { try batch.write(bytes, domain: site.domain, page: name) }
                 let pages = renderer.article(
-                    content, site: site, unitName: unitName, path: article.path, publishedAt: article.publishedAt, images: images,
+                    shown, site: site, unitName: unitName, path: article.path, publishedAt: article.publishedAt, images: images,
                     files: attached, legal: legal)
                 try batch.write(pages.page, domain: site.domain, page: page)
                 try batch.write(pages.print, domain: site.domain, page: printPage)
@@ -99,6 +102,17 @@ public struct ArticlePages: Sendable {
                 files.clearGone(domain: site.domain, page: printPage)
                 if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
+        }
+    }
+
+    /// The body with its pictures placed (`BodyPictures`): drawn only when they are the item's own
+    /// pictures drawn on its page (`drawn`), whatever the signed body says; the others are links,
+    /// or their alt text when they name no file. A body signed before intake checked its pictures
+    /// is shown the same way.
+    static func bodyPictures(_ content: CanonicalRevision, drawn: Set<String>) -> String {
+        let files = content.attachments.map { BodyPictures.File(name: $0.filename, path: PublishedFiles.path(sha256: $0.sha256, filename: $0.filename)) }
+        return BodyPictures(files: files).placed(content.bodyHTML) { file in
+            drawn.contains(file.path) ? .picture(source: file.path) : .link(href: file.path, name: file.name)
         }
     }
 
