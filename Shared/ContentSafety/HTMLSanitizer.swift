@@ -130,8 +130,13 @@ public enum HTMLSanitizer {
                     // An image without a (safe) source shows nothing; one without alt text would be
                     // read out by its file name: it gets an empty alt, and intake flags it
                     // (`imagesWithoutAltText`) for the editors to describe.
-                    guard let source = kept.first(where: { $0.0 == "src" })?.1 else { return }
                     let alt = kept.first(where: { $0.0 == "alt" })?.1 ?? ""
+                    // No safe source (`javascript:`, `data:`, a `cid:` no part of the mail had):
+                    // nothing to draw, but what the picture says stays.
+                    guard let source = kept.first(where: { $0.0 == "src" })?.1 else {
+                        output += escape(trimmed(alt))
+                        return
+                    }
                     switch place(source) {
                     case .picture(let placed):
                         if placed != source { kept = kept.map { $0.0 == "src" ? ("src", placed) : $0 } }

@@ -71,11 +71,13 @@ struct HTMLSanitizerTests {
     }
 
     // R-3.8: an image without alt text is never read out by its file name: it gets an empty alt,
-    // and is named for the editors to describe; an image with no safe source is dropped.
+    // and is named for the editors to describe; an image with no safe source is its alt text alone.
     @Test func imagesWithoutAltTextGetAnEmptyOneAndAreNamed() {
         let clean = HTMLSanitizer.sanitize(
-            #"<p><img src="/tep/a.png"><img alt="" src="/tep/b.png"><img src="javascript:x()"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#)
-        #expect(clean == #"<p><img src="/tep/a.png" alt=""><img alt="" src="/tep/b.png"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#)
+            #"<p><img src="/tep/a.png"><img alt="" src="/tep/b.png"><img src="javascript:x()"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#
+                + #"<p><img src="cid:logo@sotuphap" alt=" Logo Sở Tư pháp "><img src="data:image/png;base64,AAAA" alt="Sơ đồ"></p>"#)
+        #expect(clean == #"<p><img src="/tep/a.png" alt=""><img alt="" src="/tep/b.png"><img src="/tep/c.png" alt="Cầu Bến Lức"></p>"#
+            + "<p>Logo Sở Tư phápSơ đồ</p>")
         #expect(HTMLSanitizer.imagesWithoutAltText(clean) == ["/tep/a.png", "/tep/b.png"])
         #expect(HTMLSanitizer.imagesWithoutAltText(BodyRenderer.html(fromMarkdown: "![](/tep/d.png)")) == ["/tep/d.png"])
         // The quick search before the expression finds an image wherever it stands, the last bytes included.

@@ -74,6 +74,8 @@ struct HostileInputTests {
                 "attachments": [
                     ["filename": Self.fileNameVectors[0], "contentType": "image/png", "dataBase64": Data(Self.png).base64EncodedString(), "altText": payload],
                     ["filename": Self.fileNameVectors[1], "contentType": "application/pdf", "dataBase64": Data(Self.pdf).base64EncodedString()],
+                    // The vectors' `<img src=x …>` name this file: a picture in a body must show one of its files.
+                    ["filename": "x", "contentType": "image/png", "dataBase64": Data(Self.png).base64EncodedString(), "altText": "x"],
                 ],
             ])
             let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
