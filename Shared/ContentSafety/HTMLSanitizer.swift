@@ -131,9 +131,9 @@ public enum HTMLSanitizer {
                     // read out by its file name: it gets an empty alt, and intake flags it
                     // (`imagesWithoutAltText`) for the editors to describe.
                     let alt = kept.first(where: { $0.0 == "alt" })?.1 ?? ""
-                    // No safe source (`javascript:`, `data:`, a `cid:` no part of the mail had):
-                    // nothing to draw, but what the picture says stays.
-                    guard let source = kept.first(where: { $0.0 == "src" })?.1 else {
+                    // No safe source (`javascript:`, `data:`, a `cid:` no part of the mail had, or
+                    // the empty one markdown leaves of those): nothing to draw, but what the picture says stays.
+                    guard let source = kept.first(where: { $0.0 == "src" })?.1, !source.allSatisfy(\.isWhitespace) else {
                         output += escape(trimmed(alt))
                         return
                     }
