@@ -292,6 +292,8 @@ extension SubmissionRequest {
             return .init(filename: filename, contentType: attachment.contentType.lowercased(), bytes: data, altText: altText)
         }
         try Self.checkPictures(bodyHTML, attachments: attachments)
+        // Pictures from other sites are links in the body now: the editors may ask for the files.
+        flags += BodyRenderer.picturesFromOtherSites(format: bodyFormat, body: body).prefix(10).map { "picture_from_another_site:\($0)" }
         // Images in the body without alt text: the sanitiser gave them an empty one; the editors
         // describe them. An image of the submission's own files is flagged once, by its file, above.
         flags += HTMLSanitizer.imagesWithoutAltText(bodyHTML).filter { !$0.hasPrefix("/\(PublishedFiles.folder)/") }

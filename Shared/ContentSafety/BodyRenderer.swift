@@ -26,6 +26,27 @@ public enum BodyRenderer {
         HTMLSanitizer.sanitize(html)
     }
 
+    /// The full addresses of the pictures a submitted body takes from other sites, which its HTML
+    /// shows as links (`HTMLSanitizer.linkedPicture`): for the editors, who may ask for the files.
+    public static func picturesFromOtherSites(format: String, body: String) -> [String] {
+        let unsanitized: String
+        switch format {
+        case "html": unsanitized = body
+        case "markdown":
+            guard let rendered = cmark_markdown_to_html(body, body.utf8.count, CMARK_OPT_DEFAULT) else { return [] }
+            defer { free(rendered) }
+            unsanitized = String(cString: rendered)
+        default: return []
+        }
+        guard HTMLSanitizer.mayHaveImage(unsanitized) else { return [] }
+        var sources = [String]()
+        _ = HTMLSanitizer.sanitize(unsanitized) { source in
+            if HTMLSanitizer.isOnAnotherSite(source), !sources.contains(source) { sources.append(source) }
+            return .picture(source: source)
+        }
+        return sources
+    }
+
     public static func html(fromText text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n")
             .components(separatedBy: "\n\n")

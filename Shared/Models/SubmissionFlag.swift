@@ -7,6 +7,9 @@ public enum SubmissionFlag {
         if let file = flag.suffix(after: "missing_alt_text:") {
             return "Ảnh chưa có mô tả thay thế (alt): \(file)"
         }
+        if let address = flag.suffix(after: "picture_from_another_site:") {
+            return "Ảnh lấy từ trang khác, trên trang được thay bằng đường liên kết (Cổng chỉ hiện ảnh của chính mình): \(address)"
+        }
         if let reason = flag.suffix(after: "released_from_quarantine:") {
             return "Thư được đưa vào biên tập từ mục Thư bị giữ lại (\(HoldReason.vietnamese(String(reason))))"
         }

@@ -63,4 +63,15 @@ struct BodyPicturesTests {
         #expect(pictures.placed(#"<img src="ban-do.png" alt="Bản đồ">"#) { .picture(source: "/console/articles/1/attachments/" + $0.path.dropFirst(5)) }
             == #"<img src="/console/articles/1/attachments/aaaa.png" alt="Bản đồ">"#)
     }
+
+    @Test("The pictures a body takes from other sites are named for the editors, in markdown and HTML, once each")
+    func picturesFromOtherSitesAreNamed() {
+        #expect(BodyRenderer.picturesFromOtherSites(
+            format: "markdown", body: "![Bản đồ](https://example.com/ban-do.png) ![Logo](//cdn.example.com/l.png) ![Ảnh](anh.png) ![Bản đồ](https://example.com/ban-do.png)")
+            == ["https://example.com/ban-do.png", "//cdn.example.com/l.png"])
+        #expect(BodyRenderer.picturesFromOtherSites(format: "html", body: #"<p><img src="HTTP://example.com/x.jpg" alt="x"><img src="/tep/a.png"></p>"#)
+            == ["HTTP://example.com/x.jpg"])
+        #expect(BodyRenderer.picturesFromOtherSites(format: "text", body: "https://example.com/a.png").isEmpty)
+        #expect(BodyRenderer.picturesFromOtherSites(format: "markdown", body: "Không có ảnh.").isEmpty)
+    }
 }

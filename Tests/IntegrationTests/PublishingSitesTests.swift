@@ -225,6 +225,10 @@ struct PublishingSitesTests {
                         with: #"{"filename": "IMG_0412.heic", "contentType": "image/heic", "dataBase64": "\#(Data("ftypheic, not read here".utf8).base64EncodedString())", "altText": "Hiện trường"}"#)
                 #expect(submission.contains("IMG_0412.heic"))
                 let id = try await approved(s, title: title, submission: submission, classification: #""targetSites": ["longan.gov.vn"]"#)
+                // The editors are told which picture came from another site.
+                let status = httpRequest("GET", s.intake.url("/api/v1/submissions/\(id)"), headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))"])
+                let flags = (try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any])?["flags"] as? [String]
+                #expect(flags?.contains("picture_from_another_site:https://example.com/ban-do.png") == true, "\(status.body)")
                 try await eventually("published", within: 10, every: .milliseconds(50)) {
                     page(publishing, "longan.gov.vn", "/bai-viet/\(id).html").status == 200
                 }
