@@ -119,8 +119,7 @@ struct ArticleEdits: Sendable {
                 throw invalid("invalid_body_format", "bodyFormat must be \"markdown\", \"html\" or \"text\".")
             }
             // The same rule as intake's: a picture shows one of the item's files, named by its file name.
-            let files = revision.attachments.map { BodyPictures.File(name: $0.filename, path: PublishedFiles.path(sha256: $0.sha256, filename: $0.filename)) }
-            if let missing = BodyPictures(files: files).unattached(in: html).first {
+            if let missing = BodyPictures(attachments: revision.attachments).unattached(in: html).first {
                 throw invalid(
                     "picture_not_attached",
                     "The body shows the picture '\(missing)', which is not among the item's files: use one of their names, or take the picture out of the body.")

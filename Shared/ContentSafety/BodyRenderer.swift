@@ -32,10 +32,7 @@ public enum BodyRenderer {
         let unsanitized: String
         switch format {
         case "html": unsanitized = body
-        case "markdown":
-            guard let rendered = cmark_markdown_to_html(body, body.utf8.count, CMARK_OPT_DEFAULT) else { return [] }
-            defer { free(rendered) }
-            unsanitized = String(cString: rendered)
+        case "markdown": unsanitized = cmarkHTML(body)
         default: return []
         }
         guard HTMLSanitizer.mayHaveImage(unsanitized) else { return [] }
@@ -57,8 +54,13 @@ public enum BodyRenderer {
     }
 
     public static func html(fromMarkdown markdown: String) -> String {
+        HTMLSanitizer.sanitize(cmarkHTML(markdown))
+    }
+
+    /// cmark-gfm's HTML in its safe mode, before the allowlist.
+    private static func cmarkHTML(_ markdown: String) -> String {
         guard let rendered = cmark_markdown_to_html(markdown, markdown.utf8.count, CMARK_OPT_DEFAULT) else { return "" }
         defer { free(rendered) }
-        return HTMLSanitizer.sanitize(String(cString: rendered))
+        return String(cString: rendered)
     }
 }

@@ -127,9 +127,8 @@ public enum HTMLSanitizer {
             if keep {
                 var kept = attributes(of: node, element: name)
                 if name == "img" {
-                    // An image without a (safe) source shows nothing; one without alt text would be
-                    // read out by its file name: it gets an empty alt, and intake flags it
-                    // (`imagesWithoutAltText`) for the editors to describe.
+                    // An image without alt text would be read out by its file name: it gets an empty
+                    // alt, and intake flags it (`imagesWithoutAltText`) for the editors to describe.
                     let alt = kept.first(where: { $0.0 == "alt" })?.1 ?? ""
                     // No safe source (`javascript:`, `data:`, a `cid:` no part of the mail had, or
                     // the empty one markdown leaves of those): nothing to draw, but what the picture says stays.

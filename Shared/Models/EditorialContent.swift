@@ -46,6 +46,9 @@ public struct AttachmentRef: Codable, Sendable, Equatable, Hashable {
         self.size = size
         self.altText = altText
     }
+
+    /// Where the sites publish the file (`/tep/<sha256>.<ext>`).
+    public var publishedPath: String { PublishedFiles.path(sha256: sha256, filename: filename) }
 }
 
 /// What an editor decides about an item besides its text: the royalty genre and coefficient

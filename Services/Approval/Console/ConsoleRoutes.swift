@@ -673,17 +673,13 @@ extension ConsoleRoutes {
         return ApprovalRule(rawValue: rule).map { english ? $0.english : $0.vietnamese } ?? rule
     }
 
-    /// The addresses of the item's published page on each of its sites.
     /// The body as editors read it: a picture naming one of the item's files is drawn from where
     /// the console serves that file (a picture a browser cannot draw is a link to it), as the
     /// published page will show it.
     static func bodyShown(_ view: ArticleView) -> String {
-        let revision = view.revision
-        let files = revision.attachments.map { BodyPictures.File(name: $0.filename, path: PublishedFiles.path(sha256: $0.sha256, filename: $0.filename)) }
-        return BodyPictures(files: files).placed(revision.bodyHTML) { file in
-            guard let attachment = revision.attachments.first(where: { PublishedFiles.path(sha256: $0.sha256, filename: $0.filename) == file.path }) else {
-                return .altText
-            }
+        let attachments = Dictionary(view.revision.attachments.map { ($0.publishedPath, $0) }, uniquingKeysWith: { first, _ in first })
+        return BodyPictures(attachments: view.revision.attachments).placed(view.revision.bodyHTML) { file in
+            guard let attachment = attachments[file.path] else { return .altText }
             let url = "/console/articles/\(view.id)/attachments/\(attachment.sha256)"
             return drawable(attachment) ? .picture(source: url) : .link(href: url, name: file.name)
         }
@@ -695,6 +691,7 @@ extension ConsoleRoutes {
         return type.hasPrefix("image/") && ServedFileType.recognised.contains(type)
     }
 
+    /// The addresses of the item's published page on each of its sites.
     static func publishedSites(_ classification: Classification, url: String) -> [String] {
         guard let components = URLComponents(string: url), let host = components.host else { return [url] }
         var sites = classification.targetSites

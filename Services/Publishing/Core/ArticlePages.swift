@@ -110,8 +110,7 @@ public struct ArticlePages: Sendable {
     /// or their alt text when they name no file. A body signed before intake checked its pictures
     /// is shown the same way.
     static func bodyPictures(_ content: CanonicalRevision, drawn: Set<String>) -> String {
-        let files = content.attachments.map { BodyPictures.File(name: $0.filename, path: PublishedFiles.path(sha256: $0.sha256, filename: $0.filename)) }
-        return BodyPictures(files: files).placed(content.bodyHTML) { file in
+        BodyPictures(attachments: content.attachments).placed(content.bodyHTML) { file in
             drawn.contains(file.path) ? .picture(source: file.path) : .link(href: file.path, name: file.name)
         }
     }
