@@ -57,13 +57,20 @@ struct Consultations: Sendable {
         c.state, c.url, c.summary, (SELECT count(*) FROM feedback.comments m WHERE m.consultation_id = c.id)::int AS comments
         """
 
-    /// The draft's text, a line per paragraph, from its sanitised HTML.
+    /// The draft's text, a line per paragraph, from its sanitised HTML; a picture (a diagram, a
+    /// table drawn as an image) stays where it stood as its description, so that a reader sees
+    /// something is there and what it shows, and finds it in the full text on the portal.
     static func text(ofHTML html: String) -> String {
         var marked = html
         for end in ["</p>", "</h1>", "</h2>", "</h3>", "</h4>", "</li>", "<br>", "<br/>", "<br />", "</div>", "</blockquote>"] {
             marked = marked.replacingOccurrences(of: end, with: end + "\u{1E}", options: .caseInsensitive)
         }
-        return marked.split(separator: "\u{1E}").map { HTMLSanitizer.plainText(String($0)) }.filter { !$0.isEmpty }.joined(separator: "\n")
+        return marked.split(separator: "\u{1E}").map { HTMLSanitizer.plainText(String($0), picture: pictureNote) }.filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+
+    /// "[Hình: sơ đồ tổ chức]"; "[Hình]" for a picture nobody described.
+    static func pictureNote(_ alt: String) -> String {
+        alt.isEmpty ? "[Hình]" : "[Hình: \(alt)]"
     }
 
     static func keep(_ approval: ArticleApproved, on connection: Connection) throws {

@@ -71,8 +71,13 @@ public enum HTMLSanitizer {
 
     /// The text of an HTML fragment, words separated by single spaces: for descriptions,
     /// comparisons and scans, never to be put back into a page unescaped.
-    public static func plainText(_ html: String) -> String {
-        walk(html, fallback: html) { node, output in text(of: node, into: &output) }
+    ///
+    /// `picture` names each picture where it stood, from its alt text (empty when it has none), for a
+    /// text that people read in place of the page, such as a draft's text beside the comment form:
+    /// without it a picture leaves no trace. Descriptions and comparisons leave it out, since the
+    /// stored near-duplicate bands were computed without it.
+    public static func plainText(_ html: String, picture: ((String) -> String)? = nil) -> String {
+        walk(html, fallback: html) { node, output in text(of: node, into: &output, picture) }
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
@@ -98,16 +103,22 @@ public enum HTMLSanitizer {
         return output
     }
 
-    private static func text(of node: xmlNodePtr, into output: inout String) {
+    private static func text(of node: xmlNodePtr, into output: inout String, _ picture: ((String) -> String)?) {
         switch node.pointee.type {
         case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
             output += content(of: node)
         case XML_ELEMENT_NODE:
-            if droppedWithContent.contains(String(cString: node.pointee.name).lowercased()) { return }
+            let name = String(cString: node.pointee.name).lowercased()
+            if droppedWithContent.contains(name) { return }
+            if name == "img", let picture {
+                let alt = attributes(of: node, element: name).first(where: { $0.0 == "alt" })?.1 ?? ""
+                output += " " + picture(alt.split(whereSeparator: \.isWhitespace).joined(separator: " ")) + " "
+                return
+            }
             output += " "
             var child = node.pointee.children
             while let current = child {
-                text(of: current, into: &output)
+                text(of: current, into: &output, picture)
                 child = current.pointee.next
             }
             output += " "

@@ -33,6 +33,16 @@ struct HTMLSanitizerTests {
         #expect(!clean.contains("data:"))
     }
 
+    // R-3.8: a text read in place of the page (a draft beside its comment form) says where a picture
+    // stood and what it shows; descriptions and comparisons leave pictures out, as before.
+    @Test("Plain text names each picture by its alt text only when asked to")
+    func plainTextNamesPictures() {
+        let html = #"<p>Điều 1.</p><p><img src="so-do.png" alt="Sơ đồ  tổ chức"></p><p>Điều 2 <img src="x.png"></p>"#
+        let named = HTMLSanitizer.plainText(html) { $0.isEmpty ? "[Hình]" : "[Hình: \($0)]" }
+        #expect(named == "Điều 1. [Hình: Sơ đồ tổ chức] Điều 2 [Hình]")
+        #expect(HTMLSanitizer.plainText(html) == "Điều 1. Điều 2")
+    }
+
     // R-3.8: images keep their alt text; tables keep their headers.
     @Test("A link whose host only looks like the portal's (a Cyrillic о, a percent-escape) loses its href and keeps its text; ASCII and punycode hosts stay")
     func lookalikeHostsAreNotLinks() {

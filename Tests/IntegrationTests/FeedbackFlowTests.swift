@@ -290,15 +290,23 @@ struct FeedbackFlowTests {
             func draft(_ title: String, opens: String, closes: String) -> String {
                 #"{"kind": "draft_for_comment", "title": "\#(title)", "body": "Dự thảo quy định.\n\nĐiều 1. Phạm vi điều chỉnh\nQuy định này áp dụng ...\n\nĐiều 2. Hiệu lực\nCó hiệu lực từ ...", "bodyFormat": "text", "draft": {"opensOn": "\#(opens)", "closesOn": "\#(closes)"}}"#
             }
+            // A draft in markdown whose text holds a diagram, sent with it.
+            func illustrated(_ title: String, opens: String, closes: String) -> String {
+                #"{"kind": "draft_for_comment", "title": "\#(title)", "body": "Dự thảo quy định.\n\nĐiều 1. Tổ chức bộ máy\n\n![Sơ đồ tổ chức bộ máy](so-do.png)\n\nĐiều 2. Hiệu lực\n\nCó hiệu lực từ ...", "bodyFormat": "markdown", "draft": {"opensOn": "\#(opens)", "closesOn": "\#(closes)"}, "attachments": [{"filename": "so-do.png", "contentType": "image/png", "dataBase64": "\#(IntakeAPITests.onePixelPNG)", "altText": "Sơ đồ tổ chức bộ máy"}]}"#
+            }
             let tag = String(UUID().uuidString.prefix(4))
             let sites = PublishingSitesTests(publishingPort: Self.publishingPort)
-            let open = try await sites.approved(s.s, title: "Dự thảo quy định mở \(tag)", submission: draft("Dự thảo quy định mở \(tag)", opens: day(-1), closes: day(10)),
+            let open = try await sites.approved(s.s, title: "Dự thảo quy định mở \(tag)", submission: illustrated("Dự thảo quy định mở \(tag)", opens: day(-1), closes: day(10)),
                                                 classification: #""targetSites": ["longan.gov.vn"]"#)
             let closed = try await sites.approved(s.s, title: "Dự thảo quy định đã đóng \(tag)", submission: draft("Dự thảo quy định đã đóng \(tag)", opens: day(-10), closes: day(-1)),
                                                   classification: #""targetSites": ["longan.gov.vn"]"#)
             try await eventually("both consultations open once published", within: 30) {
                 httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(open)")).status == 200 && httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(closed)")).status == 200
             }
+            // The draft's text beside the comment form keeps its diagram where it stood, as its description.
+            let draftPage = httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(open)")).body
+            #expect(draftPage.contains("[Hình: Sơ đồ tổ chức bộ máy]"), "\(draftPage)")
+            #expect(draftPage.contains("Điều 2. Hiệu lực"))
             let form = ["Content-Type": "application/x-www-form-urlencoded", "Host": "longan.gov.vn"]
             let taken = httpRequest("POST", s.feedback.url("/hoi-dap/y-kien/\(open)"), headers: form, body: "article=2&body=Đề+nghị+hiệu+lực+sau+45+ngày&organisation=Hội+Luật+gia")
             #expect(taken.status == 200 && taken.body.contains("Cảm ơn"), "\(taken.body.prefix(300))")
