@@ -219,5 +219,6 @@ public enum CoreMigrations {
             CREATE INDEX sign_in_failures_login ON core.sign_in_failures (login, at);
             CREATE INDEX sign_in_failures_address ON core.sign_in_failures (address, at);
             """),
+        Migration(14, "the audit log's links in a table of their own; no row rewritten to be sealed", AuditLog.chainTableMigration),
     ]
 }

@@ -336,9 +336,17 @@ struct EditorialFlowTests {
         await #expect(throws: StoreError.self) {
             try await pool.withConnection { try $0.query("DELETE FROM core.audit_log WHERE id = (SELECT min(id) FROM core.audit_log)") }
         }
+        // Nor its links: sealing only ever adds one.
+        await #expect(throws: StoreError.self) {
+            try await pool.withConnection { try $0.query("UPDATE core.audit_chain SET row_sha256 = 'x' WHERE seq = (SELECT max(seq) FROM core.audit_chain)") }
+        }
+        await #expect(throws: StoreError.self) {
+            try await pool.withConnection { try $0.query("DELETE FROM core.audit_chain WHERE seq = (SELECT max(seq) FROM core.audit_chain)") }
+        }
         // Someone with the power to lift that (a superuser) still leaves a trace.
         let (id, actor) = try await pool.withConnection { connection -> (Int64, String) in
-            let row = try connection.query("SELECT id, actor FROM core.audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC OFFSET 1 LIMIT 1").one()
+            let row = try connection.query(
+                "SELECT a.id, a.actor FROM core.audit_chain c JOIN core.audit_log a ON a.id = c.audit_id ORDER BY c.seq DESC OFFSET 1 LIMIT 1").one()
             return (try row.decode("id"), try row.decode("actor"))
         }
         try await pool.withConnection {
@@ -356,7 +364,7 @@ struct EditorialFlowTests {
         }
         let deleted = try env.run(portalctl, ["audit", "verify"])
         #expect(deleted.status == 1)
-        #expect(deleted.output.contains("a row before it was deleted"), "\(deleted.output)")
+        #expect(deleted.output.contains("row \(id): sealed at chain position") && deleted.output.contains("(deleted)"), "\(deleted.output)")
         try await pool.withConnection {
             try $0.script("INSERT INTO core.audit_log SELECT * FROM \(kept); DROP TABLE \(kept)")
             try $0.script("ALTER TABLE core.audit_log ENABLE TRIGGER audit_log_append_only")
