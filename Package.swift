@@ -218,7 +218,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                "Models", "Store", "MessageBus", "ServiceKit", "Mail", "TestSupport", "Approval", "PublishingCore",
+                "Models", "Store", "MessageBus", "ServiceKit", "Mail", "TestSupport", "Approval", "PublishingCore", "Images",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/IntegrationTests",

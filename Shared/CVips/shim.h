@@ -2,6 +2,7 @@
 #define CVIPS_SHIM_H
 
 #include <vips/vips.h>
+#include <string.h>
 
 /* Swift cannot call C variadic functions or function-like macros, so every
  * variadic vips call (and VIPS_INIT) is wrapped here in a static inline
@@ -82,6 +83,40 @@ static inline int cvips_image_size(const void *in, size_t in_len,
     *h = ih;
     g_object_unref(img);
     return 0;
+}
+
+/* 0 when every pixel of the picture decodes, -1 when it does not (a truncation,
+ * damaged pixels). The pixels are computed with the loader told to stop at a
+ * serious error or a truncation (by default it goes on and fills the rest with
+ * grey); a JPEG is decoded at a fraction of its size (`jpeg_shrink`: 1, 2, 4
+ * or 8), which libjpeg does while it reads, so a photo takes milliseconds. The
+ * caller keeps the shrunk picture at least 8 pixels on each side: libvips 8.14
+ * aborts the process on a JPEG shrunk to nothing (an 8 x 6 one by 8). libpng's errors inside the pixels
+ * sometimes reach only the error buffer (libvips' worker threads race to end
+ * the pipeline), so for the other formats a message there counts as failure
+ * too; libjpeg's warnings also land there ("extraneous bytes"), for files that
+ * browsers draw, so for JPEG only the result counts. The error buffer is the
+ * process's: the caller serialises calls (Thumbnails.verdict). */
+static inline int cvips_decodes(const void *in, size_t in_len, int jpeg_shrink) {
+    vips_error_clear();
+    const char *loader = vips_foreign_find_load_buffer(in, in_len);
+    if (!loader)
+        return -1;
+    int jpeg = strstr(loader, "Jpeg") != NULL;
+    VipsImage *image = jpeg
+        ? vips_image_new_from_buffer(in, in_len, "", "access", VIPS_ACCESS_SEQUENTIAL,
+              "shrink", jpeg_shrink, "fail_on", VIPS_FAIL_ON_ERROR, NULL)
+        : vips_image_new_from_buffer(in, in_len, "", "access", VIPS_ACCESS_SEQUENTIAL,
+              "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+    if (!image)
+        return -1;
+    double average = 0;
+    int rc = vips_avg(image, &average, NULL);
+    g_object_unref(image);
+    const char *errors = vips_error_buffer();
+    if (rc == 0 && !jpeg && errors && *errors)
+        rc = -1;
+    return rc == 0 ? 0 : -1;
 }
 
 /* Loader class name ("VipsForeignLoadJpegBuffer", ...) or NULL if the

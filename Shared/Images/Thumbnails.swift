@@ -52,10 +52,10 @@ public enum Thumbnails {
         return (Int(w), Int(h))
     }
 
-    /// What a received file that claims to be a picture is, read from its header alone (cheap,
-    /// whatever the file's size): one libvips can open and small enough to decode, one too large,
-    /// or one it cannot read at all (a signature followed by nothing, or by anything but a
-    /// picture), which a browser would show as a broken picture.
+    /// What a received file that claims to be a picture is: one that decodes whole and is small
+    /// enough to, one too large (decided from its header, before decoding anything), or one that
+    /// cannot be read (a signature followed by nothing or by anything but a picture; a readable
+    /// header over pixels cut off or damaged), which a browser would show broken or half grey.
     public enum Verdict: Equatable, Sendable {
         case readable(width: Int, height: Int)
         case tooLarge(width: Int, height: Int)
@@ -68,8 +68,24 @@ public enum Thumbnails {
 
     public static func verdict(_ image: [UInt8]) -> Verdict {
         guard let size = size(image) else { return .unreadable }
-        return size.width * size.height > maxPixels ? .tooLarge(width: size.width, height: size.height)
-            : .readable(width: size.width, height: size.height)
+        if size.width * size.height > maxPixels { return .tooLarge(width: size.width, height: size.height) }
+        return decodes(image, smallestSide: min(size.width, size.height)) ? .readable(width: size.width, height: size.height) : .unreadable
+    }
+
+    /// One check at a time in a process: `cvips_decodes` reads libvips' error buffer, which is
+    /// the process's, not the thread's.
+    private static let decoding = NSLock()
+
+    /// Whether every pixel decodes (`cvips_decodes`); libvips' message is read and dropped.
+    static func decodes(_ image: [UInt8], smallestSide: Int) -> Bool {
+        guard (try? Vips.ready()) != nil else { return false }
+        // The largest of libjpeg's shrinks that leaves 8 pixels or more on each side.
+        let shrink = [8, 4, 2].first { smallestSide / $0 >= 8 } ?? 1
+        return decoding.withLock {
+            let rc = image.withUnsafeBytes { input in cvips_decodes(input.baseAddress, input.count, Int32(shrink)) }
+            _ = Vips.lastError()
+            return rc == 0
+        }
     }
 
     /// The published name of an image's copy at `width`: beside the original, `<sha256>-<width>.jpg`.

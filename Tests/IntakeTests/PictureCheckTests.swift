@@ -50,6 +50,25 @@ final class PictureCheckTests: XCTestCase {
         }
     }
 
+    /// A header that reads as a picture, then data that does not decode: a photo cut off in
+    /// transfer, a file whose pixels were overwritten. Its size can be read, so a check of the
+    /// header alone let it through, and the browser drew it broken or half grey.
+    func testAReadableHeaderOverBrokenDataIsRefusedByName() throws {
+        let png = Array(Data(base64Encoded: Self.png)!)
+        // The IHDR chunk intact (33 bytes), the IDAT's compressed pixels replaced by noise.
+        var scrambled = png
+        for index in 41..<54 { scrambled[index] = 0xA5 }
+        let jpeg = try DemoPictures.jpeg(width: 640, height: 480, caption: "Hội nghị", red: 30, green: 110, blue: 180)
+        let cases: [(String, String, [UInt8])] = [
+            ("image/png", "anh.png", scrambled),
+            ("image/jpeg", "anh.jpg", Array(jpeg.prefix(jpeg.count / 2))),  // cut off halfway
+        ]
+        for (type, name, bytes) in cases {
+            XCTAssertNotNil(Thumbnails.size(bytes), "\(name): its header still reads")
+            XCTAssertEqual(try code(type: type, base64: Data(bytes).base64EncodedString(), filename: name), "unreadable_image", name)
+        }
+    }
+
     /// A picture of a kind the portal does not draw (HEIC from a phone) is kept, to be offered as
     /// a file; the publisher never shows a file libvips cannot read as a picture.
     func testAPictureOfAnotherKindIsKept() throws {

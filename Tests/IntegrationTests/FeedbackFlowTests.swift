@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Models
 import Store
 import Testing
@@ -199,6 +200,10 @@ struct FeedbackFlowTests {
             // A PNG's signature followed by nothing a picture is made of: staff would open a broken picture.
             let signatureOnly = multipart([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64), type: "image/png", name: "bien-lai.png")
             #expect(signatureOnly.status == 400 && signatureOnly.body.contains("unreadable_image"), "\(signatureOnly.body.prefix(300))")
+            // A photo cut off halfway in the upload: its header reads, its pixels do not.
+            let photo = try DemoPictures.jpeg(width: 640, height: 480, caption: "Biên lai", red: 200, green: 180, blue: 90)
+            let cutOff = multipart(Array(photo.prefix(photo.count / 2)), type: "image/jpeg", name: "bien-lai.jpg")
+            #expect(cutOff.status == 400 && cutOff.body.contains("unreadable_image"), "\(cutOff.body.prefix(300))")
             let real = multipart(Array(Data(base64Encoded: IntakeAPITests.onePixelPNG)!), type: "image/png", name: "bien-lai.png")
             #expect(real.status == 202, "\(real.body.prefix(300))")
 
