@@ -65,7 +65,11 @@ struct Consultations: Sendable {
         for end in ["</p>", "</h1>", "</h2>", "</h3>", "</h4>", "</li>", "<br>", "<br/>", "<br />", "</div>", "</blockquote>"] {
             marked = marked.replacingOccurrences(of: end, with: end + "\u{1E}", options: .caseInsensitive)
         }
-        return marked.split(separator: "\u{1E}").map { HTMLSanitizer.plainText(String($0), picture: pictureNote) }.filter { !$0.isEmpty }.joined(separator: "\n")
+        // A picture's note is a line of its own, so that "Điều 3." after a picture in the same
+        // paragraph still starts a line and is found as an article.
+        return marked.split(separator: "\u{1E}")
+            .flatMap { HTMLSanitizer.plainText(String($0)) { "\u{1E}" + pictureNote($0) + "\u{1E}" }.split(separator: "\u{1E}") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "\n")
     }
 
     /// "[Hình: sơ đồ tổ chức]"; "[Hình]" for a picture nobody described.

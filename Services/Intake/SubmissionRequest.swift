@@ -248,6 +248,8 @@ extension SubmissionRequest {
         }
         var total = 0
         var flags = [String]()
+        // The pixels this request's pictures may have decoded (Thumbnails.decodeBudget).
+        var decodeBudget = Thumbnails.decodeBudget
         let attachments = try incoming.enumerated().map { index, attachment -> ValidatedSubmission.Attachment in
             let filename = Self.clean(attachment.filename)
             guard TextSafety.isSafeFileName(filename) else {
@@ -262,7 +264,7 @@ extension SubmissionRequest {
             }
             let declaredType = ServedFileType.baseType(of: attachment.contentType)
             if declaredType.hasPrefix("image/") {
-                switch Thumbnails.verdict(data) {
+                switch Thumbnails.verdict(data, budget: &decodeBudget) {
                 case .readable:
                     break
                 case .tooLarge(let width, let height):

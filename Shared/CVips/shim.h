@@ -85,8 +85,9 @@ static inline int cvips_image_size(const void *in, size_t in_len,
     return 0;
 }
 
-/* 0 when every pixel of the picture decodes, -1 when it does not (a truncation,
- * damaged pixels). The pixels are computed with the loader told to stop at a
+/* 0 when the picture decodes, -1 when it does not: cut off (any format), or
+ * damaged (PNG, GIF, WebP; libjpeg draws a damaged but complete JPEG with
+ * blotches, as browsers do, and libvips only warns). The pixels are computed with the loader told to stop at a
  * serious error or a truncation (by default it goes on and fills the rest with
  * grey); a JPEG is decoded at a fraction of its size (`jpeg_shrink`: 1, 2, 4
  * or 8), which libjpeg does while it reads, so a photo takes milliseconds. The

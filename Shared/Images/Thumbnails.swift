@@ -22,7 +22,8 @@ public enum Thumbnails {
     public static func jpeg(_ image: [UInt8], width: Int, quality: Int = 80) throws -> Made {
         try Vips.ready()
         // Checked here too: an image accepted before the limit existed is published as it is.
-        guard !verdict(image).isTooLarge else { throw Failed(description: "the image has more than \(maxPixels) pixels") }
+        guard let size = size(image) else { throw Failed(description: "libvips cannot read the picture's header") }
+        guard size.width * size.height <= maxPixels else { throw Failed(description: "the image has more than \(maxPixels) pixels") }
         var out: UnsafeMutableRawPointer?
         var length = 0
         var w: Int32 = 0, h: Int32 = 0
@@ -42,20 +43,28 @@ public enum Thumbnails {
     /// The picture's size read from its header alone; nil when libvips cannot read it.
     public static func size(_ image: [UInt8]) -> (width: Int, height: Int)? {
         guard (try? Vips.ready()) != nil else { return nil }
+        return Vips.errorBuffer.withLock { headerSize(image) }
+    }
+
+    /// Whether the header declares more pixels than `maxPixels` (nothing decoded).
+    public static func isTooLarge(_ image: [UInt8]) -> Bool {
+        size(image).map { $0.width * $0.height > maxPixels } ?? false
+    }
+
+    private static func headerSize(_ image: [UInt8]) -> (width: Int, height: Int)? {
         var w: Int32 = 0, h: Int32 = 0
         let rc = image.withUnsafeBytes { input in cvips_image_size(input.baseAddress, input.count, &w, &h) }
-        guard rc == 0 else {
-            // The message libvips left is read and dropped, so that it is not blamed on the next call.
-            _ = Vips.lastError()
-            return nil
-        }
+        // The message libvips left is read and dropped, so that it is not blamed on the next call.
+        guard rc == 0 else { _ = Vips.takeError(); return nil }
         return (Int(w), Int(h))
     }
 
-    /// What a received file that claims to be a picture is: one that decodes whole and is small
-    /// enough to, one too large (decided from its header, before decoding anything), or one that
-    /// cannot be read (a signature followed by nothing or by anything but a picture; a readable
-    /// header over pixels cut off or damaged), which a browser would show broken or half grey.
+    /// What a received file that claims to be a picture is: one that decodes (or one left
+    /// undecoded past the request's budget), one too large (decided from its header, before
+    /// decoding anything), or one that cannot be read: a signature followed by nothing or by
+    /// anything but a picture; a readable header over data cut off, or, in a PNG, GIF or WebP,
+    /// damaged. A browser shows those broken or half grey. (A JPEG whose data is damaged but
+    /// complete is drawn with blotches by libjpeg and by browsers alike, and is kept.)
     public enum Verdict: Equatable, Sendable {
         case readable(width: Int, height: Int)
         case tooLarge(width: Int, height: Int)
@@ -66,26 +75,37 @@ public enum Thumbnails {
         }
     }
 
-    public static func verdict(_ image: [UInt8]) -> Verdict {
-        guard let size = size(image) else { return .unreadable }
-        if size.width * size.height > maxPixels { return .tooLarge(width: size.width, height: size.height) }
-        return decodes(image, smallestSide: min(size.width, size.height)) ? .readable(width: size.width, height: size.height) : .unreadable
+    /// Pixels one request may have decoded to check its pictures (a 64-megapixel PNG, or that
+    /// many JPEG pixels after libjpeg's shrink): a few kilobytes of PNG may declare as many
+    /// pixels as the limit allows, and a request may carry a hundred files. Past the budget a
+    /// picture is judged by its header, as before; the publisher still draws only what it could
+    /// make smaller copies of.
+    public static let decodeBudget = 64_000_000
+
+    /// One picture's verdict, decoding it if `budget` (pixels) allows, which it then spends.
+    public static func verdict(_ image: [UInt8], budget: inout Int) -> Verdict {
+        guard (try? Vips.ready()) != nil else { return .unreadable }
+        return Vips.errorBuffer.withLock {
+            guard let size = headerSize(image) else { return .unreadable }
+            let pixels = size.width * size.height
+            if pixels > maxPixels { return .tooLarge(width: size.width, height: size.height) }
+            let isJPEG = image.starts(with: [0xFF, 0xD8, 0xFF])
+            // The largest of libjpeg's shrinks that leaves 8 pixels or more on each side: libvips
+            // 8.14 aborts the process on a JPEG shrunk to nothing.
+            let shrink = isJPEG ? [8, 4, 2].first { min(size.width, size.height) / $0 >= 8 } ?? 1 : 1
+            let cost = pixels / (shrink * shrink)
+            guard cost <= budget else { return .readable(width: size.width, height: size.height) }
+            budget -= cost
+            let rc = image.withUnsafeBytes { input in cvips_decodes(input.baseAddress, input.count, Int32(shrink)) }
+            _ = Vips.takeError()
+            return rc == 0 ? .readable(width: size.width, height: size.height) : .unreadable
+        }
     }
 
-    /// One check at a time in a process: `cvips_decodes` reads libvips' error buffer, which is
-    /// the process's, not the thread's.
-    private static let decoding = NSLock()
-
-    /// Whether every pixel decodes (`cvips_decodes`); libvips' message is read and dropped.
-    static func decodes(_ image: [UInt8], smallestSide: Int) -> Bool {
-        guard (try? Vips.ready()) != nil else { return false }
-        // The largest of libjpeg's shrinks that leaves 8 pixels or more on each side.
-        let shrink = [8, 4, 2].first { smallestSide / $0 >= 8 } ?? 1
-        return decoding.withLock {
-            let rc = image.withUnsafeBytes { input in cvips_decodes(input.baseAddress, input.count, Int32(shrink)) }
-            _ = Vips.lastError()
-            return rc == 0
-        }
+    /// The verdict on a picture sent alone.
+    public static func verdict(_ image: [UInt8]) -> Verdict {
+        var budget = decodeBudget
+        return verdict(image, budget: &budget)
     }
 
     /// The published name of an image's copy at `width`: beside the original, `<sha256>-<width>.jpg`.
@@ -119,7 +139,18 @@ enum Vips {
         guard started else { throw Thumbnails.Failed(description: "libvips could not start: \(lastError())") }
     }
 
+    /// libvips' error buffer is the process's, not the thread's: the picture checks read it while
+    /// they hold this lock, so that another thread's message or clearing does not change their
+    /// verdict. (The publisher's smaller copies do not take it; a message of theirs can only make
+    /// a rare check there refuse a picture, which is then linked rather than drawn.)
+    static let errorBuffer = NSLock()
+
     static func lastError() -> String {
+        errorBuffer.withLock { takeError() }
+    }
+
+    /// The buffer's text, which clears it; for a caller that holds `errorBuffer`.
+    static func takeError() -> String {
         guard let text = cvips_error_copy() else { return "libvips error" }
         defer { cvips_free(text) }
         let message = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)

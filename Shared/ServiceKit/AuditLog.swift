@@ -98,9 +98,22 @@ public enum AuditLog {
                 breaks.append(Break(id: id, problem: index == 0 ? "is first but points to a previous row" : "does not follow the row before it (that row was changed)"))
             }
         }
-        let pending: Int = try connection.query(
-            "SELECT count(*) AS n FROM core.audit_log a WHERE NOT EXISTS (SELECT 1 FROM core.audit_chain c WHERE c.audit_id = a.id)"
-        ).one().decode("n")
+        // A row the sealer's cursor has passed without chaining it will never be chained: a break,
+        // not a row waiting for its turn.
+        let unchained = try connection.query(
+            """
+            SELECT a.id, (a.xact, a.id) <= (k.xact, k.id) AS passed FROM core.audit_log a CROSS JOIN core.audit_seal_cursor k
+            WHERE NOT EXISTS (SELECT 1 FROM core.audit_chain c WHERE c.audit_id = a.id) ORDER BY a.id
+            """
+        ).rows
+        var pending = 0
+        for row in unchained {
+            if try row.decode("passed", as: Bool.self) {
+                breaks.append(Break(id: try row.decode("id"), problem: "passed over by the sealer: it will never be chained"))
+            } else {
+                pending += 1
+            }
+        }
         return Verification(checked: rows.count, breaks: breaks, pending: pending)
     }
 
@@ -216,29 +229,44 @@ public enum AuditLog {
             CREATE TRIGGER audit_chain_append_only BEFORE UPDATE OR DELETE ON core.audit_chain
                 FOR EACH ROW EXECUTE FUNCTION core.audit_log_is_append_only();
 
-            -- Chains, in (xact, id) order, the rows after the last one chained whose transaction is
-            -- below the snapshot's xmin: every transaction below it has ended, so every row it wrote is
-            -- visible now and none can appear later before the cursor. One sealer at a time.
+            -- Chains, in (xact, id) order, the rows past the cursor whose transaction is below the
+            -- snapshot's xmin: every transaction below it has ended, so every row it wrote is visible
+            -- now and none can appear later behind the cursor. The cursor moves to the last row
+            -- looked at; a row already chained is passed over. One sealer at a time.
+            --
+            -- A cursor at or past the snapshot's xmax names a transaction this server never started:
+            -- the database was restored into another cluster (pg_restore), whose transaction numbers
+            -- start again from low. Every restored row has committed, so those past the cursor are
+            -- chained at once, in order; then the cursor starts again from the beginning, passing
+            -- over what is chained, so that the new cluster's rows are chained too.
             CREATE FUNCTION core.audit_seal(max_rows integer) RETURNS integer LANGUAGE plpgsql AS $f$
             DECLARE
-                horizon bigint := (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint;
-                r record; previous text; position bigint; last_xact bigint; last_id bigint; hashed text;
+                snapshot pg_snapshot := pg_current_snapshot();
+                ceiling bigint := (pg_snapshot_xmin(snapshot)::text)::bigint;
+                restored boolean;
+                r record; previous text; position bigint; last_xact bigint; last_id bigint; hashed text; examined integer := 0;
                 positions bigint[] := '{}'; ids bigint[] := '{}'; links text[] := '{}'; hashes text[] := '{}';
             BEGIN
                 IF NOT pg_try_advisory_xact_lock(\(sealerLockKey)) THEN RETURN 0; END IF;
                 SELECT row_sha256, seq INTO previous, position FROM core.audit_chain ORDER BY seq DESC LIMIT 1;
                 SELECT xact, id INTO last_xact, last_id FROM core.audit_seal_cursor;
-                FOR r IN SELECT * FROM core.audit_log WHERE (xact, id) > (last_xact, last_id) AND xact < horizon
-                         ORDER BY xact, id LIMIT max_rows LOOP
+                restored := last_xact >= (pg_snapshot_xmax(snapshot)::text)::bigint;
+                IF restored THEN ceiling := 9223372036854775807; END IF;
+                FOR r IN SELECT a.*, EXISTS (SELECT 1 FROM core.audit_chain c WHERE c.audit_id = a.id) AS chained
+                         FROM core.audit_log a WHERE (a.xact, a.id) > (last_xact, last_id) AND a.xact < ceiling
+                         ORDER BY a.xact, a.id LIMIT max_rows LOOP
+                    examined := examined + 1; last_xact := r.xact; last_id := r.id;
+                    CONTINUE WHEN r.chained;
                     position := coalesce(position, 0) + 1;
                     hashed := \(hash);
                     positions := positions || position; ids := ids || r.id; links := links || previous; hashes := hashes || hashed;
-                    previous := hashed; last_xact := r.xact; last_id := r.id;
+                    previous := hashed;
                 END LOOP;
-                IF cardinality(ids) = 0 THEN RETURN 0; END IF;
+                IF restored AND examined < max_rows THEN last_xact := -1; last_id := -1; END IF;
                 INSERT INTO core.audit_chain (seq, audit_id, prev_sha256, row_sha256)
                     SELECT * FROM unnest(positions, ids, links, hashes);
-                UPDATE core.audit_seal_cursor SET xact = last_xact, id = last_id;
+                UPDATE core.audit_seal_cursor SET xact = last_xact, id = last_id
+                    WHERE (xact, id) IS DISTINCT FROM (last_xact, last_id);
                 RETURN cardinality(ids);
             END $f$;
             """

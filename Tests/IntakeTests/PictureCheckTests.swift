@@ -69,6 +69,18 @@ final class PictureCheckTests: XCTestCase {
         }
     }
 
+    /// A request's pictures decode at most `Thumbnails.decodeBudget` pixels: past it a picture is
+    /// judged by its header, so a hundred small PNGs declaring huge pictures cost no minute of CPU.
+    func testDecodingStopsAtTheRequestsBudget() throws {
+        var scrambled = Array(Data(base64Encoded: Self.png)!)
+        for index in 41..<54 { scrambled[index] = 0xA5 }
+        var budget = 1
+        XCTAssertEqual(Thumbnails.verdict(scrambled, budget: &budget), .unreadable, "one pixel fits the budget: decoded")
+        XCTAssertEqual(budget, 0, "and spent")
+        XCTAssertEqual(Thumbnails.verdict(scrambled, budget: &budget), .readable(width: 1, height: 1), "past the budget: the header alone")
+        XCTAssertEqual(budget, 0)
+    }
+
     /// A picture of a kind the portal does not draw (HEIC from a phone) is kept, to be offered as
     /// a file; the publisher never shows a file libvips cannot read as a picture.
     func testAPictureOfAnotherKindIsKept() throws {

@@ -370,6 +370,24 @@ struct EditorialFlowTests {
             try $0.script("ALTER TABLE core.audit_log ENABLE TRIGGER audit_log_append_only")
         }
         #expect(try env.run(portalctl, ["audit", "verify"]).status == 0)
+
+        // Restored into another cluster (portalctl restore on a new machine), the cursor names a
+        // transaction far past the new server's: the rows written after the restore are chained all the same.
+        try await pool.withConnection { try $0.query("UPDATE core.audit_seal_cursor SET xact = xact + 1000000000") }
+        let restoredRow = "audit-restored-\(UUID().uuidString.prefix(8))"
+        try await pool.withTransaction {
+            try AuditLog.append(service: "tests", actor: "tests", action: "tests.restored", subject: restoredRow, correlationId: nil, on: $0)
+        }
+        try await eventually("the row written after the restore is chained", within: 10) {
+            _ = try await pool.withConnection { try AuditLog.seal(limit: 1_000_000, on: $0) }
+            return try await pool.withConnection {
+                try $0.query("""
+                    SELECT count(*)::int AS n FROM core.audit_chain c JOIN core.audit_log a ON a.id = c.audit_id WHERE a.subject = $1
+                    """, [restoredRow]).one().decode("n", as: Int.self)
+            } == 1
+        }
+        let afterRestore = try env.run(portalctl, ["audit", "verify"])
+        #expect(afterRestore.status == 0 && afterRestore.output.contains("intact"), "\(afterRestore.output)")
     }
 
     @Test("Pre-screens inform: a secrecy stamp makes an item the Board's alone, a near-duplicate of published content is shown with its similarity")

@@ -75,7 +75,7 @@ public struct ArticlePages: Sendable {
                     // Without a copy, only a picture too large to copy (accepted before intake's
                     // limit) is drawn: any other, unreadable or broken after its header, no browser
                     // could show either.
-                    if !sources.isEmpty || Thumbnails.verdict(bytes).isTooLarge {
+                    if !sources.isEmpty || Thumbnails.isTooLarge(bytes) {
                         // every image has a text alternative; the file name stands in when none was given.
                         images.append(.init(
                             src: "/" + name, alt: file.altText ?? (file.filename as NSString).deletingPathExtension,
