@@ -2,7 +2,6 @@
 #define CVIPS_SHIM_H
 
 #include <vips/vips.h>
-#include <string.h>
 
 /* Swift cannot call C variadic functions or function-like macros, so every
  * variadic vips call (and VIPS_INIT) is wrapped here in a static inline
@@ -86,25 +85,24 @@ static inline int cvips_image_size(const void *in, size_t in_len,
 }
 
 /* 0 when the picture decodes, -1 when it does not: cut off (any format), or
- * damaged (PNG, GIF, WebP; libjpeg draws a damaged but complete JPEG with
- * blotches, as browsers do, and libvips only warns). The pixels are computed with the loader told to stop at a
- * serious error or a truncation (by default it goes on and fills the rest with
- * grey); a JPEG is decoded at a fraction of its size (`jpeg_shrink`: 1, 2, 4
- * or 8), which libjpeg does while it reads, so a photo takes milliseconds. The
- * caller keeps the shrunk picture at least 8 pixels on each side: libvips 8.14
- * aborts the process on a JPEG shrunk to nothing (an 8 x 6 one by 8). libpng's errors inside the pixels
- * sometimes reach only the error buffer (libvips' worker threads race to end
- * the pipeline), so for the other formats a message there counts as failure
- * too; libjpeg's warnings also land there ("extraneous bytes"), for files that
- * browsers draw, so for JPEG only the result counts. The error buffer is the
+ * damaged (PNG, GIF, WebP). The pixels are computed with the loader told to
+ * stop at a serious error or a truncation (by default it goes on and fills the
+ * rest with grey).
+ *
+ * jpeg_shrink: 0 for a picture that is not a JPEG; for a JPEG, 1, 2, 4 or 8,
+ * the fraction of its size libjpeg decodes at while it reads, so a photo takes
+ * milliseconds. The caller keeps the shrunk picture at least 8 pixels on each
+ * side: libvips 8.14 aborts the process on a JPEG shrunk to nothing.
+ *
+ * libpng's errors inside the pixels sometimes reach only the error buffer
+ * (libvips' worker threads race to end the pipeline), so for a PNG, GIF or
+ * WebP a message there counts as failure too. libjpeg's warnings land there
+ * as well ("extraneous bytes") for files that it and browsers draw, with
+ * blotches, so for a JPEG only the result counts. The error buffer is the
  * process's: the caller serialises calls (Thumbnails.verdict). */
 static inline int cvips_decodes(const void *in, size_t in_len, int jpeg_shrink) {
     vips_error_clear();
-    const char *loader = vips_foreign_find_load_buffer(in, in_len);
-    if (!loader)
-        return -1;
-    int jpeg = strstr(loader, "Jpeg") != NULL;
-    VipsImage *image = jpeg
+    VipsImage *image = jpeg_shrink > 0
         ? vips_image_new_from_buffer(in, in_len, "", "access", VIPS_ACCESS_SEQUENTIAL,
               "shrink", jpeg_shrink, "fail_on", VIPS_FAIL_ON_ERROR, NULL)
         : vips_image_new_from_buffer(in, in_len, "", "access", VIPS_ACCESS_SEQUENTIAL,
@@ -115,7 +113,7 @@ static inline int cvips_decodes(const void *in, size_t in_len, int jpeg_shrink) 
     int rc = vips_avg(image, &average, NULL);
     g_object_unref(image);
     const char *errors = vips_error_buffer();
-    if (rc == 0 && !jpeg && errors && *errors)
+    if (rc == 0 && jpeg_shrink == 0 && errors && *errors)
         rc = -1;
     return rc == 0 ? 0 : -1;
 }

@@ -89,14 +89,14 @@ public enum Thumbnails {
             guard let size = headerSize(image) else { return .unreadable }
             let pixels = size.width * size.height
             if pixels > maxPixels { return .tooLarge(width: size.width, height: size.height) }
-            let isJPEG = image.starts(with: [0xFF, 0xD8, 0xFF])
-            // The largest of libjpeg's shrinks that leaves 8 pixels or more on each side: libvips
-            // 8.14 aborts the process on a JPEG shrunk to nothing.
-            let shrink = isJPEG ? [8, 4, 2].first { min(size.width, size.height) / $0 >= 8 } ?? 1 : 1
-            let cost = pixels / (shrink * shrink)
+            // A JPEG (libvips knows it by the same three bytes) is decoded at the largest of
+            // libjpeg's shrinks that leaves 8 pixels or more on each side: libvips 8.14 aborts the
+            // process on a JPEG shrunk to nothing. Anything else is decoded whole (0: no shrink).
+            let jpegShrink = image.starts(with: [0xFF, 0xD8, 0xFF]) ? [8, 4, 2].first { min(size.width, size.height) / $0 >= 8 } ?? 1 : 0
+            let cost = pixels / max(jpegShrink * jpegShrink, 1)
             guard cost <= budget else { return .readable(width: size.width, height: size.height) }
             budget -= cost
-            let rc = image.withUnsafeBytes { input in cvips_decodes(input.baseAddress, input.count, Int32(shrink)) }
+            let rc = image.withUnsafeBytes { input in cvips_decodes(input.baseAddress, input.count, Int32(jpegShrink)) }
             _ = Vips.takeError()
             return rc == 0 ? .readable(width: size.width, height: size.height) : .unreadable
         }
