@@ -207,33 +207,52 @@ enum ArticleRecords {
     }
 
     static func revision(_ articleId: UUID, _ number: Int, on connection: Connection) throws -> RevisionRecord? {
-        try connection.query(
-            """
-            SELECT number, kind, language, title, summary, body_format, body, body_html, attachments::text AS attachments,
-                   classification::text AS classification, details::text AS details, change_note, created_by, created_by_label,
-                   created_at, content_sha256, correction_of
-            FROM editorial.revisions WHERE article_id = $1 AND number = $2
-            """, [articleId, number]
-        ).rows.first.map { row in
-            RevisionRecord(
-                number: try row.decode("number"), kind: try row.decode("kind"), language: try row.decode("language"),
-                title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
-                body: try row.decode("body"), bodyHTML: try row.decode("body_html"),
-                attachments: try decodeJSON([AttachmentRef].self, try row.decode("attachments")),
-                classification: try decodeJSON(Classification.self, try row.decode("classification")),
-                details: try decodeJSON(JSONValue.self, try row.decode("details")), changeNote: try row.decodeIfPresent("change_note"),
-                correctionOf: try row.decodeIfPresent("correction_of"),
-                createdBy: try row.decodeIfPresent("created_by"), createdByLabel: try row.decode("created_by_label"),
-                createdAt: try row.decode("created_at"), contentSHA256: try row.decode("content_sha256"))
-        }
+        try connection.query("SELECT \(revisionColumns) FROM editorial.revisions WHERE article_id = $1 AND number = $2", [articleId, number])
+            .rows.first.map(decodeRevision)
     }
+
+    static let revisionColumns = """
+        number, kind, language, title, summary, body_format, body, body_html, attachments::text AS attachments,
+        classification::text AS classification, details::text AS details, change_note, created_by, created_by_label,
+        created_at, content_sha256, correction_of
+        """
+
+    /// The reads a decision starts with, for one round trip: the item (under lock, for a decision),
+    /// then its current revision, then the people who wrote any revision (see `contributors`). The
+    /// revision is chosen by the row just read, so under a lock it is the current one.
+    static func lockedWithCurrentRevision(_ id: UUID, lock: Bool = true) -> [(sql: String, parameters: [any SQLParameter])] {
+        [("SELECT \(articleColumns) FROM editorial.articles WHERE id = $1\(lock ? " FOR UPDATE" : "")", [id]),
+         ("""
+          SELECT \(revisionColumns) FROM editorial.revisions
+          WHERE article_id = $1 AND number = (SELECT current_revision FROM editorial.articles WHERE id = $1)
+          """, [id]),
+         (revisionWritersSQL, [id])]
+    }
+
+    static func decodeRevision(_ row: Row) throws -> RevisionRecord {
+        RevisionRecord(
+            number: try row.decode("number"), kind: try row.decode("kind"), language: try row.decode("language"),
+            title: try row.decode("title"), summary: try row.decodeIfPresent("summary"), bodyFormat: try row.decode("body_format"),
+            body: try row.decode("body"), bodyHTML: try row.decode("body_html"),
+            attachments: try decodeJSON([AttachmentRef].self, try row.decode("attachments")),
+            classification: try decodeJSON(Classification.self, try row.decode("classification")),
+            details: try decodeJSON(JSONValue.self, try row.decode("details")), changeNote: try row.decodeIfPresent("change_note"),
+            correctionOf: try row.decodeIfPresent("correction_of"),
+            createdBy: try row.decodeIfPresent("created_by"), createdByLabel: try row.decode("created_by_label"),
+            createdAt: try row.decode("created_at"), contentSHA256: try row.decode("content_sha256"))
+    }
+
+    static let revisionWritersSQL = "SELECT DISTINCT created_by FROM editorial.revisions WHERE article_id = $1 AND created_by IS NOT NULL"
 
     /// Who wrote any revision of the item, its submitter and the current revision's authors: none
     /// of them may approve it. For callers that already hold the article and its current revision.
     static func contributors(_ article: ArticleRecord, current: RevisionRecord, on connection: Connection) throws -> Set<UUID> {
-        var people = Set(try connection.query(
-            "SELECT DISTINCT created_by FROM editorial.revisions WHERE article_id = $1 AND created_by IS NOT NULL", [article.id]
-        ).rows.map { try $0.decode("created_by", as: UUID.self) })
+        try contributors(article, current: current, writers: connection.query(revisionWritersSQL, [article.id]))
+    }
+
+    /// The same, from the answer to `revisionWritersSQL`.
+    static func contributors(_ article: ArticleRecord, current: RevisionRecord, writers: QueryResult) throws -> Set<UUID> {
+        var people = Set(try writers.rows.map { try $0.decode("created_by", as: UUID.self) })
         if let submitter = article.submittedBy { people.insert(submitter) }
         people.formUnion(current.classification.authors.compactMap(\.userId))
         return people
@@ -241,9 +260,7 @@ enum ArticleRecords {
 
     /// The same, reading the article and its current revision first.
     static func contributors(_ articleId: UUID, on connection: Connection) throws -> Set<UUID> {
-        var people = Set(try connection.query(
-            "SELECT DISTINCT created_by FROM editorial.revisions WHERE article_id = $1 AND created_by IS NOT NULL", [articleId]
-        ).rows.map { try $0.decode("created_by", as: UUID.self) })
+        var people = Set(try connection.query(revisionWritersSQL, [articleId]).rows.map { try $0.decode("created_by", as: UUID.self) })
         if let submitter = try connection.query("SELECT submitted_by FROM editorial.articles WHERE id = $1", [articleId])
             .rows.first?.decodeIfPresent("submitted_by", as: UUID.self) {
             people.insert(submitter)
@@ -256,14 +273,19 @@ enum ArticleRecords {
     }
 
     static func decisions(_ articleId: UUID, on connection: Connection) throws -> [DecisionRecord] {
-        try connection.query(
-            """
-            SELECT d.id, d.revision, d.action, d.from_state, d.to_state, d.actor, u.full_name, d.rule, d.delegation_id,
-                   d.refusal_reason, d.note, d.public_explanation, d.content_sha256, d.signature, d.key_id, d.created_at
-            FROM editorial.decisions d LEFT JOIN core.users u ON u.id = d.actor
-            WHERE d.article_id = $1 ORDER BY d.created_at, d.id
-            """, [articleId]
-        ).rows.map { row in
+        try decisions(connection.query(decisionsSQL, [articleId]))
+    }
+
+    static let decisionsSQL = """
+        SELECT d.id, d.revision, d.action, d.from_state, d.to_state, d.actor, u.full_name, d.rule, d.delegation_id,
+               d.refusal_reason, d.note, d.public_explanation, d.content_sha256, d.signature, d.key_id, d.created_at
+        FROM editorial.decisions d LEFT JOIN core.users u ON u.id = d.actor
+        WHERE d.article_id = $1 ORDER BY d.created_at, d.id
+        """
+
+    /// The decisions from the answer to `decisionsSQL`.
+    static func decisions(_ answer: QueryResult) throws -> [DecisionRecord] {
+        try answer.rows.map { row in
             let reason: String? = try row.decodeIfPresent("refusal_reason")
             return DecisionRecord(
                 id: try row.decode("id", as: UUID.self).uuidString.lowercased(), revision: try row.decode("revision"),

@@ -41,14 +41,19 @@ struct EditorialActions: Sendable {
     func perform(_ request: DecisionRequest, on id: UUID, by user: AuthenticatedUser, correlationId: String) async throws -> ArticleView? {
         let outbox = self.outbox, mail = self.mail, keys = self.keys
         return try await database.withTransaction { connection -> ArticleView? in
-            guard let article = try ArticleRecords.article(id, forUpdate: true, on: connection) else { throw Access.notFound(id) }
+            // The item under lock, its current revision, its writers and the Board: one round trip.
+            var answers = try connection.queries(ArticleRecords.lockedWithCurrentRevision(id) + BoardState.statements)[...]
+            guard let articleRow = answers.removeFirst().rows.first else { throw Access.notFound(id) }
+            let article = try ArticleRecords.decodeArticle(articleRow)
             try Access.ensureCanSee(article, user)
-            guard let revision = try ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
+            guard let revisionRow = answers.removeFirst().rows.first else { throw Access.notFound(id) }
+            let revision = try ArticleRecords.decodeRevision(revisionRow)
+            let writers = answers.removeFirst()
             let today = LocalDate.of(Date())
-            let board = try BoardState.load(on: connection)
+            let board = try BoardState.decode(answers)
             let subject = ApprovalSubject(
                 submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
-                authors: try ArticleRecords.contributors(article, current: revision, on: connection))
+                authors: try ArticleRecords.contributors(article, current: revision, writers: writers))
             var transition = Transition(article: article, revision: revision, actor: user, correlationId: correlationId)
             // A version is live and this is a correction of it (R-1.4 and the refusal rules change accordingly).
             transition.correcting = article.publishedRevision != nil && article.state != .published
@@ -115,12 +120,12 @@ struct EditorialActions: Sendable {
                 try Access.requireSubmittingUnit(article, user)
                 try transition.move(.resubmit)
             }
-            try transition.commit(on: connection, outbox: outbox)
+            let decided = try transition.commit(on: connection, outbox: outbox)
             // The unit's users no longer see an item they withdrew through the editorial view.
             return Access.isEditor(user) || Access.isBoard(user)
                 ? try EditorialQueries.view(
-                    id, for: user, correlationId: correlationId, board: board, contributors: subject.authors, current: revision,
-                    signedNow: transition.signature?.signature, on: connection) : nil
+                    id, for: user, correlationId: correlationId, article: decided, board: board, contributors: subject.authors,
+                    current: revision, signedNow: transition.signature?.signature, on: connection) : nil
         }
     }
 
@@ -217,20 +222,22 @@ struct Transition {
         }
     }
 
-    func commit(on connection: Connection, outbox: Outbox) throws {
+    /// Returns the item as the update left it.
+    func commit(on connection: Connection, outbox: Outbox) throws -> ArticleRecord {
         let final = state
         // The item's new state and the numbers of its events in one update: each event takes the
         // next number of the item's editorial sequence, and the row is locked, so the numbers
         // follow the order of the decisions. One update, not two: every update of the item writes
         // a new version of the row into each of its indexes, the title's search among them.
-        let last: Int64 = try connection.query(
+        let updated = try connection.query(
             """
             UPDATE editorial.articles SET event_seq = event_seq + $2, state = $3, updated_at = now(),
                 approved_revision = CASE WHEN $3 = 'approved' THEN $4 ELSE approved_revision END,
                 assigned_to = CASE WHEN $3 = 'in_editing' AND assigned_to IS NULL THEN $5 ELSE assigned_to END,
                 locked_by = NULL, lock_expires_at = NULL
-            WHERE id = $1 RETURNING event_seq
-            """, [article.id, steps.count, final.rawValue, revision.number, actor.id]).one().decode("event_seq")
+            WHERE id = $1 RETURNING event_seq, \(ArticleRecords.articleColumns)
+            """, [article.id, steps.count, final.rawValue, revision.number, actor.id]).one()
+        let last: Int64 = try updated.decode("event_seq")
         let firstSequence = last - Int64(steps.count) + 1
         for (index, (action, from, to)) in steps.enumerated() {
             let sequence = firstSequence + Int64(index)
@@ -275,5 +282,6 @@ struct Transition {
             service: "approval", actor: actor.login, action: "article.\(steps.last?.0.code ?? "unknown")", subject: article.id.uuidString.lowercased(),
             correlationId: correlationId, detail: ["from": article.state.rawValue, "to": final.rawValue, "revision": String(revision.number)],
             on: connection)
+        return try ArticleRecords.decodeArticle(updated)
     }
 }

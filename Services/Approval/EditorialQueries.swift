@@ -185,26 +185,48 @@ struct EditorialQueries: Sendable {
     }
 
     /// The item as `user` may see it, read in the caller's transaction.
-    /// `board`, `contributors` and the current revision, when the caller has just read them in this
-    /// transaction, are not read again. `signedNow` is the signature the caller has just made in
-    /// this transaction, over the revision it holds locked: it is not verified again.
+    /// `article` (as the caller last wrote it), `board`, `contributors` and the current revision,
+    /// when the caller has just read them in this transaction, are not read again. `signedNow` is
+    /// the signature the caller has just made in this transaction, over the revision it holds
+    /// locked: it is not verified again. What is left to read goes in one round trip, with any
+    /// statements the caller sent before.
     static func view(
-        _ id: UUID, for user: AuthenticatedUser, correlationId: String, board known: BoardState? = nil, contributors: Set<UUID>? = nil,
-        current: RevisionRecord? = nil, signedNow: String? = nil, on connection: Connection
+        _ id: UUID, for user: AuthenticatedUser, correlationId: String, article knownArticle: ArticleRecord? = nil,
+        board known: BoardState? = nil, contributors: Set<UUID>? = nil, current: RevisionRecord? = nil, signedNow: String? = nil,
+        on connection: Connection
     ) throws -> ArticleView {
-        guard let article = try ArticleRecords.article(id, on: connection) else { throw Access.notFound(id) }
+        var reads: [(sql: String, parameters: [any SQLParameter])] = [
+            ("SELECT number, created_by_label, created_at, change_note, content_sha256 FROM editorial.revisions WHERE article_id = $1 ORDER BY number", [id]),
+            (ArticleRecords.decisionsSQL, [id]),
+            // The logins of whoever the item is assigned to and whoever holds its lock.
+            ("""
+             SELECT u.id, u.login FROM core.users u JOIN editorial.articles a ON u.id IN (a.assigned_to, a.locked_by) WHERE a.id = $1
+             """, [id]),
+        ]
+        let knownCurrent = current.flatMap { revision in knownArticle.map { revision.number == $0.currentRevision } ?? false ? revision : nil }
+        if knownArticle == nil || knownCurrent == nil { reads += ArticleRecords.lockedWithCurrentRevision(id, lock: false) }
+        if known == nil { reads += BoardState.statements }
+        var answers = try connection.queries(reads)[...]
+        let summaryRows = answers.removeFirst().rows, decisionRows = answers.removeFirst(), loginRows = answers.removeFirst().rows
+        var article: ArticleRecord, revision: RevisionRecord, writers: QueryResult?
+        if let knownArticle, let knownCurrent {
+            (article, revision) = (knownArticle, knownCurrent)
+        } else {
+            guard let row = answers.removeFirst().rows.first else { throw Access.notFound(id) }
+            article = try knownArticle ?? ArticleRecords.decodeArticle(row)
+            guard let current = answers.removeFirst().rows.first else { throw Access.notFound(id) }
+            revision = try ArticleRecords.decodeRevision(current)
+            writers = answers.removeFirst()
+        }
         try Access.ensureCanSee(article, user)
-        guard let revision = try current.flatMap({ $0.number == article.currentRevision ? $0 : nil })
-                ?? ArticleRecords.revision(id, article.currentRevision, on: connection) else { throw Access.notFound(id) }
-        let summaries = try connection.query(
-            "SELECT number, created_by_label, created_at, change_note, content_sha256 FROM editorial.revisions WHERE article_id = $1 ORDER BY number",
-            [id]
-        ).rows.map { row in
+        let summaries = try summaryRows.map { row in
             ArticleView.RevisionSummary(
                 number: try row.decode("number"), createdBy: try row.decode("created_by_label"), createdAt: try row.decode("created_at"),
                 changeNote: try row.decodeIfPresent("change_note"), contentSHA256: try row.decode("content_sha256"))
         }
-        let decisions = try ArticleRecords.decisions(id, on: connection)
+        let decisions = try ArticleRecords.decisions(decisionRows)
+        var logins = [UUID: String]()
+        for row in loginRows { logins[try row.decode("id")] = try row.decode("login") }
         var approval: ArticleView.Approval?
         if let decision = decisions.last(where: { $0.action == "approve" }), let hash = decision.contentSHA256,
            let signature = decision.signature, let key = decision.keyId {
@@ -214,15 +236,15 @@ struct EditorialQueries: Sendable {
                 revision: decision.revision, contentSHA256: hash, signature: signature, keyId: key, approver: decision.actorName,
                 rule: decision.rule, delegationId: decision.delegationId, verified: verified)
         }
-        let board = try known ?? BoardState.load(on: connection)
+        let board = try known ?? BoardState.decode(answers)
         let subject = ApprovalSubject(
             submittingUnit: article.unitCode, kind: ContentKind(rawValue: revision.kind) ?? .news,
-            authors: try contributors ?? ArticleRecords.contributors(article, current: revision, on: connection))
+            authors: try contributors ?? writers.map { try ArticleRecords.contributors(article, current: revision, writers: $0) }
+                ?? ArticleRecords.contributors(article, current: revision, on: connection))
         let decided = board.authority(of: user.id, for: subject, on: LocalDate.of(Date()))
         let authority = try? decided.get()
         var whyNot: String?
         if article.state == .pendingApproval, Access.isBoard(user), case .failure(let refusal) = decided { whyNot = refusal.code }
-        let logins = try Self.logins([article.assignedTo, article.activeLock()].compactMap { $0 }, on: connection)
         if article.restricted {
             // Every look at a restricted item is on the record.
             try AuditLog.append(
@@ -253,15 +275,6 @@ struct EditorialQueries: Sendable {
             articleId: id, submissionId: nil, content: content, contentSHA256: hash, signature: signature, keyId: keyId,
             approverId: UUID(), rule: .boardHead, delegationId: nil)
         return (try? ApprovalSignature.verify(event, publicKey: publicKey)) != nil
-    }
-
-    static func logins(_ ids: [UUID], on connection: Connection) throws -> [UUID: String] {
-        guard !ids.isEmpty else { return [:] }
-        var result = [UUID: String]()
-        for row in try connection.query("SELECT id, login FROM core.users WHERE id = ANY($1::uuid[])", [SQLArray.literal(ids.map { $0.uuidString })]).rows {
-            result[try row.decode("id")] = try row.decode("login")
-        }
-        return result
     }
 
     /// The actions the caller can take now, as the API names them.

@@ -76,7 +76,7 @@ public final class OutboxRelay: Service, Sendable {
         let outbox = self.outbox, batchSize = self.batchSize, producer = self.producer
         return try await database.withLease { lease in
             let pending = try await lease.run { connection -> [Outbox.Pending] in
-                try connection.script("BEGIN")
+                connection.begin()
                 return try outbox.lockPending(limit: batchSize, on: connection)
             }
             guard !pending.isEmpty else { return 0 }

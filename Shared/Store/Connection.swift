@@ -39,16 +39,17 @@ public struct Connection {
         _ = try connection.execute(sql, [])
     }
 
+    /// Opens a transaction on this connection, to be ended by `script("COMMIT")` or
+    /// `script("ROLLBACK")`. BEGIN goes to the server with the first statement, in the same round trip.
+    public func begin() {
+        connection.begin()
+    }
+
     /// Runs `body` inside BEGIN … COMMIT, rolling back when it throws. Nested calls join
     /// the transaction already open.
     public func transaction<Result>(_ body: (Connection) throws -> Result) throws -> Result {
         if connection.isInTransaction { return try body(self) }
-        do {
-            try script("BEGIN")
-        } catch var error as StoreError {
-            error.beforeTransaction = true
-            throw error
-        }
+        begin()
         do {
             let result = try body(self)
             try connection.commit()

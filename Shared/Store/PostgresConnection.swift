@@ -25,6 +25,8 @@ final class PostgresConnection {
     /// Statements of the open transaction whose results nobody reads, sent together with the
     /// next statement that needs an answer, or with COMMIT (see `send`).
     private var deferred: [(sql: String, parameters: [any SQLParameter])] = []
+    /// Set by `begin()` until BEGIN has gone to the server with the transaction's first statement.
+    private var beginDeferred = false
     /// Set when a pipeline left the connection in a state it cannot be trusted in.
     private var broken = false
     /// The statements this session has prepared, by their text: each is parsed and analysed by
@@ -42,7 +44,7 @@ final class PostgresConnection {
     /// trip (libpq pipeline mode). Its error, if any, is thrown there, and the transaction is
     /// rolled back as for any error. Outside a transaction the statement runs at once.
     func send(_ sql: String, _ parameters: [any SQLParameter]) throws {
-        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+        guard beginDeferred || PQtransactionStatus(handle) == PQTRANS_INTRANS else {
             _ = try execute(sql, parameters)
             return
         }
@@ -62,12 +64,19 @@ final class PostgresConnection {
         }
     }
 
+    /// Opens a transaction. BEGIN is not sent on its own: it goes to the server in the same round
+    /// trip as the transaction's first statement (or not at all, for a transaction that ends
+    /// without one), which saves a round trip on every transaction.
+    func begin() {
+        // Inside an open transaction, BEGIN would only draw a warning: the caller joins it.
+        guard !isInTransaction else { return }
+        beginDeferred = true
+    }
+
     /// Sends the queued statements, if any, and reads their answers.
     func flush() throws {
-        guard !deferred.isEmpty else { return }
-        let queued = deferred
-        deferred = []
-        _ = try pipeline(queued)
+        guard beginDeferred || !deferred.isEmpty else { return }
+        _ = try pipelineQueued([])
     }
 
     /// Runs `statements` in one round trip, after any queued ones, and returns each one's result
@@ -75,9 +84,25 @@ final class PostgresConnection {
     func execute(all statements: [(sql: String, parameters: [any SQLParameter])]) throws -> [QueryResult] {
         guard !statements.isEmpty else { return [] }
         for statement in statements { try Self.refuseNUL(statement.parameters, sql: statement.sql) }
-        let queued = deferred
+        return try pipelineQueued(statements)
+    }
+
+    /// Sends the deferred BEGIN and the queued statements ahead of `statements`, in one round trip,
+    /// and returns the results of `statements`. An error that lost the connection on the round
+    /// trip that carried BEGIN is marked as before the transaction: nothing of it can have been
+    /// committed, and the server had answered nothing the caller read.
+    private func pipelineQueued(_ statements: [(sql: String, parameters: [any SQLParameter])]) throws -> [QueryResult] {
+        let opening: [(sql: String, parameters: [any SQLParameter])] = beginDeferred ? [("BEGIN", [])] : []
+        let queued = opening + deferred
+        let carriesBegin = beginDeferred
+        beginDeferred = false
         deferred = []
-        return Array(try pipeline(queued + statements).dropFirst(queued.count))
+        do {
+            return Array(try pipeline(queued + statements).dropFirst(queued.count))
+        } catch var error as StoreError where carriesBegin && (error.code == .connectionLost || error.code == .connectionFailed) {
+            error.beforeTransaction = true
+            throw error
+        }
     }
 
     /// Commits, sending the statements still queued in the same round trip.
@@ -90,8 +115,9 @@ final class PostgresConnection {
         _ = try execute("ROLLBACK", [])
     }
 
-    /// True while a transaction is open or aborted on this connection.
+    /// True while a transaction is open (BEGIN sent or still to be sent) or aborted on this connection.
     var isInTransaction: Bool {
+        if beginDeferred { return true }
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
     }
@@ -103,12 +129,15 @@ final class PostgresConnection {
         // ROLLBACK, or ROLLBACK TO SAVEPOINT: every queued statement came after the last
         // statement sent, so after any savepoint, and would be undone; none is sent.
         if sql.hasPrefix("ROLLBACK") { deferred = [] }
+        // A transaction that ends before its BEGIN was sent never reached the server.
+        if beginDeferred, sql == "COMMIT" || sql == "ROLLBACK", deferred.isEmpty {
+            beginDeferred = false
+            return QueryResult(rows: [], affectedRows: 0)
+        }
         // One statement (COMMIT, or one with parameters) joins the pipeline; a script of
         // several statements cannot, so the queue goes first on its own.
-        if !deferred.isEmpty, !parameters.isEmpty || sql == "COMMIT" {
-            let queued = deferred
-            deferred = []
-            return try pipeline(queued + [(sql, parameters)]).last ?? QueryResult(rows: [], affectedRows: 0)
+        if beginDeferred || !deferred.isEmpty, !parameters.isEmpty || sql == "COMMIT" {
+            return try pipelineQueued([(sql, parameters)]).last ?? QueryResult(rows: [], affectedRows: 0)
         }
         try flush()
         let result: OpaquePointer?

@@ -100,6 +100,69 @@ struct StoreIntegrationTests {
         try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
     }
 
+    @Test("BEGIN goes with a transaction's first statement: every statement, the first included and whatever it is, runs in the one transaction; a transaction without statements leaves the connection as it was; a connection found dead on that first round trip is replaced and the transaction run again")
+    func beginGoesWithTheFirstStatement() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database(maxConnections: 1)
+        defer { Task { await pool.close() } }
+        // A statement with parameters first: the transaction's id it takes is the one the last sees.
+        let (first, last) = try await pool.withTransaction { connection -> (String, String?) in
+            let first = try connection.query("SELECT pg_current_xact_id()::text || $1 AS id", [""]).one().decode("id", as: String.self)
+            try connection.send("SELECT $1::int", [1])
+            let last = try connection.queries([("SELECT pg_current_xact_id_if_assigned()::text AS id", [])])[0].one()
+                .decodeIfPresent("id", as: String.self)
+            return (first, last)
+        }
+        #expect(last == first)
+        // A script first (SET LOCAL): it holds inside the transaction and ends with it.
+        let (inside, after) = try await pool.withConnection { connection -> (String, String) in
+            let inside = try connection.transaction { transaction in
+                try transaction.script("SET LOCAL statement_timeout = '4321ms'")
+                return try transaction.query("SHOW statement_timeout").one().decode("statement_timeout", as: String.self)
+            }
+            return (inside, try connection.query("SHOW statement_timeout").one().decode("statement_timeout", as: String.self))
+        }
+        #expect(inside == "4321ms")
+        #expect(after != "4321ms")
+        // Nothing run: nothing left open; the next statement runs on its own and commits.
+        let table = "it_begin_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.script("CREATE TABLE \(table) (n int PRIMARY KEY)") }
+        try await pool.withTransaction { _ in }
+        try await pool.withConnection { connection in
+            try connection.transaction { _ in }
+            try connection.send("INSERT INTO \(table) VALUES ($1)", [1])
+        }
+        // Statements only sent, then COMMIT: BEGIN, they and COMMIT travel together and all commit.
+        try await pool.withTransaction { connection in
+            try connection.send("INSERT INTO \(table) VALUES ($1)", [2])
+            try connection.send("INSERT INTO \(table) VALUES ($1)", [3])
+        }
+        // The first statement fails: nothing of the transaction stays, and the connection serves the next.
+        await #expect(throws: StoreError.self) {
+            try await pool.withTransaction { connection in
+                try connection.send("INSERT INTO \(table) VALUES ($1)", [4])
+                _ = try connection.query("SELECT 1 / $1::int AS n", [0])
+            }
+        }
+        let kept = try await pool.withConnection { try $0.query("SELECT n FROM \(table) ORDER BY n").rows.map { try $0.decode("n", as: Int.self) } }
+        #expect(kept == [1, 2, 3])
+        // The pool's only connection is ended by the server while idle: the first round trip, BEGIN's,
+        // finds it dead, and the transaction runs again on a new connection.
+        let pid = try await pool.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").one().decode("pid", as: Int.self) }
+        let other = try await env.database()
+        defer { Task { await other.close() } }
+        try await other.withConnection { _ = try $0.query("SELECT pg_terminate_backend($1)", [pid]) }
+        try await Task.sleep(for: .milliseconds(200))
+        let again = try await pool.withTransaction { connection in
+            try connection.send("INSERT INTO \(table) VALUES ($1)", [5])
+            return try connection.query("SELECT pg_backend_pid() AS pid").one().decode("pid", as: Int.self)
+        }
+        #expect(again != pid)
+        let all = try await pool.withConnection { try $0.query("SELECT n FROM \(table) ORDER BY n").rows.map { try $0.decode("n", as: Int.self) } }
+        #expect(all == [1, 2, 3, 5])
+        try await pool.withConnection { try $0.script("DROP TABLE \(table)") }
+    }
+
     @Test("Several statements in one round trip each give their own answer, in order, after the statements sent before them; an error among them rolls back the transaction")
     func statementsTogetherAnswerEachInOrder() async throws {
         let env = try TestEnvironment()
