@@ -248,6 +248,8 @@ struct PublicPages {
 
     func draftPage(_ request: Request, id: UUID, typed: String, error: String?, notice: String?, status: HTTPResponse.Status) async throws -> Response {
         guard let item = try await consultations.find(id), item.state != "approved" else { throw PublicNotFound() }
+        // A draft the Head took down is gone from here as from the portal: no text, no comment form.
+        guard item.state != "taken_down" else { throw PublicGone() }
         let snapshot = try await reference.current()
         let today = LocalDate.today
         var values: [String: Any] = [
@@ -321,6 +323,21 @@ struct PublicPages {
         values["refreshing"] = refreshing
         values["refreshSeconds"] = Self.dialogueRefreshSeconds
         return try await render("dialogue", values, request: request, refreshSeconds: refreshing ? Self.dialogueRefreshSeconds : nil)
+    }
+}
+
+/// A public page that was taken down (Art. 9.4): 410 with a page in Vietnamese, and nothing of what it held.
+struct PublicGone: HTTPResponseError {
+    var status: HTTPResponse.Status { .gone }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let html = """
+            <!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+            <title>Thông tin đã được gỡ bỏ</title></head><body><main><h1>Thông tin đã được gỡ bỏ</h1>
+            <p>Thông tin này đã được gỡ khỏi Cổng thông tin điện tử.</p>
+            <p><a href="/hoi-dap/">Về trang Hỏi đáp</a></p><p lang="en">This information has been taken down.</p></main></body></html>
+            """
+        return Response(status: .gone, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
 

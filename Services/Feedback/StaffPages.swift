@@ -159,13 +159,23 @@ struct StaffPages {
         return id
     }
 
-    func questionPage(_ request: Request, _ context: PortalContext, notice: String?, error: String?, status: HTTPResponse.Status) async throws -> Response {
+    /// The question's page. `refused`, when a step was just refused, is what was typed for it:
+    /// the page shows that again in the step's form instead of the stored text, so that nothing
+    /// typed is lost (the reviewed public title and question least of all: the stored ones still
+    /// hold the citizen's personal details).
+    func questionPage(
+        _ request: Request, _ context: PortalContext, notice: String?, error: String?, status: HTTPResponse.Status,
+        refused: (action: String, form: Form)? = nil
+    ) async throws -> Response {
         let standing = try await standing(request, context, form: nil)
         let snapshot = standing.snapshot
         guard let question = try await store.find(try questionId(context)), standing.mayRead(question) else { throw StaffNotFound() }
         let id = question.id.uuidString.lowercased()
         var q = row(question, snapshot)
         q["body"] = question.body
+        // The public version starts as the citizen's own words, for the Center to strip of personal details.
+        q["publicTitle"] = question.title
+        q["publicBody"] = question.body
         q["site"] = question.siteDomain
         q["field"] = snapshot.field(question.fieldCode ?? question.askedFieldCode)?.nameVi ?? "Chưa phân loại"
         if question.attachmentSHA256 != nil { q["attachment"] = question.attachmentName ?? "tệp đính kèm" }
@@ -228,6 +238,7 @@ struct StaffPages {
         default:
             break
         }
+        if let refused { Self.keep(refused.form, of: refused.action, in: &values) }
         values["history"] = try await store.history(of: question.id).map {
             ["at": PortalCalendar.dateTime($0.at), "actor": Self.actor($0.actor), "action": Self.action($0.action, $0, snapshot), "note": $0.note]
         }
@@ -307,10 +318,33 @@ struct StaffPages {
                 throw QuestionStore.Refusal(.forbidden, "not_allowed", "Vai trò của đồng chí không thực hiện được việc này với câu hỏi này.")
             }
         } catch let refusal as QuestionStore.Refusal {
-            return try await questionPage(request, context, notice: nil, error: refusal.error.message, status: refusal.error.status)
+            return try await questionPage(
+                request, context, notice: nil, error: refusal.error.message, status: refusal.error.status, refused: (action, form))
         }
         // Post, then redirect: a reload of the page does not send the step again.
         return Response(status: .seeOther, headers: [.location: "/feedback/questions/\(id.uuidString.lowercased())?done=\(action)"])
+    }
+
+    /// Puts what was typed for a refused step back into its form on the page.
+    static func keep(_ form: Form, of action: String, in values: inout [String: Any]) {
+        switch action {
+        case "answer", "dialogue-answer":
+            if var answerForm = values["answerForm"] as? [String: Any], let typed = form["answer"] {
+                answerForm["draft"] = typed
+                values["answerForm"] = answerForm
+            }
+        case "clarify": values["typedRequest"] = form["request"] ?? ""
+        case "forward": values["typedForwardNote"] = form["note"] ?? ""
+        case "return": values["typedReturnNote"] = form["note"] ?? ""
+        case "approve":
+            if var q = values["q"] as? [String: Any] {
+                if let title = form["publicTitle"] { q["publicTitle"] = title }
+                if let question = form["publicQuestion"] { q["publicBody"] = question }
+                values["q"] = q
+            }
+            values["privateOnly"] = form["publish"] == "no"
+        default: break
+        }
     }
 
     /// What the page says after a step, by the step's name in `?done=`.

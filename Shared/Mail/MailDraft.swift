@@ -160,26 +160,50 @@ public enum AuthenticationCheck {
 
     public static func verdict(of mail: ParsedMail, trustedServer: String) -> Verdict {
         var results = [String: Set<String>]()
+        // Passes of SPF and DKIM for a domain that is the From address's own (or its parent's):
+        // only those prove the sender where DMARC was not checked (RFC 7489 section 3.1).
+        var alignedPass = false
+        let fromDomain = mail.from.flatMap { $0.address.split(separator: "@").last.map { $0.lowercased() } }
         for value in mail.headerValues("Authentication-Results") {
             let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard let server = parts.first?.split(separator: " ").first, server.lowercased() == trustedServer.lowercased() else {
                 continue
             }
             for result in parts.dropFirst() {
-                let pair = result.split(separator: " ").first?.split(separator: "=", maxSplits: 1) ?? []
+                let words = result.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                let pair = words.first?.split(separator: "=", maxSplits: 1) ?? []
                 guard pair.count == 2 else { continue }
                 let method = pair[0].lowercased(), outcome = pair[1].lowercased()
                 guard ["spf", "dkim", "dmarc"].contains(method) else { continue }
                 results[method, default: []].insert(outcome)
+                guard outcome == "pass", method != "dmarc", let fromDomain else { continue }
+                let property = method == "dkim" ? "header.d" : "smtp.mailfrom"
+                for word in words.dropFirst() {
+                    let field = word.split(separator: "=", maxSplits: 1)
+                    guard field.count == 2, field[0].lowercased() == property else { continue }
+                    let domain = field[1].split(separator: "@").last.map { $0.lowercased() } ?? ""
+                    if Self.aligned(domain, with: fromDomain) { alignedPass = true }
+                }
             }
         }
         let failed = ["spf", "dkim", "dmarc"].filter { !(results[$0] ?? []).isDisjoint(with: ["fail", "permerror"]) }
         // DMARC decides when it was checked: it ties the From address to SPF or DKIM. A
-        // failed SPF or DKIM beside a DMARC pass (a forwarded message) does not refuse it.
+        // failed SPF or DKIM beside a DMARC pass (a forwarded message) does not refuse it; a DMARC
+        // fail anywhere in the trusted server's results does, whatever else claims a pass.
+        if failed.contains("dmarc") { return .failed(failed) }
         if results["dmarc"]?.contains("pass") == true { return .passed }
         if !failed.isEmpty { return .failed(failed) }
-        if results["dkim"]?.contains("pass") == true || results["spf"]?.contains("pass") == true { return .passed }
+        // No DMARC verdict (the domain publishes no record: `dmarc=none`): anyone can pass SPF or
+        // DKIM for a domain of their own, so only a pass for the sender's domain counts.
+        if alignedPass { return .passed }
         return .unverified
+    }
+
+    /// Relaxed alignment: the same domain, or one a subdomain of the other's organisational part
+    /// (here, as for `longan.gov.vn`, a subdomain of the other).
+    static func aligned(_ domain: String, with fromDomain: String) -> Bool {
+        guard !domain.isEmpty else { return false }
+        return domain == fromDomain || fromDomain.hasSuffix("." + domain) || domain.hasSuffix("." + fromDomain)
     }
 
     /// The failed methods the trusted server reported; empty when none.

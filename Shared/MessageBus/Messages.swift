@@ -75,9 +75,14 @@ public struct Delivery: Sendable {
         self.body = body
     }
 
-    /// Which attempt this is: 1 for the first delivery, counted by the retry path.
-    public var attempt: Int {
-        Int(headers[Topology.Header.attempt]?.intValue ?? 1)
+    /// Which attempt this is: 1 for the first delivery, counted by the retry path. Anyone who may
+    /// publish can set the header, so it is taken within 1…1,000,000: the retry path adds one to it
+    /// and picks a tier from it, and neither may overflow.
+    public var attempt: Int { Self.attempt(header: headers[Topology.Header.attempt]) }
+
+    /// The attempt a header names, within 1…1,000,000; 1 without one.
+    public static func attempt(header: HeaderValue?) -> Int {
+        Int(min(max(header?.intValue ?? 1, 1), 1_000_000))
     }
 
     /// The routing key the message was first published with (retries re-route by queue name).

@@ -87,7 +87,7 @@ public struct Topology: Sendable {
 
         /// The retry tier for the delivery that just failed on `attempt` (1-based).
         public func retryTier(afterAttempt attempt: Int) -> Int {
-            min(max(attempt - 1, 0), retryDelaysMilliseconds.count - 1)
+            attempt <= 1 ? 0 : min(attempt - 1, retryDelaysMilliseconds.count - 1)
         }
     }
 

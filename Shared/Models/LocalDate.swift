@@ -23,11 +23,13 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         LocalDate(daysSinceEpoch: days(year: year, month: min(12, max(1, month)), day: 1))
     }
 
-    /// Reads `YYYY-MM-DD`.
+    /// Reads `YYYY-MM-DD`: digits only, and a year from 1000 to 9999, the dates a document of the
+    /// portal can carry and PostgreSQL and every reader take as written (year 0000 is neither).
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+              parts.allSatisfy({ $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1000...9999).contains(year)
         else { return nil }
         self.init(year: year, month: month, day: day)
     }

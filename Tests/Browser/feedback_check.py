@@ -149,9 +149,30 @@ def staff(driver):
     expect("giấy chứng sinh" in driver.find_element(By.ID, "drafted-answer").text, "the Center reviews the unit's answer")
     audit_widths(driver, "answer to review", failures, language="vi")
     checked.append("question (review)")
+    confirm = driver.find_element(By.ID, "confirm")
+    expect(confirm.get_attribute("required") is not None, "the browser asks for the confirmation before sending")
+    # The Center takes the personal details out of the public version, then sends without the
+    # confirmation (the browser's own check set aside, as an old browser would): the server refuses,
+    # and what the Center typed is still there, not the citizen's original words.
+    public_question = driver.find_element(By.ID, "public-question")
+    public_question.clear()
+    public_question.send_keys("Hỏi về thủ tục đăng ký khai sinh cho con.")
+    public_title = driver.find_element(By.ID, "public-title")
+    public_title.clear()
+    public_title.send_keys(TITLE + " (đã biên tập)")
+    driver.find_element(By.ID, "publish-no").click()
+    driver.execute_script("document.getElementById('confirm').removeAttribute('required')")
     driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
     WebDriverWait(driver, 10).until(lambda d: "xác nhận" in d.page_source and d.find_elements(By.CSS_SELECTOR, ".alert"))
     expect(driver.find_elements(By.ID, "drafted-answer"), "without the confirmation nothing is sent")
+    expect(driver.find_element(By.ID, "public-question").get_attribute("value") == "Hỏi về thủ tục đăng ký khai sinh cho con.",
+           "the refused form keeps the public question as the Center typed it")
+    expect(driver.find_element(By.ID, "public-title").get_attribute("value") == TITLE + " (đã biên tập)",
+           "the refused form keeps the public title as the Center typed it")
+    expect(NAME not in driver.find_element(By.ID, "public-question").get_attribute("value"),
+           "R-5.4: the citizen's name does not come back into the public version")
+    expect(driver.find_element(By.ID, "publish-no").is_selected(), "the refused form keeps the choice of how to answer")
+    driver.find_element(By.ID, "publish-yes").click()
     driver.find_element(By.ID, "confirm").click()
     driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
     WebDriverWait(driver, 10).until(lambda d: "Đã gửi trả lời cho người hỏi" in d.page_source)

@@ -346,6 +346,20 @@ struct FeedbackFlowTests {
                 "BASE": s.feedback.url(""), "PHASE": "pages", "DRAFT": open,
             ])
             #expect(browser.status == 0 && browser.output.contains("pages check passed"), "\(browser.output)")
+
+            // Art. 9.4: the Head takes the draft down; its page here goes with it, text and form.
+            let down = try s.s.api("POST", "/articles/\(open)/take-down", as: "truongban",
+                                   body: #"{"reason": "Dự thảo bị thay thế", "publicExplanation": "Dự thảo đã được thay thế."}"#)
+            #expect(down.status == 200, "\(down.text)")
+            try await eventually("the taken-down draft's page is gone", within: 20) {
+                httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(open)")).status == 410
+            }
+            let gone = httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/\(open)"))
+            #expect(!gone.body.contains("Dự thảo quy định mở") && !gone.body.contains("Điều 2") && !gone.body.contains("Tiếp thu ý kiến"),
+                    "nothing of the taken-down draft is shown: \(gone.body)")
+            let afterwards = httpRequest("POST", s.feedback.url("/hoi-dap/y-kien/\(open)"), headers: form, body: "article=1&body=Góp+ý+sau+khi+gỡ")
+            #expect(afterwards.status == 410 && !afterwards.body.contains("Góp ý sau khi gỡ"))
+            #expect(!httpRequest("GET", s.feedback.url("/hoi-dap/y-kien/")).body.contains(open), "the list no longer shows it")
         }
     }
 

@@ -262,6 +262,13 @@ struct IntakeAPITests {
             ("draft closing before it opens", json,
              submission(extra: #", "draft": {"opensOn": "2026-12-10", "closesOn": "2026-12-01"}"#)
                 .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "draft_for_comment""#), 400, "draft_dates_invalid"),
+            // Year 0000 parsed, but PostgreSQL refuses it: the item was received, approved, then never published.
+            ("a legal document issued in year 0000", json,
+             submission(extra: #", "legalDocument": {"number": "01/QĐ-UBND", "issuer": "UBND tỉnh", "issueDate": "0000-01-01", "effectiveDate": "2026-12-01", "summary": "Quy chế"}"#)
+                .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "legal_document""#), 400, "legal_document_details_required"),
+            ("a draft opening in year 0000", json,
+             submission(extra: #", "draft": {"opensOn": "0000-01-01", "closesOn": "2026-12-01"}"#)
+                .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "draft_for_comment""#), 400, "draft_dates_invalid"),
             ("foreign target site", json,
              submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "example.com"), 400, "invalid_target_site"),
             ("a target site no unit has", json,

@@ -166,6 +166,43 @@ final class MailDraftTests: XCTestCase {
         XCTAssertEqual(AuthenticationCheck.failures(in: mail, trustedServer: "mx.longan.gov.vn"), ["spf", "dmarc"])
         XCTAssertEqual(AuthenticationCheck.failures(in: mail, trustedServer: "other.longan.gov.vn"), [])
     }
+
+    /// A second header naming the trusted server (one Postfix let through) cannot outvote its DMARC fail.
+    func testADMARCFailIsNotOutvotedByAnotherHeaderClaimingAPass() throws {
+        let mail = try parse("""
+            Authentication-Results : mx.longan.gov.vn; dmarc=pass header.from=sotuphap.longan.gov.vn
+            Authentication-Results: mx.longan.gov.vn; spf=fail smtp.mailfrom=sotuphap.longan.gov.vn; dmarc=fail header.from=sotuphap.longan.gov.vn
+            From: Sở Tư pháp <vanthu@sotuphap.longan.gov.vn>
+            Subject: x
+
+            y
+            """)
+        XCTAssertEqual(AuthenticationCheck.verdict(of: mail, trustedServer: "mx.longan.gov.vn"), .failed(["spf", "dmarc"]))
+    }
+
+    /// Without a DMARC verdict (the From domain publishes no record), a pass proves the sender only
+    /// for the From address's own domain: anyone passes SPF and DKIM for a domain of their own.
+    func testWithoutDMARCOnlyAPassForTheSendersOwnDomainCounts() throws {
+        func verdict(_ results: String, from: String = "vanthu@sotuphap.longan.gov.vn") throws -> AuthenticationCheck.Verdict {
+            let mail = try parse("""
+                Authentication-Results: mx.longan.gov.vn; \(results)
+                From: \(from)
+                Subject: x
+
+                y
+                """)
+            return AuthenticationCheck.verdict(of: mail, trustedServer: "mx.longan.gov.vn")
+        }
+        XCTAssertEqual(try verdict("spf=pass smtp.mailfrom=x@attacker.example; dkim=pass header.d=attacker.example; dmarc=none header.from=sotuphap.longan.gov.vn"),
+                       .unverified)
+        XCTAssertEqual(try verdict("dkim=pass header.d=attacker.example"), .unverified)
+        XCTAssertEqual(try verdict("dkim=pass"), .unverified, "a pass that names no domain proves nothing")
+        XCTAssertEqual(try verdict("dkim=pass header.d=sotuphap.longan.gov.vn header.s=lan2026; dmarc=none"), .passed)
+        XCTAssertEqual(try verdict("spf=pass smtp.mailfrom=vanthu@sotuphap.longan.gov.vn"), .passed)
+        XCTAssertEqual(try verdict("dkim=pass header.d=longan.gov.vn"), .passed, "the parent domain's signature is aligned (relaxed)")
+        XCTAssertEqual(try verdict("dkim=pass header.d=notlongan.gov.vn"), .unverified, "a name ending alike is not a parent")
+        XCTAssertEqual(try verdict("dmarc=pass header.from=sotuphap.longan.gov.vn"), .passed)
+    }
 }
 
 final class LongSubjectTests: XCTestCase {

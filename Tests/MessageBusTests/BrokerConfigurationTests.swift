@@ -43,6 +43,15 @@ struct BrokerConfigurationTests {
         #expect(queue.retryTier(afterAttempt: 1) == 0)
         #expect(queue.retryTier(afterAttempt: 2) == 1)
         #expect(queue.retryTier(afterAttempt: 4) == 1)
+        // The attempt header is anyone's who may publish: no value of it overflows the retry path.
+        #expect(queue.retryTier(afterAttempt: Int.min) == 0)
+        #expect(queue.retryTier(afterAttempt: Int.max) == 1)
+        #expect(Delivery.attempt(header: .int(Int64.min)) == 1)
+        #expect(Delivery.attempt(header: .string("-9223372036854775808")) == 1)
+        #expect(Delivery.attempt(header: .int(Int64.max)) == 1_000_000)
+        #expect(Delivery.attempt(header: .string("not a number")) == 1)
+        #expect(Delivery.attempt(header: nil) == 1)
+        #expect(Delivery.attempt(header: .int(3)) == 3)
         #expect(queue.retryQueue(tier: 0) == "publishing.events.delay.1")
         #expect(queue.deadQueue == "publishing.events.dead")
     }

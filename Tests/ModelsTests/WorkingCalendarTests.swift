@@ -13,6 +13,14 @@ struct WorkingCalendarTests {
         #expect(LocalDate(iso: "2026-02-29") == nil)
         #expect(LocalDate(iso: "2026-13-01") == nil)
         #expect(LocalDate(iso: "26-1-1") == nil)
+        // Year 0000 would be written back as "0-01-01", which PostgreSQL refuses: an item dated so
+        // could be received and approved, then never published. Signs and spaces are not digits.
+        #expect(LocalDate(iso: "0000-01-01") == nil)
+        #expect(LocalDate(iso: "0999-12-31") == nil)
+        #expect(LocalDate(iso: "+202-01-01") == nil)
+        #expect(LocalDate(iso: "2026-+1-01") == nil)
+        #expect(date("1000-01-01").description == "1000-01-01")
+        #expect(date("9999-12-31").description == "9999-12-31")
     }
 
     // weekends and public holidays are skipped; a make-up working day on a weekend counts.

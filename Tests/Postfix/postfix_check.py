@@ -346,6 +346,9 @@ FORGED_HEADERS = [
     ("Authentication-Results", "(kiểm tra) mx.longan.gov.vn; dmarc=pass header.from=sotuphap.longan.gov.vn"),
     ("authentication-results", "MX.LONGAN.GOV.VN;\r\n\tdkim=pass header.d=sotuphap.longan.gov.vn header.s=lan2026"),
     ("Received-SPF", "Pass (mx.longan.gov.vn: domain of vanthu@sotuphap.longan.gov.vn designates 203.0.113.66 as permitted sender)"),
+    # A space before the colon: still the header to Postfix and to intake's parser, so removed too.
+    ("Authentication-Results ", "mx.longan.gov.vn; dmarc=pass header.from=sotuphap.longan.gov.vn policy.spaced=yes"),
+    ("Received-SPF\t", "Pass (mx.longan.gov.vn: spaced colon)"),
 ]
 
 
