@@ -91,9 +91,32 @@ struct RevisionDiff: Codable, Sendable {
         return segments
     }
 
-    /// The edit script from `a` to `b` (Swift's `difference`): each element kept (`=`), removed
-    /// (`-`) or added (`+`), in reading order, removals before additions where both happen.
+    /// The most elements, of both sides together once their common start and end are set aside,
+    /// that are compared one by one. Swift's `difference` (Myers) keeps memory that grows with the
+    /// square of the edits: two unlike bodies of 100 KB on one line would need tens of gigabytes.
+    /// Past this, the differing middle is shown removed and added whole.
+    static let largestComparison = 2_000
+
+    /// The edit script from `a` to `b`: each element kept (`=`), removed (`-`) or added (`+`), in
+    /// reading order, removals before additions where both happen.
     static func edits(_ a: [String], _ b: [String]) -> [(op: String, text: String)] {
+        var prefix = 0
+        while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
+        let middleA = Array(a[prefix..<(a.count - suffix)]), middleB = Array(b[prefix..<(b.count - suffix)])
+        var result = a[..<prefix].map { (op: "=", text: $0) }
+        if middleA.count + middleB.count > largestComparison {
+            result += middleA.map { (op: "-", text: $0) } + middleB.map { (op: "+", text: $0) }
+        } else {
+            result += script(middleA, middleB)
+        }
+        result += b[(b.count - suffix)...].map { (op: "=", text: $0) }
+        return result
+    }
+
+    /// Swift's `difference` as an edit script, for sequences within `largestComparison`.
+    static func script(_ a: [String], _ b: [String]) -> [(op: String, text: String)] {
         var removed = Set<Int>(), inserted = Set<Int>()
         for change in b.difference(from: a) {
             switch change {

@@ -287,5 +287,15 @@ public enum PublishingMigrations {
             ALTER TABLE publishing.stale_sites ADD COLUMN id bigserial PRIMARY KEY;
             CREATE INDEX stale_sites_by_writer ON publishing.stale_sites (writer, id);
             """),
+        Migration(13, "the items that show a file, found by the file", """
+            -- A taken-down item's files leave its sites unless another item still shows them
+            -- there: found through this index, never by reading every item.
+            CREATE INDEX articles_attachments ON publishing.articles USING gin ((content -> 'attachments') jsonb_path_ops);
+            """),
+        Migration(14, "the sites a correction took an item off", """
+            -- An approved correction may leave a site (its target sites changed): the page and files
+            -- it had there are removed, by the publisher and by every instance that writes the sites.
+            ALTER TABLE publishing.articles ADD COLUMN former_domains text[] NOT NULL DEFAULT '{}';
+            """),
     ]
 }

@@ -33,21 +33,38 @@ struct EditorialOrderTests {
             httpRequest("GET", publishing.url("/sites/longan.gov.vn\(path)"))
         }
         try await eventually("queued") { try s.api("GET", "/articles/\(id)", as: "btv.lan").status == 200 }
-        try s.classifyAndSubmit(id)
+        // On the portal and on Bến Lức's own site.
+        let classified = try s.api(
+            "PUT", "/articles/\(id)", as: "btv.lan",
+            body: #"{"summary": "Tóm tắt", "classification": {"genre": "news", "coefficient": 8.5, "authors": [{"name": "Nguyễn Văn An", "share": 100}], "targetSites": ["longan.gov.vn", "benluc.longan.gov.vn"]}, "changeNote": "Phân loại"}"#,
+            headers: ["If-Match": "\"1\""])
+        #expect(classified.status == 200, "\(classified.text)")
+        #expect(try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}").status == 200)
         #expect(try s.api("POST", "/articles/\(id)/approve", as: "truongban", body: #"{"revision": 2}"#).status == 200)
         try await eventually("revision 2 is published") {
             try s.api("GET", "/articles/\(id)", as: "btv.lan").json["state"] as? String == "published"
         }
         #expect(page().body.contains("<h1>\(first)</h1>"))
+        func onOwnSite(_ path: String) -> (status: Int?, body: String, headers: [String: String]) {
+            httpRequest("GET", publishing.url("/sites/benluc.longan.gov.vn\(path)"))
+        }
+        #expect(onOwnSite(path).status == 200, "also on the unit's own site")
 
-        // A correction, approved and live.
+        // A correction, approved and live, that also takes the item off the unit's own site.
         let started = try s.api(
-            "PUT", "/articles/\(id)", as: "btv.lan", body: #"{"title": "\#(corrected)", "changeNote": "Đính chính tiêu đề"}"#,
+            "PUT", "/articles/\(id)", as: "btv.lan",
+            body: #"{"title": "\#(corrected)", "classification": {"genre": "news", "coefficient": 8.5, "authors": [{"name": "Nguyễn Văn An", "share": 100}], "targetSites": ["longan.gov.vn"], "alsoOnOwnSite": false}, "changeNote": "Đính chính tiêu đề, chỉ đăng trên Cổng"}"#,
             headers: ["If-Match": "\"2\""])
         #expect(started.status == 200, "\(started.text)")
         #expect(try s.api("POST", "/articles/\(id)/submit-for-approval", as: "btv.lan", body: "{}").status == 200)
         #expect(try s.api("POST", "/articles/\(id)/approve", as: "truongban", body: #"{"revision": 3}"#).status == 200)
         try await eventually("revision 3 is live") { page().body.contains("<h1>\(corrected)</h1>") }
+        // The site it left keeps nothing of it: not the page, not its print version, not a line in its lists.
+        #expect(onOwnSite(path).status == 404, "the site the correction left still serves the page")
+        #expect(onOwnSite(path.replacingOccurrences(of: ".html", with: ".in.html")).status == 404, "nor its print version")
+        try await eventually("the site it left redraws its lists without it") {
+            !onOwnSite("/").body.contains(first) && !onOwnSite("/rss.xml").body.contains(path)
+        }
 
         let approvals = try await s.pool.withConnection {
             try $0.query(

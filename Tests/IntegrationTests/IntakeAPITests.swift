@@ -268,7 +268,7 @@ struct IntakeAPITests {
                 .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "legal_document""#), 400, "legal_document_details_required"),
             ("a draft opening in year 0000", json,
              submission(extra: #", "draft": {"opensOn": "0000-01-01", "closesOn": "2026-12-01"}"#)
-                .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "draft_for_comment""#), 400, "draft_dates_invalid"),
+                .replacingOccurrences(of: #""kind": "news""#, with: #""kind": "draft_for_comment""#), 400, "draft_dates_required"),
             ("foreign target site", json,
              submission().replacingOccurrences(of: "sotuphap.longan.gov.vn", with: "example.com"), 400, "invalid_target_site"),
             ("a target site no unit has", json,

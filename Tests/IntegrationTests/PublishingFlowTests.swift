@@ -36,6 +36,10 @@ struct PublishingFlowTests {
             .replacingOccurrences(
                 of: #""dataBase64": "\#(IntakeAPITests.onePixelPNG)""#,
                 with: #""dataBase64": "\#(IntakeAPITests.onePixelPNG)", "altText": "Quang cảnh buổi phổ biến""#)
+            // And a PDF of its own (no other item shows these bytes), which the takedown removes.
+            .replacingOccurrences(
+                of: #""attachments": ["#,
+                with: #""attachments": [{"filename": "tai-lieu.pdf", "contentType": "application/pdf", "dataBase64": "\#(Data("%PDF-1.4\n% \(title)\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".utf8).base64EncodedString())"}, "#)
         let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
                                   headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
         let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(created.body.utf8))["id"])
@@ -55,6 +59,8 @@ struct PublishingFlowTests {
         let elapsed = Date().timeIntervalSince(approvedAt)
         #expect(elapsed < 1.0, "approval to page took \(elapsed) s")
         let portal = page(publishing, "longan.gov.vn", path)
+        let pdf = try #require(portal.body.firstMatch(of: #//tep/[0-9a-f]{64}\.pdf/#).map { String($0.output) }, "the PDF is offered on the page")
+        #expect(page(publishing, "longan.gov.vn", pdf, viaHost: true).status == 200)
         let own = page(publishing, "sotuphap.longan.gov.vn", path, viaHost: true)
         #expect(own.status == 200, "served by Host header on the unit's domain")
         for html in [portal.body, own.body] {
@@ -148,6 +154,10 @@ struct PublishingFlowTests {
         #expect(!page(publishing, "longan.gov.vn", "/tim-kiem?q=pho%20bien", viaHost: true).body.contains(title), "nor is it found")
         let archived = try await s.pool.withConnection {
             try $0.query("SELECT state, content->>'title' AS title FROM publishing.articles WHERE id = $1", [UUID(uuidString: id)!]).one()
+        }
+        // Its own file leaves the sites with it: a taken-down item's files are not served on.
+        for site in ["longan.gov.vn", "sotuphap.longan.gov.vn"] {
+            #expect(page(publishing, site, pdf, viaHost: true).status == 404, "\(site)\(pdf) is gone with its item")
         }
         #expect(try archived.decode("state", as: String.self) == "taken_down")
         #expect(try archived.decode("title", as: String.self) == title, "the text stays archived")

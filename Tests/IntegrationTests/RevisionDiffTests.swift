@@ -14,6 +14,23 @@ struct RevisionDiffTests {
             createdByLabel: "btv.lan", createdAt: Date(), contentSHA256: "")
     }
 
+    @Test("Two unlike bodies of 100 KB on one line each: the diff comes back at once, the middle removed and added whole, and what both share kept")
+    func unlikeLongBodiesDoNotExhaustMemory() {
+        let oldText = "Mở đầu chung. " + String(repeating: "x ", count: 50_000) + " Kết chung."
+        let newText = "Mở đầu chung. " + String(repeating: "y ", count: 50_000) + " Kết chung."
+        let started = ContinuousClock.now
+        let diff = RevisionDiff(old: revision(1, title: "Tin", body: oldText), new: revision(2, title: "Tin", body: newText))
+        #expect(ContinuousClock.now - started < .seconds(10), "answered without comparing 100,000 words with 100,000")
+        #expect(diff.body.flatMap(\.segments).map(\.text.count).reduce(0, +) == oldText.count + newText.count, "both texts are shown whole")
+        // Word by word, as within a paragraph whose words changed: the shared start and end kept.
+        let segments = RevisionDiff.words(oldText, newText)
+        #expect(segments.count == 4, "kept, removed, added, kept: \(segments.map(\.op))")
+        #expect(segments.first == .init(op: "=", text: "Mở đầu chung. "))
+        #expect(segments.last?.op == "=" && segments.last?.text.hasSuffix("Kết chung.") == true)
+        #expect(segments.contains { $0.op == "-" && $0.text.hasPrefix("x x") } && segments.contains { $0.op == "+" && $0.text.hasPrefix("y y") })
+        #expect(RevisionDiff.edits(Array(repeating: "a", count: 3_000), ["b"]).count == 3_001)
+    }
+
     @Test("A word changed in one paragraph is shown as that word, not the body removed and added")
     func wordsWithinAParagraph() {
         let old = revision(1, title: "Hội nghị tổng kết năm 2025",

@@ -49,6 +49,9 @@ public struct ArticlePages: Sendable {
                     try batch.write(gone, domain: site.domain, page: name)
                     try batch.markGone(domain: site.domain, page: name)
                 }
+                // Its files and their copies go too (a photo taken down for a person's privacy
+                // must not stay at its address), unless another item still shows them there.
+                try removeFiles(of: article, from: site.domain, into: batch, on: connection)
                 if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
         case .published:
@@ -102,7 +105,38 @@ public struct ArticlePages: Sendable {
                 files.clearGone(domain: site.domain, page: printPage)
                 if markStale { try SiteIndexes.markStale(site.domain, on: connection) }
             }
+            // A correction took it off these sites: nothing of it stays there.
+            for former in article.formerDomains where domain == nil || domain == former {
+                for name in [page, printPage] { try batch.remove(domain: former, page: name) }
+                try removeFiles(of: article, from: former, into: batch, on: connection)
+                if markStale { try SiteIndexes.markStale(former, on: connection) }
+            }
         }
+    }
+
+    /// Removes the item's files and their smaller copies from a site, except those another item
+    /// published there still shows.
+    private func removeFiles(of article: PublishedArticle, from domain: String, into batch: SiteFiles.Batch, on connection: Connection) throws {
+        for file in article.content.attachments where try !Self.shownElsewhere(file.sha256, on: domain, besides: article.id, on: connection) {
+            try batch.remove(domain: domain, page: String(PublishedFiles.path(sha256: file.sha256, filename: file.filename).dropFirst()))
+            for width in Thumbnails.widths {
+                try batch.remove(domain: domain, page: String(Thumbnails.path(sha256: file.sha256, width: width, folder: PublishedFiles.folder).dropFirst()))
+            }
+        }
+    }
+
+    /// True when an item other than `article`, published on `domain`, has the file `sha256`
+    /// (through the index of the items' files, publishing migration 13).
+    static func shownElsewhere(_ sha256: String, on domain: String, besides article: UUID, on connection: Connection) throws -> Bool {
+        try connection.query(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM publishing.articles
+                WHERE content -> 'attachments' @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
+                  AND id <> $3 AND state = 'published' AND $2 = ANY (domains)
+            ) AS shown
+            """, [sha256, domain, article]
+        ).one().decode("shown")
     }
 
     /// The body with its pictures placed (`BodyPictures`): drawn only when they are the item's own

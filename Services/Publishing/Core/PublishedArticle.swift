@@ -17,6 +17,8 @@ public struct PublishedArticle: Sendable {
     public var publishedAt: Date
     public var publicExplanation: String?
     public var submissionId: UUID?
+    /// Sites a correction took it off: its pages and files there are removed whenever it is written.
+    public var formerDomains: [String] = []
 
     public static func path(_ id: UUID) -> String { "/bai-viet/\(id.uuidString.lowercased()).html" }
 
@@ -42,12 +44,14 @@ public struct PublishedArticle: Sendable {
                 legal_number = EXCLUDED.legal_number, legal_issuer = EXCLUDED.legal_issuer, legal_form = EXCLUDED.legal_form,
                 legal_issue_date = EXCLUDED.legal_issue_date, legal_effective_date = EXCLUDED.legal_effective_date,
                 search = EXCLUDED.search, public_explanation = NULL, updated_at = now(),
+                former_domains = ARRAY(SELECT DISTINCT d FROM unnest(publishing.articles.former_domains || publishing.articles.domains) AS d
+                                       WHERE d <> ALL (EXCLUDED.domains) ORDER BY d),
                 lead_sha256 = EXCLUDED.lead_sha256, lead_filename = EXCLUDED.lead_filename, lead_alt = EXCLUDED.lead_alt,
                 -- A correction of a published page is published at once; an embargo applies to first publication.
                 state = CASE WHEN publishing.articles.state = 'scheduled' THEN EXCLUDED.state ELSE 'published' END,
                 publish_at = CASE WHEN publishing.articles.state = 'scheduled' THEN EXCLUDED.publish_at ELSE publishing.articles.publish_at END,
                 published_at = CASE WHEN publishing.articles.state = 'scheduled' THEN EXCLUDED.published_at ELSE publishing.articles.published_at END
-            RETURNING state, published_at, submission_id
+            RETURNING state, published_at, submission_id, array_to_json(former_domains)::text AS former_domains
             """,
             [approval.articleId, content.revision, String(decoding: try EventCoding.encoder.encode(content), as: UTF8.self),
              approval.contentSHA256, approval.signature, approval.keyId, SQLArray.literal(domains), path(approval.articleId),
@@ -62,11 +66,13 @@ public struct PublishedArticle: Sendable {
         PublishedArticle(
             id: approval.articleId, content: approval.content, domains: domains, path: path(approval.articleId),
             state: State(rawValue: try row.decode("state")) ?? .published, publishedAt: try row.decode("published_at"),
-            submissionId: try row.decodeIfPresent("submission_id"))
+            submissionId: try row.decodeIfPresent("submission_id"),
+            formerDomains: try JSONDecoder().decode([String].self, from: Data(try row.decode("former_domains", as: String.self).utf8)))
     }
 
     static let columns = """
-        id, content::text AS content, array_to_json(domains)::text AS domains, path, state, published_at, public_explanation, submission_id
+        id, content::text AS content, array_to_json(domains)::text AS domains, path, state, published_at, public_explanation, submission_id,
+        array_to_json(former_domains)::text AS former_domains
         """
 
     static func decode(_ row: Row) throws -> PublishedArticle {
@@ -76,7 +82,8 @@ public struct PublishedArticle: Sendable {
             domains: try JSONDecoder().decode([String].self, from: Data(try row.decode("domains", as: String.self).utf8)),
             path: try row.decode("path"), state: State(rawValue: try row.decode("state")) ?? .published,
             publishedAt: try row.decode("published_at"), publicExplanation: try row.decodeIfPresent("public_explanation"),
-            submissionId: try row.decodeIfPresent("submission_id"))
+            submissionId: try row.decodeIfPresent("submission_id"),
+            formerDomains: try JSONDecoder().decode([String].self, from: Data(try row.decode("former_domains", as: String.self).utf8)))
     }
 
     static func load(_ id: UUID, forUpdate: Bool = false, on connection: Connection) throws -> PublishedArticle? {

@@ -105,6 +105,8 @@ public final class SiteFiles: Sendable {
     public final class Batch {
         let files: SiteFiles
         private var written: [String] = []
+        /// Folders a file was removed from: flushed with the rest, so that the removals last.
+        private var removedFrom: Set<String> = []
 
         init(_ files: SiteFiles) {
             self.files = files
@@ -120,6 +122,15 @@ public final class SiteFiles: Sendable {
             written.append(target)
         }
 
+        /// Removes a file, if it is there; the removal is made durable with the batch.
+        func remove(domain: String, page: String) throws {
+            let target = files.path(domain, page)
+            guard unlink(target) == 0 || errno == ENOENT else {
+                throw WriteFailure(path: target, cause: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+            }
+            removedFrom.insert((target as NSString).deletingLastPathComponent)
+        }
+
         /// Marks a page as taken down: it answers 410 with the page written for it.
         func markGone(domain: String, page: String) throws {
             try write("", domain: domain, page: page + ".gone")
@@ -128,6 +139,8 @@ public final class SiteFiles: Sendable {
         /// Flushes every file written so far, then their folders.
         public func sync() throws {
             var folders = Set<String>()
+            for folder in removedFrom where FileManager.default.fileExists(atPath: folder) { folders.insert(folder) }
+            removedFrom.removeAll()
             for path in written {
                 try Self.flush(path, flags: O_RDONLY)
                 folders.insert((path as NSString).deletingLastPathComponent)
