@@ -100,14 +100,19 @@ struct Dialogues: Sendable {
         try await database.withConnection { connection in
             try connection.query(
                 """
-                SELECT q.title, q.body, q.answer, u.full_name, q.answered_at FROM feedback.questions q JOIN core.users u ON u.id = q.answer_by
+                SELECT coalesce(q.public_title, $2) AS title, coalesce(q.public_question, $3) AS body, q.answer, u.full_name, q.answered_at
+                FROM feedback.questions q JOIN core.users u ON u.id = q.answer_by
                 WHERE q.dialogue_id = $1 AND q.state = 'published' ORDER BY q.answered_at DESC
-                """, [id]).rows.map {
+                """, [id, Self.privateQuestionTitle, Self.privateQuestionText]).rows.map {
                 Answered(title: try $0.decode("title"), question: try $0.decode("body"), answer: try $0.decode("answer"),
                          answeredBy: try $0.decode("full_name"), answeredAt: try $0.decode("answered_at"))
             }
         }
     }
+
+    /// Shown in place of a dialogue question that holds the asker's personal data.
+    static let privateQuestionTitle = "Câu hỏi của người dân"
+    static let privateQuestionText = "Nội dung câu hỏi không được công khai vì có thông tin cá nhân của người hỏi."
 
     /// Questions waiting for a participant.
     func waiting(for user: AuthenticatedUser) async throws -> [QuestionStore.Case] {
@@ -129,13 +134,20 @@ struct Dialogues: Sendable {
                 throw QuestionStore.Refusal(.notFound, "question_not_found", "Câu hỏi không được chuyển cho đồng chí.")
             }
             guard current.state == .routed else { throw QuestionStore.Refusal(.conflict, "already_answered", "Câu hỏi đã được trả lời.") }
+            // The answer goes public at once, with no review by the Center: it must hold none of the
+            // asker's personal data (R-5.4), and the question is shown only if it holds none either.
+            let person = try store.vault.read(question: questionId, reader: user.login, purpose: "answer email", correlationId: correlationId, on: connection)
+            let screen = PersonalDataScreen(person: person)
+            let inAnswer = screen.findings(in: [answer])
+            guard inAnswer.isEmpty else { throw PersonalDataScreen.refusal(inAnswer, in: "Trả lời") }
+            let questionIsPrivate = !screen.findings(in: [current.title, current.body]).isEmpty
             let today = LocalDate.today
             try connection.query(
                 """
                 UPDATE feedback.questions SET state = 'published', answer = $2, answer_by = $3, answered_at = now(), updated_at = now(),
-                    public_title = title, public_question = body
+                    public_title = CASE WHEN $4 THEN $5 ELSE title END, public_question = CASE WHEN $4 THEN $6 ELSE body END
                 WHERE id = $1
-                """, [questionId, answer, user.id])
+                """, [questionId, answer, user.id, questionIsPrivate, Self.privateQuestionTitle, Self.privateQuestionText])
             try store.history(questionId, actor: user.login, action: "answered_in_dialogue", on: connection)
             try store.outbox.enqueue(
                 try EventEnvelope(QuestionAnswered(questionId: questionId, unitCode: current.unitCode, dueOn: nil, answeredOn: today, published: true),
@@ -143,8 +155,7 @@ struct Dialogues: Sendable {
             try connection.query(
                 "UPDATE feedback.personal_data SET delete_after = $2::date WHERE question_id = $1",
                 [questionId, today.adding(days: store.retentionDays).description])
-            if let person = try store.vault.read(question: questionId, reader: user.login, purpose: "answer email", correlationId: correlationId, on: connection),
-               let email = person.email {
+            if let person, let email = person.email {
                 try store.mail.enqueue(
                     CitizenMail.answered(to: email, name: person.name, title: current.title, answer: answer, unit: snapshot.unitName(current.unitCode),
                                          published: false, site: current.siteDomain, questionId: questionId), on: connection)

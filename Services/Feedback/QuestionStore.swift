@@ -457,6 +457,13 @@ struct QuestionStore: Sendable {
             }
             let title = (publicTitle?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? current.title
             let question = (publicQuestion?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? current.body
+            let person = try vault.read(question: id, reader: user.login, purpose: "answer email", correlationId: correlationId, on: connection)
+            // R-5.4: what goes public holds none of the asker's personal data, nor any number or
+            // address shaped like someone's; the Center removes it and approves again.
+            if publish {
+                let findings = PersonalDataScreen(person: person).findings(in: [title, question, answer])
+                guard findings.isEmpty else { throw PersonalDataScreen.refusal(findings, in: "Tiêu đề, câu hỏi hoặc trả lời công khai") }
+            }
             let today = LocalDate.today
             try connection.query(
                 """
@@ -480,8 +487,7 @@ struct QuestionStore: Sendable {
             try connection.query(
                 "UPDATE feedback.personal_data SET delete_after = $2::date WHERE question_id = $1",
                 [id, today.adding(days: retentionDays).description])
-            if let person = try vault.read(question: id, reader: user.login, purpose: "answer email", correlationId: correlationId, on: connection),
-               let email = person.email {
+            if let person, let email = person.email {
                 try mail.enqueue(
                     CitizenMail.answered(to: email, name: person.name, title: current.title, answer: answer, unit: snapshot.unitName(current.unitCode),
                                          published: publish, site: current.siteDomain, questionId: id), on: connection)

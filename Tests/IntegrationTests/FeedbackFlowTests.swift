@@ -399,6 +399,32 @@ struct FeedbackFlowTests {
             #expect(live.headers["refresh"] == "60", "a live dialogue's page, asked to, refreshes itself without scripts")
             #expect(live.body.contains("Tắt tự động cập nhật"))
             #expect(!page.body.contains("Lê Văn Tư") && !page.body.contains("tu.le@example.vn"), "R-5.4")
+
+            // a question that names its asker goes on the dialogue's page without its words;
+            // an answer that repeats the asker's phone number is refused, the typed answer kept.
+            let named = httpRequest("POST", s.feedback.url("/hoi-dap/gui-cau-hoi"),
+                                    headers: ["Content-Type": "application/x-www-form-urlencoded", "Host": "longan.gov.vn", "X-Forwarded-For": "203.0.113.51"],
+                                    body: "dialogue=\(dialogue)&title=Hỏi+về+hộ+tịch+của+Trần+Văn+Sáu&body=Tôi+là+Trần+Văn+Sáu,+điện+thoại+0912+345+679,+xin+hỏi+cấp+lại+giấy+khai+sinh&field=justice_civil_status&name=Trần+Văn+Sáu&email=sau.tran@example.vn&phone=0912345679&consent=dong-y")
+            let namedCode = try #require(named.body.firstMatch(of: #/name="ma" value="([A-Z0-9]{20})"/#).map { String($0.output.1) }, "\(named.body.prefix(300))")
+            let namedId = try await self.id(of: namedCode, s)
+            try await eventually("the named question reaches the leader", within: 15) {
+                try await s.pool.withConnection {
+                    try $0.query("SELECT assigned_user_id IS NOT NULL AS routed FROM feedback.questions WHERE id = $1", [namedId]).one().decode("routed", as: Bool.self)
+                }
+            }
+            let leaking = leader.post("/feedback/questions/\(namedId.uuidString.lowercased())/dialogue-answer",
+                                      ["answer": "Ông Sáu (0912.345.679) xin cấp lại tại UBND cấp xã."])
+            #expect(leaking.status == 422 && leaking.body.contains("số điện thoại"), "\(leaking.body.prefix(400))")
+            #expect(leaking.body.contains("Ông Sáu (0912.345.679) xin cấp lại tại UBND cấp xã."), "the refused answer is kept in its form")
+            let clean = leader.post("/feedback/questions/\(namedId.uuidString.lowercased())/dialogue-answer",
+                                    ["answer": "Người dân xin cấp lại giấy khai sinh tại UBND cấp xã nơi đã đăng ký."])
+            #expect(clean.status == 303, "\(clean.body.prefix(300))")
+            let withNamed = httpRequest("GET", s.feedback.url("/hoi-dap/doi-thoai/\(dialogue)"), headers: ["Host": "longan.gov.vn"]).body
+            #expect(withNamed.contains("Người dân xin cấp lại giấy khai sinh"), "the answer is on the dialogue's page")
+            for secret in ["Trần Văn Sáu", "0912 345 679", "sau.tran@example.vn"] {
+                #expect(!withNamed.contains(secret), "R-5.4: the dialogue's page shows \(secret)")
+            }
+            #expect(withNamed.contains("không được công khai vì có thông tin cá nhân"), "the page says why the question is not shown")
             let browser = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
                 "BASE": s.feedback.url(""), "PHASE": "pages", "DIALOGUE": dialogue,
             ])
