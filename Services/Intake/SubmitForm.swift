@@ -59,6 +59,10 @@ struct SubmitForm {
     var draftOpens = "", draftCloses = ""
     /// The returned submission this one revises.
     var replaces: String?
+    /// Names this filling of the form, from its first showing through its refusals: the same form
+    /// sent twice with the same content (a double click, a resend after a lost answer) makes one
+    /// submission, not two.
+    var formKey = UUID().uuidString.lowercased()
 
     init() {}
 
@@ -85,6 +89,7 @@ struct SubmitForm {
         draftOpens = form["draftOpens"] ?? ""
         draftCloses = form["draftCloses"] ?? ""
         replaces = form["replaces"].flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
+        if let key = form["formKey"].flatMap(UUID.init(uuidString:)) { formKey = key.uuidString.lowercased() }
     }
 
     /// The API's request for what was typed (files come separately, as bytes).
@@ -117,7 +122,7 @@ struct SubmitForm {
                 "title": title, "summary": summary, "body": body, "wishedDate": wishedDate, "onPortal": onPortal, "alsoOnOwnSite": alsoOnOwnSite,
                 "legalNumber": legalNumber, "legalIssuer": legalIssuer, "legalIssueDate": legalIssueDate,
                 "legalEffectiveDate": legalEffectiveDate, "legalSummary": legalSummary, "draftOpens": draftOpens, "draftCloses": draftCloses,
-                "replaces": replaces ?? "",
+                "replaces": replaces ?? "", "formKey": formKey,
             ] as [String: Any],
             "kinds": ContentKind.allCases.map { ["code": $0.rawValue, "label": $0.vietnamese, "selected": $0.rawValue == kind] },
             "formats": [("markdown", "Markdown (định dạng đơn giản)"), ("text", "Văn bản thuần"), ("html", "HTML")].map {

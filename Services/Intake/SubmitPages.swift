@@ -133,9 +133,14 @@ struct SubmitPages {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
+            let raw = Array(try encoder.encode(draft.request))
+            // The same form sent again with the same content and files is the same submission.
+            let fingerprint = SHA256.hash(data: raw + Array(attachments.map { "\($0.filename)|\($0.bytes.count)|\(SHA256.hash(data: $0.bytes).hexString)" }
+                .joined(separator: "\n").utf8)).hexString
             let created = try await store.create(
-                submission, raw: Array(try encoder.encode(draft.request)), rawType: "application/json",
-                origin: .web(user, unit: user.unitCode ?? ""), repeatKey: nil, correlationId: context.correlationId)
+                submission, raw: raw, rawType: "application/json", origin: .web(user, unit: user.unitCode ?? ""),
+                repeatKey: .idempotency(userId: user.id, key: "web-form:\(draft.formKey):\(fingerprint.prefix(16))", requestSHA256: fingerprint),
+                correlationId: context.correlationId)
             context.logger.info("submission received from the web form", metadata: ["submission.id": .string(created.id.uuidString.lowercased())])
             return Response(status: .seeOther, headers: [.location: "/submissions/\(created.id.uuidString.lowercased())?sent=1"])
         } catch let error as APIError where error.status.code < 500 {

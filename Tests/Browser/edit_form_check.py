@@ -71,5 +71,22 @@ expect(status in (302, 303), "8,5 is saved (%d): %s" % (status, page[:300]))
 status, _, page, _ = call("GET", "/console/articles/%s/edit" % ITEM, cookie=session)
 expect('value="8,5"' in page, "the saved coefficient reads 8,5")
 
+# A form opened before that save (another editor's, or a second click) is sent: refused as stale,
+# the text typed in it kept, the form now naming the newer revision with a link to what it
+# changed, so that the next save goes on top of it instead of failing again.
+stale = dict(typed, body="Đoạn một sửa lần hai.\n\nĐoạn hai **đậm**.", changeNote="Sửa đoạn một")
+status, _, page, _ = call("POST", "/console/articles/%s/edit" % ITEM, cookie=session, form=stale)
+expect(status == 412, "a save of an older revision is refused (%d)" % status)
+expect(html.escape(stale["body"], quote=False) in page, "the refused stale save keeps the body as typed")
+newer = re.search(r'name="revision" value="(\d+)"', page)
+expect(newer and int(newer.group(1)) == int(revision) + 1, "the form now names the newer revision: %s" % (newer and newer.group(1)))
+expect('id="stale-diff"' in page and "diff?from=%s&amp;to=%d" % (revision, int(revision) + 1) in page, "a link shows what the newer revision changed")
+if newer:
+    stale["revision"] = newer.group(1)
+status, _, page, _ = call("POST", "/console/articles/%s/edit" % ITEM, cookie=session, form=stale)
+expect(status in (302, 303), "saved on top of the newer revision (%d): %s" % (status, page[:300]))
+status, _, page, _ = call("GET", "/console/articles/%s/edit" % ITEM, cookie=session)
+expect("Đoạn một sửa lần hai." in page, "what was typed in the stale form is now the item's text")
+
 print("\n".join(failures) if failures else "edit form check passed")
 sys.exit(1 if failures else 0)

@@ -15,6 +15,8 @@ import re
 import struct
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 import zlib
 
 from selenium.webdriver.common.by import By
@@ -51,6 +53,36 @@ def sign_in(driver):
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form[action='/submit/login'] button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/submit"))
+
+
+class _Unfollowed(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def send_as_is(driver):
+    """Posts the submit form with its current fields (the files it keeps included) under the
+    browser's session, without following the answer; returns where the answer points."""
+    fields = driver.execute_script("""
+        const out = [];
+        for (const e of document.querySelector("form[action='/submit']").elements) {
+            if (!e.name || e.type === 'file' || e.type === 'submit') continue;
+            if ((e.type === 'checkbox' || e.type === 'radio') && !e.checked) continue;
+            out.push([e.name, e.value]);
+        }
+        return out;""")
+    fields.append(["action", "send"])
+    boundary = "portal-twice-%d" % os.getpid()
+    body = b"".join(('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n' % (boundary, name)).encode() + value.encode() + b"\r\n"
+                    for name, value in fields) + ("--%s--\r\n" % boundary).encode()
+    cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in driver.get_cookies())
+    request = urllib.request.Request(BASE + "/submit", data=body, method="POST", headers={
+        "Content-Type": "multipart/form-data; boundary=" + boundary, "Cookie": cookie})
+    try:
+        urllib.request.build_opener(_Unfollowed).open(request, timeout=10)
+    except urllib.error.HTTPError as answer:
+        return answer.headers.get("Location") if answer.code == 303 else "status %d" % answer.code
+    return None
 
 
 def submit(driver):
@@ -90,10 +122,15 @@ def submit(driver):
     checked.append("/submit (refused)")
 
     driver.find_element(By.ID, "title").send_keys(TITLE)
+    # A double click, or a resend after a lost answer: the form as it stands, sent twice by hand,
+    # then once more by the browser's button, makes one submission, and every answer names it.
+    first, second = send_as_is(driver), send_as_is(driver)
+    expect(first is not None and first == second, f"the same form sent twice is one submission: {first} and {second}")
     driver.find_element(By.CSS_SELECTOR, "button[value=send]").click()
     WebDriverWait(driver, 10).until(lambda d: "/submissions/" in d.current_url)
     found = re.search(r"/submissions/([0-9a-f-]{36})", driver.current_url)
     expect(found, f"the submission's page: {driver.current_url}")
+    expect(found and first and first.endswith(found.group(1) + "?sent=1"), f"the button's send names the same submission: {driver.current_url}")
     expect("Đã tiếp nhận" in driver.page_source, "the status is shown in Vietnamese")
     expect(TITLE in driver.page_source, "the title is on the page")
     audit_widths(driver, "submission page", failures, language="vi")

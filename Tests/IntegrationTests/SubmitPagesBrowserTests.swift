@@ -32,6 +32,10 @@ struct SubmitPagesBrowserTests {
                     """, [UUID(uuidString: id)!]
                 ).one()
             }
+            let copies = try await s.pool.withConnection {
+                try $0.query("SELECT count(*)::int AS n FROM intake.submissions WHERE title = $1", [title]).one().decode("n", as: Int.self)
+            }
+            #expect(copies == 1, "the form sent three times made \(copies) submissions")
             #expect(try row.decode("channel", as: String.self) == "web")
             #expect(try row.decode("title", as: String.self) == title)
             #expect(try row.decode("authors", as: String.self).contains("Nguyễn Văn An"))

@@ -23,6 +23,9 @@ enum ConsoleProblems {
         // The item's state and version.
         "locked_by_another_editor": "Biên tập viên khác đang giữ quyền biên tập tin này; thông tin người giữ và thời hạn ở đầu trang. Vui lòng chờ hoặc liên hệ người đó.",
         "stale_revision": "Tin đã có phiên bản mới hơn trong lúc ông/bà xem; vui lòng tải lại trang, xem thay đổi rồi thao tác lại.",
+        "not_editable": "Tin ở tình trạng này không sửa được; tin phải được trả lại trước.",
+        "picture_not_attached": "Nội dung có hình không kèm tệp: đính kèm tệp hình đó, hoặc bỏ hình khỏi nội dung.",
+        "field_too_long": "Một mục dài quá mức cho phép; vui lòng rút gọn.",
         "invalid_transition": "Tình trạng hiện tại của tin không cho phép thao tác này; vui lòng tải lại trang.",
         "already_decided": "Việc này đã được xử lý trước đó.",
         "classification_incomplete": "Chưa thể trình duyệt: cần chọn thể loại nhuận bút, hệ số, tác giả và trang đăng.",

@@ -356,6 +356,16 @@ struct ConsoleRoutes: Sendable {
             "alsoOnOwnSite": submitted.map { $0["alsoOnOwnSite"] == "true" } ?? classification.alsoOnOwnSite, "error": error as Any,
             "publishAt": typed("publishAt", classification.publishAt.map(PortalCalendar.localDateTime) ?? ""),
         ]
+        // Saved by someone else meanwhile: what this editor typed stays, and the next save goes on
+        // top of the newer revision once they have seen what it changed (a save refused for ever,
+        // or one that throws the typing away, would each lose work).
+        if errorCode == "stale_revision", let typedRevision = submitted?["revision"].flatMap({ Int($0) }), typedRevision != view.revision.number {
+            values["formRevision"] = String(view.revision.number)
+            values["staleDiff"] = "/console/articles/\(view.id)/diff?from=\(typedRevision)&to=\(view.revision.number)\(english ? "&lang=en" : "")"
+            values["error"] = english
+                ? "Someone saved revision \(view.revision.number) while you were editing. What you typed is kept below: see what changed, then save to make it the next revision."
+                : "Trong lúc ông/bà sửa, tin đã được lưu thành phiên bản \(view.revision.number). Nội dung ông/bà nhập vẫn giữ bên dưới: xem thay đổi, rồi bấm Lưu để lưu thành phiên bản tiếp theo."
+        }
         // Fields with a place for their message beside them; others keep it at the top.
         let inline: Set<String> = ["title", "body", "coefficient", "authors", "changeNote"]
         if let field = errorCode.flatMap(Self.field(of:)), inline.contains(field), let error {
