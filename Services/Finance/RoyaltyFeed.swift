@@ -93,7 +93,9 @@ struct RoyaltyFeed: Sendable {
             """
             WITH input AS (SELECT * FROM unnest($1::uuid[], $2::date[]) AS t(id, day)),
             old AS (SELECT a.article_id, a.published_on FROM finance.approved_items a JOIN input ON input.id = a.article_id FOR UPDATE OF a)
-            UPDATE finance.approved_items a SET published_on = coalesce(a.published_on, input.day), state = 'published'
+            UPDATE finance.approved_items a SET published_on = coalesce(a.published_on, input.day),
+                -- A takedown is final: a publication that arrives after it (late, or replayed) changes nothing.
+                state = CASE WHEN a.state = 'taken_down' THEN 'taken_down' ELSE 'published' END
             FROM input JOIN old ON old.article_id = input.id
             WHERE a.article_id = input.id
             RETURNING a.article_id, \(Self.itemColumns), old.published_on IS NULL AS first
@@ -111,6 +113,15 @@ struct RoyaltyFeed: Sendable {
         for publication in publications {
             let id = publication.status.articleId
             guard let (item, first) = found[id] else { continue }
+            // Taken down before its publication arrived (the two come from different services), or
+            // a publication replayed after the takedown: the authors are owed nothing, as after any
+            // takedown; the reviewer, who read it before it went out, is paid once, as after any.
+            guard item.state != "taken_down" else {
+                if first, let reviewer = try Ledger.reviewer(item: item, on: connection) {
+                    pending.append(Ledger.Pending(articleId: id, item: item, entry: reviewer, eventId: publication.event.id))
+                }
+                continue
+            }
             var entries = Ledger.differences(
                 item: item, target: try Self.authorLines(item, on: connection), current: posted[id] ?? [:],
                 kind: first ? "royalty" : "adjustment", reason: first ? "" : "Phân loại lại sau khi đính chính / Reclassified by a correction")
@@ -120,12 +131,20 @@ struct RoyaltyFeed: Sendable {
         try Ledger.post(pending, on: connection)
     }
 
+    /// Reverses what was posted for the item. A takedown that arrives before its publication (the
+    /// two come from different services) is recorded, so that the publication posts nothing.
     func takenDown(_ envelope: EventEnvelope, on connection: Connection) throws {
         let status = try envelope.payload(as: ArticleStatusPayload.self)
         guard let row = try connection.query(
             "SELECT \(Self.itemColumns) FROM finance.approved_items a WHERE a.article_id = $1 FOR UPDATE", [status.articleId]
-        ).rows.first, case let item = try Self.item(row), item.publishedOn != nil, item.state == "published" else { return }
+        ).rows.first else {
+            // Its approval has not arrived yet: try again later, rather than forget the takedown.
+            throw NotYetApproved(articleId: status.articleId)
+        }
+        let item = try Self.item(row)
+        guard item.state != "taken_down" else { return }
         try connection.query("UPDATE finance.approved_items SET state = 'taken_down' WHERE article_id = $1", [status.articleId])
+        guard item.publishedOn != nil, item.state == "published" else { return }
         let entries = Ledger.differences(
             item: item, target: [], current: try Ledger.authorTotals(of: [status.articleId], on: connection)[status.articleId] ?? [:],
             kind: "adjustment", reason: "Gỡ bỏ tin bài / Taken down")
@@ -152,7 +171,7 @@ struct RoyaltyFeed: Sendable {
 
     struct NotYetApproved: Error, CustomStringConvertible {
         var articleId: UUID
-        var description: String { "article.published for \(articleId) before its article.approved" }
+        var description: String { "an event for \(articleId) before its article.approved" }
     }
 }
 

@@ -69,6 +69,78 @@ struct FinanceFlowTests {
         #expect(try await finance.terminate() == 0)
     }
 
+    @Test("R-4: nothing is owed for an item taken down, whatever order its events reach finance in: a takedown before the publication, a publication replayed after the takedown")
+    func takedownsWinOverLatePublications() async throws {
+        let env = try TestEnvironment()
+        let pool = try await env.database()
+        let finance = try ServiceProcess("finance", port: Self.port, environment: [:], in: env)
+        do {
+            try await finance.waitUntilReady()
+            let approver = try await pool.withConnection {
+                try $0.query("SELECT id FROM core.users WHERE login = 'gd.tuphap'").one().decode("id", as: UUID.self)
+            }
+            let tag = String(UUID().uuidString.prefix(4))
+            func item(_ title: String) -> Published {
+                Published(title: "\(title) \(tag)", classification: Classification(genre: "news", coefficientHundredths: 800, authors: [AuthorShare(name: "Tác giả \(tag)")]),
+                          publishedAt: Date())
+            }
+            let early = item("Gỡ trước khi tin đăng đến"), replayed = item("Tin đăng được gửi lại sau khi gỡ")
+            let link = try await env.link("finance-order-it", topology: ServiceConfiguration(service: .finance).topology)
+            // The takedown (from approval) overtakes the publication (from publishing).
+            try await send(link, approved: early, approver: approver)
+            try await send(link, EventType.articleTakenDown, early, state: .takenDown)
+            try await eventually("the takedown is recorded before the publication arrives", within: 20) {
+                try await pool.withConnection {
+                    try $0.query("SELECT state FROM finance.approved_items WHERE article_id = $1", [early.id]).rows.first?.decode("state", as: String.self)
+                } == "taken_down"
+            }
+            try await send(link, EventType.articlePublished, early, state: .published)
+            // Published, taken down, then the publication again under a new message id (a replay).
+            try await send(link, approved: replayed, approver: approver)
+            try await send(link, EventType.articlePublished, replayed, state: .published)
+            try await eventually("the royalty of the published item is posted", within: 20) {
+                try await pool.withConnection {
+                    try $0.query("SELECT count(*)::int AS n FROM finance.ledger WHERE article_id = $1", [replayed.id]).one().decode("n", as: Int.self)
+                } > 0
+            }
+            try await send(link, EventType.articleTakenDown, replayed, state: .takenDown)
+            try await send(link, EventType.articlePublished, replayed, state: .published)
+            await link.close()
+            // As after any takedown: the authors owed nothing, the reviewer's remuneration for the item once.
+            func settled(_ id: UUID) async throws -> (state: String, authors: Int, reviews: Int) {
+                try await pool.withConnection { connection in
+                    let state: String = try connection.query("SELECT state FROM finance.approved_items WHERE article_id = $1", [id]).one().decode("state")
+                    let owed = try connection.query(
+                        """
+                        SELECT coalesce(sum(amount_vnd) FILTER (WHERE role = 'author'), 0)::int AS authors,
+                               count(*) FILTER (WHERE role = 'reviewer')::int AS reviews
+                        FROM finance.ledger WHERE article_id = $1
+                        """, [id]).one()
+                    return (state, try owed.decode("authors"), try owed.decode("reviews"))
+                }
+            }
+            do {
+                try await eventually("both items are settled as taken down, with nothing owed to the authors", within: 30) {
+                    let (a, b) = (try await settled(early.id), try await settled(replayed.id))
+                    return a.state == "taken_down" && b.state == "taken_down" && a.authors == 0 && b.authors == 0 && a.reviews == 1 && b.reviews == 1
+                }
+            } catch {
+                Issue.record("taken down before published: \(try await settled(early.id)); published again after the takedown: \(try await settled(replayed.id))")
+                throw error
+            }
+            // And it stays so once every event has been handled.
+            try await Task.sleep(for: .seconds(2))
+            for id in [early.id, replayed.id] {
+                let (state, authors, reviews) = try await settled(id)
+                #expect(state == "taken_down" && authors == 0 && reviews == 1, "\(id): \(state), \(authors) VND owed to authors, \(reviews) reviews paid")
+            }
+        } catch {
+            _ = try? await finance.terminate()
+            throw error
+        }
+        #expect(try await finance.terminate() == 0)
+    }
+
     func run(_ env: TestEnvironment, _ pool: DatabasePool, _ finance: ServiceProcess) async throws {
         let tag = String(UUID().uuidString.prefix(4))
         let approver = try await pool.withConnection {
