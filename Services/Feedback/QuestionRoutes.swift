@@ -90,7 +90,9 @@ struct QuestionRoutes {
             guard let boundary = MultipartForm.boundary(of: request.headers[.contentType] ?? "") else {
                 throw APIError.badRequest("invalid_multipart", "The multipart body has no boundary.")
             }
-            let body = try await request.body.collect(upTo: NewQuestion.maxAttachmentBytes + 200_000)
+            // Read up to what the proxy lets through (deploy/nginx: 7 MB), more than a question takes:
+            // a photo a little too large is then refused by name, in the form, with what was typed kept.
+            let body = try await request.body.collect(upTo: 7 * 1024 * 1024)
             let form = try MultipartForm.read(body, boundary: boundary, fileFields: ["attachment"])
             var fields = [String: String]()
             for (name, values) in form.fields { fields[name] = values.first }

@@ -1,3 +1,4 @@
+import ContentSafety
 import Foundation
 import Hummingbird
 import NIOCore
@@ -42,12 +43,54 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        if Self.isPageRequest(request) { return htmlResponse() }
         let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension APIError {
+    /// A person's browser sent this (a form posted, a page asked for), not a program calling the API:
+    /// the answer is a page they can read, not JSON. The API's paths always answer JSON.
+    static func isPageRequest(_ request: Request) -> Bool {
+        !request.uri.path.hasPrefix("/api/") && (request.headers[.accept] ?? "").contains("text/html")
+    }
+
+    /// What a person reads, in Vietnamese first, for the codes a page can meet before its own
+    /// handler could answer (a form too large to read, a server too busy).
+    static let pageMessages: [String: String] = [
+        "payload_too_large": "Nội dung hoặc tệp đính kèm gửi lên quá lớn. Bấm nút Quay lại của trình duyệt để trở về biểu mẫu (nội dung đã nhập vẫn còn), chọn tệp nhỏ hơn rồi gửi lại.",
+        "too_large": "Nội dung hoặc tệp đính kèm gửi lên quá lớn. Bấm nút Quay lại của trình duyệt để trở về biểu mẫu, chọn tệp nhỏ hơn rồi gửi lại.",
+        "busy": "Hệ thống đang bận; chưa có gì được lưu. Bấm nút Quay lại của trình duyệt rồi gửi lại sau ít giây.",
+        "database_unavailable": "Hệ thống tạm thời gián đoạn; chưa có gì được lưu. Bấm nút Quay lại của trình duyệt rồi gửi lại sau ít phút.",
+        "database_full": "Hệ thống tạm thời không lưu được; chưa có gì được lưu. Vui lòng gửi lại sau.",
+        "timeout": "Yêu cầu mất quá nhiều thời gian nên đã dừng; chưa có gì được lưu. Bấm nút Quay lại của trình duyệt rồi gửi lại.",
+        "broker_unavailable": "Hệ thống tạm thời gián đoạn; chưa có gì được lưu. Bấm nút Quay lại của trình duyệt rồi gửi lại sau ít giây.",
+        "not_found": "Không tìm thấy trang này.",
+        "method_not_allowed": "Không thực hiện được thao tác này từ trang này; vui lòng mở lại trang rồi làm lại.",
+        "unsupported_media_type": "Biểu mẫu gửi lên không đúng dạng; vui lòng mở lại trang rồi gửi lại.",
+        "invalid_character": "Nội dung có ký tự không lưu được; vui lòng bỏ ký tự đó rồi gửi lại.",
+        "internal_error": "Đã có lỗi ở phía hệ thống; chưa có gì được lưu. Vui lòng thử lại; nếu vẫn lỗi, báo quản trị kèm mã lỗi dưới đây.",
+    ]
+
+    func htmlResponse() -> Response {
+        let vietnamese = Self.pageMessages[code]
+            ?? "Không thực hiện được yêu cầu. Bấm nút Quay lại của trình duyệt để trở về trang trước và thử lại."
+        let html = """
+            <!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <link rel="icon" href="data:,"><title>Chưa thực hiện được</title></head>
+            <body><main><h1>Chưa thực hiện được</h1><p role="alert">\(HTMLSanitizer.escape(vietnamese))</p>
+            <p class="hint">Mã lỗi: <code>\(HTMLSanitizer.escape(code))</code></p>
+            <p lang="en">\(HTMLSanitizer.escape(message))</p></main></body></html>
+            """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
 

@@ -180,7 +180,7 @@ struct FeedbackFlowTests {
             #expect(page.headers["content-security-policy"]?.contains("script-src 'none'") == true)
 
             // An attachment must be what it says it is: HTML declared as a picture is refused, a real PNG is kept.
-            func multipart(_ file: [UInt8], type: String, name: String) -> (status: Int?, body: String) {
+            func multipart(_ file: [UInt8], type: String, name: String, path: String = "/api/v1/questions", page: Bool = false) -> (status: Int?, body: String) {
                 let folder = NSTemporaryDirectory() + "question-\(UUID().uuidString.prefix(8))"
                 try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -190,7 +190,8 @@ struct FeedbackFlowTests {
                                        ("body", "Biên lai đính kèm"), ("consent", "dong-y")] {
                     arguments += ["--form-string", "\(field)=\(value)"]
                 }
-                arguments += ["-F", "attachment=@\(folder)/\(name);type=\(type)", s.feedback.url("/api/v1/questions")]
+                if page { arguments += ["-H", "Accept: text/html,application/xhtml+xml", "-H", "Host: longan.gov.vn"] }
+                arguments += ["-F", "attachment=@\(folder)/\(name);type=\(type)", s.feedback.url(path)]
                 let status = (try? s.s.env.run("/usr/bin/curl", arguments))?.output
                 let body = (try? String(contentsOfFile: "\(folder)/answer", encoding: .utf8)) ?? ""
                 return (status.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, body)
@@ -204,6 +205,17 @@ struct FeedbackFlowTests {
             let photo = try DemoPictures.jpeg(width: 640, height: 480, caption: "Biên lai", red: 200, green: 180, blue: 90)
             let cutOff = multipart(Array(photo.prefix(photo.count / 2)), type: "image/jpeg", name: "bien-lai.jpg")
             #expect(cutOff.status == 400 && cutOff.body.contains("unreadable_image"), "\(cutOff.body.prefix(300))")
+            // A scan a little over 5 MB sent from the page: refused by name in the form, with what was typed kept.
+            let scan = Array("%PDF-1.4\n".utf8) + Array(repeating: UInt8(ascii: " "), count: 6 * 1024 * 1024)
+            let overPage = multipart(scan, type: "application/pdf", name: "bien-lai.pdf", path: "/hoi-dap/gui-cau-hoi", page: true)
+            #expect(overPage.status == 400 && overPage.body.contains("lớn hơn 5 MB") && overPage.body.contains("Biên lai đính kèm"),
+                    "\(overPage.body.prefix(300))")
+            // Over what the proxy lets through: a page a person can read, in Vietnamese, not JSON; the API still answers JSON.
+            let huge = Array("%PDF-1.4\n".utf8) + Array(repeating: UInt8(ascii: " "), count: 8 * 1024 * 1024)
+            let hugePage = multipart(huge, type: "application/pdf", name: "bien-lai.pdf", path: "/hoi-dap/gui-cau-hoi", page: true)
+            #expect(hugePage.status == 413 && hugePage.body.contains("<html lang=\"vi\"") && hugePage.body.contains("quá lớn"), "\(hugePage.body.prefix(300))")
+            let hugeAPI = multipart(huge, type: "application/pdf", name: "bien-lai.pdf")
+            #expect(hugeAPI.status == 413 && hugeAPI.body.contains(#""code":"payload_too_large""#), "\(hugeAPI.body.prefix(300))")
             let real = multipart(Array(Data(base64Encoded: IntakeAPITests.onePixelPNG)!), type: "image/png", name: "bien-lai.png")
             #expect(real.status == 202, "\(real.body.prefix(300))")
 
