@@ -24,11 +24,16 @@ struct StaffPages {
     let library: MustacheLibrary
 
     func register(on router: Router<PortalContext>) {
-        router.get("/feedback/login") { _, _ in loginPage(error: nil, status: .ok, login: "") }
+        router.get("/feedback/login") { request, _ in
+            loginPage(error: nil, status: .ok, login: "", next: signIn.next(request))
+        }
         router.post("/feedback/login") { request, context in
-            switch try await signIn.signIn(request, context, form: try await Form.read(request), language: "vi") {
-            case .signedIn: return Response(status: .seeOther, headers: [.location: "/feedback"])
-            case .refused(let refusal, let login): return loginPage(error: refusal.message("vi"), status: refusal.status, login: login)
+            let form = try await Form.read(request)
+            switch try await signIn.signIn(request, context, form: form, language: "vi") {
+            case .signedIn: return Response(status: .seeOther, headers: [.location: signIn.destination(form)])
+            case .refused(let refusal, let login):
+                return loginPage(error: refusal.message("vi"), status: refusal.status, login: login,
+                                 next: signIn.next(request, form: form))
             }
         }
         router.post("/feedback/logout") { request, context in
@@ -77,9 +82,9 @@ struct StaffPages {
 
     // MARK: Rendering
 
-    func loginPage(error: String?, status: HTTPResponse.Status, login: String) -> Response {
+    func loginPage(error: String?, status: HTTPResponse.Status, login: String, next: String) -> Response {
         let (token, cookie) = signIn.formToken()
-        var values: [String: Any] = ["title": "Đăng nhập", "loginCsrf": token, "loginName": login]
+        var values: [String: Any] = ["title": "Đăng nhập", "loginCsrf": token, "loginName": login, "next": next]
         if let error { values["error"] = error }
         var response = StaffPage.response(library.render(values, withTemplate: "login"), template: "login", status: status)
         response.setCookie(cookie)

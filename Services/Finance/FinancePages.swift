@@ -28,7 +28,9 @@ struct FinancePages {
     }
 
     func register(on router: Router<PortalContext>) {
-        router.get("/finance/login") { _, _ in loginPage(error: nil, status: .ok, name: "") }
+        router.get("/finance/login") { request, _ in
+            loginPage(error: nil, status: .ok, name: "", next: SignInReturn.next(request, within: StaffArea.royalties.pages))
+        }
         router.post("/finance/login") { request, context in try await login(request, context) }
         router.post("/finance/logout") { request, context in
             _ = try await signedIn(request, context, form: try await Form.read(request))
@@ -41,10 +43,10 @@ struct FinancePages {
         router.post("/finance/reports/:month/:action") { request, context in try await act(request, context) }
     }
 
-    func loginPage(error: String?, status: HTTPResponse.Status, name: String) -> Response {
+    func loginPage(error: String?, status: HTTPResponse.Status, name: String, next: String = "") -> Response {
         // Before a session exists, the form's token is checked against a cookie (double submit).
         let token = WebSession.randomToken()
-        var values: [String: Any] = ["title": "Đăng nhập", "loginCsrf": token, "loginName": name]
+        var values: [String: Any] = ["title": "Đăng nhập", "loginCsrf": token, "loginName": name, "next": next]
         if let error { values["error"] = error }
         var response = render("login", values, status: status)
         response.setCookie(Cookie(name: "portal_finance_login_csrf", value: token, maxAge: 1800, path: "/finance/login", httpOnly: true))
@@ -53,24 +55,25 @@ struct FinancePages {
 
     func login(_ request: Request, _ context: PortalContext) async throws -> Response {
         let form = try await Form.read(request)
+        let next = SignInReturn.page(form["next"], within: StaffArea.royalties.pages)
         guard let cookie = request.cookies["portal_finance_login_csrf"]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
-            return loginPage(error: "Biểu mẫu đã hết hạn; vui lòng thử lại.", status: .forbidden, name: form["login"] ?? "")
+            return loginPage(error: "Biểu mẫu đã hết hạn; vui lòng thử lại.", status: .forbidden, name: form["login"] ?? "", next: next ?? "")
         }
         let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let id: UUID
         switch try await Passwords(database: database).check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
         case .user(let user): id = user
-        case .wrongPassword: return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login)
-        case .lockedOut(let until): return loginPage(error: Passwords.lockoutMessage(until: until, language: "vi"), status: .tooManyRequests, name: login)
+        case .wrongPassword: return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login, next: next ?? "")
+        case .lockedOut(let until): return loginPage(error: Passwords.lockoutMessage(until: until, language: "vi"), status: .tooManyRequests, name: login, next: next ?? "")
         }
         guard let user = try await ApiTokens(database: database).user(id: id) else {
-            return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login)
+            return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login, next: next ?? "")
         }
         guard Self.mayRead(user) else {
-            return loginPage(error: "Trang này dành cho kế toán và Ban Biên tập.", status: .forbidden, name: login)
+            return loginPage(error: "Trang này dành cho kế toán và Ban Biên tập.", status: .forbidden, name: login, next: next ?? "")
         }
         context.sessions.createSession(WebSession(userId: user.id, language: "vi"), expiresIn: .seconds(8 * 60 * 60))
-        return Response(status: .seeOther, headers: [.location: "/finance"])
+        return Response(status: .seeOther, headers: [.location: next ?? "/finance"])
     }
 
     static func mayRead(_ user: AuthenticatedUser) -> Bool {
@@ -79,7 +82,7 @@ struct FinancePages {
 
     func signedIn(_ request: Request, _ context: PortalContext, form: Form?) async throws -> (AuthenticatedUser, WebSession) {
         guard let session = context.sessions.session, let user = context.identity else {
-            throw Redirect(to: "/finance/login")
+            throw Redirect(to: SignInReturn.loginLocation("/finance/login", pages: StaffArea.royalties.pages, for: request))
         }
         guard StaffArea.royalties.allows(user) else { throw StaffAreaRefusal(.royalties, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {

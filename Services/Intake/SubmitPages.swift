@@ -37,11 +37,13 @@ struct SubmitPages {
     }
 
     func register(on router: Router<PortalContext>) {
-        router.get("/submit/login") { _, _ in loginPage(error: nil, status: .ok, login: "") }
+        router.get("/submit/login") { request, _ in loginPage(error: nil, status: .ok, login: "", next: signIn.next(request)) }
         router.post("/submit/login") { request, context in
-            switch try await signIn.signIn(request, context, form: try await Form.read(request), language: "vi") {
-            case .signedIn: return Response(status: .seeOther, headers: [.location: "/submit"])
-            case .refused(let refusal, let login): return loginPage(error: refusal.message("vi"), status: refusal.status, login: login)
+            let form = try await Form.read(request)
+            switch try await signIn.signIn(request, context, form: form, language: "vi") {
+            case .signedIn: return Response(status: .seeOther, headers: [.location: signIn.destination(form)])
+            case .refused(let refusal, let login):
+                return loginPage(error: refusal.message("vi"), status: refusal.status, login: login, next: signIn.next(request, form: form))
             }
         }
         router.post("/submit/logout") { request, context in
@@ -62,9 +64,9 @@ struct SubmitPages {
 
     // MARK: Pages
 
-    func loginPage(error: String?, status: HTTPResponse.Status, login: String) -> Response {
+    func loginPage(error: String?, status: HTTPResponse.Status, login: String, next: String) -> Response {
         let (token, cookie) = signIn.formToken()
-        var response = render("login", ["title": "Đăng nhập", "loginCsrf": token, "loginName": login, "error": error], user: nil, status: status)
+        var response = render("login", ["title": "Đăng nhập", "loginCsrf": token, "loginName": login, "error": error, "next": next], user: nil, status: status)
         response.setCookie(cookie)
         return response
     }

@@ -35,6 +35,14 @@ public enum StaffArea: String, CaseIterable, Sendable {
         }
     }
 
+    /// The paths its pages are under: where a person may be sent back to after signing in.
+    public var pages: [String] {
+        switch self {
+        case .submission: ["/submit", "/submissions"]
+        default: [path]
+        }
+    }
+
     var service: PortalService {
         switch self {
         case .submission: .intake

@@ -19,6 +19,14 @@ public struct StaffSignIn: Sendable {
     }
 
     public var loginPath: String { area.path + "/login" }
+
+    /// Where a signed-in person goes: the page of the area the form carried as `next`, or the area's first page.
+    public func destination(_ form: Form) -> String { SignInReturn.page(form["next"], within: area.pages) ?? area.path }
+
+    /// The page a sign-in form carries: from its own address (GET), or as posted (a refused sign-in).
+    public func next(_ request: Request, form: Form? = nil) -> String {
+        form.map { SignInReturn.page($0["next"], within: area.pages) ?? "" } ?? SignInReturn.next(request, within: area.pages)
+    }
     static let cookieName = "portal_login_csrf"
     static let sessionLength = Duration.seconds(8 * 60 * 60)
 
@@ -86,7 +94,9 @@ public struct StaffSignIn: Sendable {
     /// The signed-in person on a page of the area: signed out, to the sign-in form; roles that do
     /// not open the area, the refusal page; a form without the session's token, refused.
     public func signedIn(_ request: Request, _ context: PortalContext, form: Form?) throws -> (AuthenticatedUser, WebSession) {
-        guard let session = context.sessions.session, let user = context.identity else { throw Redirect(to: loginPath) }
+        guard let session = context.sessions.session, let user = context.identity else {
+            throw Redirect(to: SignInReturn.loginLocation(loginPath, pages: area.pages, for: request))
+        }
         guard area.allows(user) else { throw StaffAreaRefusal(area, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf { throw FormExpired(returnTo: request.uri.path) }
         return (user, session)

@@ -107,6 +107,38 @@ struct StaffSecurityTests {
         }
     }
 
+    @Test("Sign-in takes a person back to the page they asked for (a deadline email's link, a bookmark), on the console and on the units' pages; never to another site")
+    func signInReturnsToThePageAskedFor() async throws {
+        try await EditorialFlowTests().withServices { s in
+            let password = ProcessInfo.processInfo.environment["PORTAL_DEMO_PASSWORD"] ?? "longan-demo-2026"
+            let deepLinks: [(service: ServiceProcess, page: String, login: String, user: String)] = [
+                (s.approval, "/console/articles/\(UUID().uuidString.lowercased())?lang=en", "/console/login", "btv.lan"),
+                (s.intake, "/submissions/\(UUID().uuidString.lowercased())", "/submit/login", "ctv.tuphap"),
+            ]
+            for link in deepLinks {
+                let asked = httpRequest("GET", link.service.url(link.page))
+                #expect(asked.status == 303, "\(link.page) without a session: \(asked.status ?? 0)")
+                let location = try #require(asked.headers["location"])
+                #expect(location.hasPrefix(link.login + "?next="), "\(location)")
+                let form = httpRequest("GET", link.service.url(location))
+                #expect(Self.hidden("next", in: form.body) == link.page.replacingOccurrences(of: "&", with: "&amp;"), "the sign-in form carries the page: \(form.body.prefix(200))")
+                let cookie = try #require(form.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+                let token = try #require(Self.hidden("_csrf", in: form.body))
+                func signIn(next: String) -> Answer {
+                    httpRequest("POST", link.service.url(link.login),
+                                headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "X-Forwarded-For": "198.51.100.\(Int.random(in: 1...250))"],
+                                body: "_csrf=\(token)&login=\(link.user)&password=\(password)&next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                }
+                #expect(signIn(next: link.page).headers["location"] == link.page, "signed in, back to \(link.page)")
+                // Anywhere else is not followed: the area's first page instead.
+                for elsewhere in ["//evil.example/console", "https://evil.example/", "/\\evil.example", "/console/../../x", "/feedback/questions"] {
+                    let location = signIn(next: elsewhere).headers["location"] ?? ""
+                    #expect(location == "/console" || location == "/submit", "next=\(elsewhere) led to \(location)")
+                }
+            }
+        }
+    }
+
     static func hidden(_ name: String, in html: String) -> String? {
         guard let range = html.range(of: #"name="\#(name)" value="([^"]+)""#, options: .regularExpression) else { return nil }
         return html[range].components(separatedBy: "value=\"").last.map { String($0.dropLast()) }

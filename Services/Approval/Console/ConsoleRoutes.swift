@@ -31,7 +31,9 @@ struct ConsoleRoutes: Sendable {
 
     func register(on router: Router<PortalContext>) {
         let console = router.group("/console")
-        console.get("/login") { request, context in loginPage(request, context, error: nil, status: .ok, name: "") }
+        console.get("/login") { request, context in
+            loginPage(request, context, error: nil, status: .ok, name: "", next: SignInReturn.next(request, within: StaffArea.editorial.pages))
+        }
         console.post("/login") { request, context in try await login(request, context) }
         console.post("/logout") { request, context in
             _ = try await signedIn(request, context, form: try await Form.read(request))
@@ -106,39 +108,42 @@ struct ConsoleRoutes: Sendable {
 
     // MARK: Pages
 
-    func loginPage(_ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status, name: String) -> Response {
+    func loginPage(
+        _ request: Request, _ context: PortalContext, error: String?, status: HTTPResponse.Status, name: String, next: String = ""
+    ) -> Response {
         // Before a session exists, the form's token is checked against a cookie (double submit).
         let token = WebSession.randomToken()
         var response = render("login", ["title": text(request, context)["loginHeading"] ?? "", "loginCsrf": token, "loginName": name,
-                                        "error": error as Any], request, context, user: nil, status: status)
+                                        "error": error as Any, "next": next], request, context, user: nil, status: status)
         response.setCookie(Cookie(name: "portal_login_csrf", value: token, maxAge: 1800, path: "/console/login", httpOnly: true))
         return response
     }
 
     func login(_ request: Request, _ context: PortalContext) async throws -> Response {
         let form = try await Form.read(request)
+        let next = SignInReturn.page(form["next"], within: StaffArea.editorial.pages)
         let t = text(request, context)
         guard let cookie = request.cookies["portal_login_csrf"]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
-            return loginPage(request, context, error: t["forbidden"], status: .forbidden, name: form["login"] ?? "")
+            return loginPage(request, context, error: t["forbidden"], status: .forbidden, name: form["login"] ?? "", next: next ?? "")
         }
         let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let id: UUID
         switch try await passwords.check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
         case .user(let user): id = user
-        case .wrongPassword: return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login)
+        case .wrongPassword: return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login, next: next ?? "")
         case .lockedOut(let until):
             return loginPage(request, context, error: Passwords.lockoutMessage(until: until, language: language(request, context)),
-                             status: .tooManyRequests, name: login)
+                             status: .tooManyRequests, name: login, next: next ?? "")
         }
         guard let user = try await ApiTokens(database: database).user(id: id) else {
-            return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login)
+            return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login, next: next ?? "")
         }
         guard Access.isEditor(user) || Access.isBoard(user) else {
-            return loginPage(request, context, error: t["consoleNotForYou"], status: .forbidden, name: login)
+            return loginPage(request, context, error: t["consoleNotForYou"], status: .forbidden, name: login, next: next ?? "")
         }
         // A new session id at every sign-in, so that an id planted before it is worthless.
         context.sessions.createSession(WebSession(userId: user.id, language: language(request, context)), expiresIn: .seconds(8 * 60 * 60))
-        return Self.redirect("/console")
+        return Self.redirect(next ?? "/console")
     }
 
     func queuePage(_ request: Request, _ context: PortalContext) async throws -> Response {
@@ -585,7 +590,9 @@ struct ConsoleRoutes: Sendable {
 
     /// The signed-in editor or Board member; a POST must carry the session's CSRF token.
     func signedIn(_ request: Request, _ context: PortalContext, form: Form?) async throws -> (AuthenticatedUser, WebSession) {
-        guard let session = context.sessions.session, let user = context.identity else { throw Redirect(to: "/console/login") }
+        guard let session = context.sessions.session, let user = context.identity else {
+            throw Redirect(to: SignInReturn.loginLocation("/console/login", pages: StaffArea.editorial.pages, for: request))
+        }
         // One sign-in serves every staff page: the roles are checked here, on every page and action.
         guard StaffArea.editorial.allows(user) else { throw StaffAreaRefusal(.editorial, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
