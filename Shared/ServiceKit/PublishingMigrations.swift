@@ -297,5 +297,14 @@ public enum PublishingMigrations {
             -- it had there are removed, by the publisher and by every instance that writes the sites.
             ALTER TABLE publishing.articles ADD COLUMN former_domains text[] NOT NULL DEFAULT '{}';
             """),
+        Migration(15, "the folders' writers seen at work", """
+            -- A stale mark is dropped only when no instance has written its folder for a day (a
+            -- machine retired), never because its redraw kept failing: its lists would then keep an
+            -- item taken down.
+            CREATE TABLE publishing.site_writers (
+                writer text PRIMARY KEY,
+                seen_at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ]
 }

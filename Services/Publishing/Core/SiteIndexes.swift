@@ -60,8 +60,16 @@ public struct SiteIndexes: Service {
         try await database.withTransaction { connection in
             try SiteRegistry.sync(on: connection)
             try SiteRegistry.writeRedirects(files, on: connection)
-            // A mark a day old belongs to a folder no instance serves any more (a machine retired).
-            try connection.query("DELETE FROM publishing.stale_sites WHERE since < now() - interval '1 day'")
+            // This folder's writer is at work; a mark a day old of a writer not seen for a day belongs
+            // to a folder no instance serves any more (a machine retired). A live writer's marks stay
+            // however old, until its lists are drawn.
+            try connection.query(
+                "INSERT INTO publishing.site_writers (writer) VALUES ($1) ON CONFLICT (writer) DO UPDATE SET seen_at = now()", [writer])
+            try connection.query(
+                """
+                DELETE FROM publishing.stale_sites s WHERE since < now() - interval '1 day' AND writer <> $1
+                  AND NOT EXISTS (SELECT 1 FROM publishing.site_writers w WHERE w.writer = s.writer AND w.seen_at > now() - interval '1 day')
+                """, [writer])
             // A site that has no pages yet (new, or a new data folder) gets them without waiting for an item.
             for site in try SiteRegistry.allActive(on: connection) where !files.exists(domain: site.domain, page: "index.html") {
                 try Self.markStale(site.domain, on: connection)
@@ -69,26 +77,50 @@ public struct SiteIndexes: Service {
         }
     }
 
-    /// Redraws every stale site once; returns how many.
+    /// Redraws every stale site once, each in a transaction of its own, so that a site whose
+    /// lists cannot be written (its folder unwritable, a full disk) holds back no other; returns
+    /// how many were drawn. A site that failed keeps its marks and is tried again next round.
     func redrawStale() async throws -> Int {
-        let lists = self.lists, writer = self.writer
-        return try await database.withTransaction { connection -> Int in
-            guard try connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext('portal.site_lists'), hashtext($1)) AS locked", [writer]
-            ).one().decode("locked", as: Bool.self) else {
-                return 0
+        let writer = self.writer
+        // The marks seen now, by site: a mark added meanwhile survives for the next round.
+        let marks = try await database.withConnection { connection in
+            try connection.query(
+                """
+                SELECT domain, array_agg(id)::text AS ids FROM (
+                    SELECT id, domain FROM publishing.stale_sites WHERE writer IN ($1, '') ORDER BY id LIMIT 5000
+                ) AS marks GROUP BY domain ORDER BY min(id)
+                """, [writer]
+            ).rows.map { (domain: try $0.decode("domain", as: String.self), ids: try $0.decode("ids", as: String.self)) }
+        }
+        var drawn = 0, failure: (any Error)?
+        for mark in marks {
+            do {
+                if try await redraw(mark.domain, marks: mark.ids) { drawn += 1 }
+            } catch {
+                logger.warning("site lists not redrawn; will retry", metadata: ["site": .string(mark.domain), "error": .string("\(error)")])
+                failure = failure ?? error
             }
-            // Only the marks seen now are removed: a mark added meanwhile survives for the next round.
-            let stale = try connection.query(
-                "SELECT id, domain FROM publishing.stale_sites WHERE writer IN ($1, '') ORDER BY id LIMIT 5000", [writer]
-            ).rows.map { (try $0.decode("id", as: Int64.self), try $0.decode("domain", as: String.self)) }
-            let domains = Set(stale.map(\.1))
-            guard !domains.isEmpty else { return 0 }
-            for site in try SiteRegistry.sites(Array(domains), on: connection) {
+        }
+        if drawn == 0, let failure { throw failure }
+        return drawn
+    }
+
+    /// Draws one site's lists and removes the marks it was drawn for (`marks`, an array literal of
+    /// their ids: a mark committed meanwhile, whatever its id, stays for the next round); false
+    /// when another process of the same folder is drawing it now.
+    func redraw(_ domain: String, marks: String) async throws -> Bool {
+        let lists = self.lists, writer = self.writer
+        return try await database.withTransaction { connection -> Bool in
+            guard try connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext('portal.site_lists'), hashtext($1 || ' ' || $2)) AS locked", [writer, domain]
+            ).one().decode("locked", as: Bool.self) else {
+                return false
+            }
+            for site in try SiteRegistry.sites([domain], on: connection) {
                 try lists.write(site, on: connection)
             }
-            try connection.send("DELETE FROM publishing.stale_sites WHERE id = ANY($1::bigint[])", [SQLArray.literal(stale.map { String($0.0) })])
-            return domains.count
+            try connection.send("DELETE FROM publishing.stale_sites WHERE id = ANY($1::bigint[])", [marks])
+            return true
         }
     }
 
