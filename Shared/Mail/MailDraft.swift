@@ -69,16 +69,17 @@ public struct MailDraft: Sendable, Equatable {
             if subject.isEmpty { subject = inner.subject }
         }
         var folded = [String]()
+        let isForward = MailText.isForward(subject: mail.subject)
         if let html = source.html, !Self.isBlank(html) {
             bodyFormat = "html"
-            let (kept, history) = MailText.foldingQuotedHTML(html)
+            let (kept, history) = MailText.foldingQuotedHTML(html, forwarded: isForward)
             body = kept
             if let history { folded.append(history) }
         } else {
             bodyFormat = "text"
             var text = source.text ?? ""
             if source.textIsFlowed { text = MailText.unflowed(text, deleteSpace: source.textDeletesSpace) }
-            let (kept, history) = MailText.foldingQuotedText(text)
+            let (kept, history) = MailText.foldingQuotedText(text, forwarded: isForward)
             body = kept
             if let history { folded.append(history) }
         }

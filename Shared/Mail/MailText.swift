@@ -52,10 +52,20 @@ enum MailText {
         return text.hasPrefix("-----original message-----") || text.hasPrefix("-----thư gốc-----")
     }
 
+    /// True for a subject that marks a forward, as clients write it: "FW:" and "Fwd:", "TR:"
+    /// (French clients), and "CT:" or "Chuyển tiếp:" (Outlook and webmail in Vietnamese). Outlook
+    /// puts a forwarded message under the same separator as a reply's ("-----Original Message-----",
+    /// `divRplyFwdMsg`); only the subject tells them apart, and a forward's message is the content.
+    static func isForward(subject: String) -> Bool {
+        let text = subject.trimmingCharacters(in: .whitespaces).lowercased().precomposedStringWithCanonicalMapping
+        return ["fw:", "fwd:", "tr:", "ct:", "chuyển tiếp:"].contains { text.hasPrefix($0) }
+    }
+
     /// Splits plain text into what the sender wrote and the quoted history below it: from an
     /// attribution line followed by quoted lines, or from the first run of ">" lines that goes
-    /// on to the end.
-    static func foldingQuotedText(_ text: String) -> (body: String, history: String?) {
+    /// on to the end. In a forward (`forwarded`), Outlook's separator starts the forwarded
+    /// message, which stays.
+    static func foldingQuotedText(_ text: String, forwarded: Bool = false) -> (body: String, history: String?) {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         func isQuote(_ line: String) -> Bool { line.hasPrefix(">") }
         func onlyQuotesOrBlankAfter(_ index: Int) -> Bool {
@@ -64,6 +74,8 @@ enum MailText {
         for (index, line) in lines.enumerated() {
             // The signature ("-- ", RFC 3676) and what follows it are the sender's, not the item's.
             if line == "-- " || line == "--" { return split(lines, at: index) }
+            let outlookSeparator = line.lowercased().contains("original message") || line.contains("Thư gốc")
+            if forwarded, outlookSeparator { return (text, nil) }
             if isAttribution(line), index + 1 < lines.count,
                lines[(index + 1)...].contains(where: isQuote) || line.lowercased().contains("original message") || line.contains("Thư gốc") {
                 return split(lines, at: index)
@@ -82,7 +94,9 @@ enum MailText {
     /// The HTML body without the quote clients append to a reply (Gmail's `gmail_quote`,
     /// Thunderbird's `moz-cite-prefix` and `<blockquote type="cite">`, Outlook's
     /// `divRplyFwdMsg`), which runs to the end of the message.
-    static func foldingQuotedHTML(_ html: String) -> (body: String, history: String?) {
+    static func foldingQuotedHTML(_ html: String, forwarded: Bool = false) -> (body: String, history: String?) {
+        // A forward's quoted block is the message forwarded: the content, whatever the client.
+        if forwarded { return (html, nil) }
         let markers = [#"<div class="gmail_quote"#, #"<div class="gmail_extra"#, #"<div class="moz-cite-prefix"#,
                        #"<blockquote type="cite""#, #"<div id="divRplyFwdMsg"#, #"<div id="appendonsend""#]
         let lowered = html.lowercased()

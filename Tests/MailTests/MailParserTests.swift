@@ -167,6 +167,26 @@ final class MailDraftTests: XCTestCase {
         XCTAssertEqual(AuthenticationCheck.failures(in: mail, trustedServer: "other.longan.gov.vn"), [])
     }
 
+    /// A department forwards a news item from Outlook: the forwarded text is the item, not history.
+    func testAnOutlookForwardBringsTheForwardedTextIntoTheBody() throws {
+        let mail = try parse("""
+            From: Văn thư <vanthu@sotuphap.longan.gov.vn>
+            Subject: FW: Sở Tư pháp tổ chức hội nghị tổng kết
+            Content-Type: text/plain; charset=utf-8
+
+            Kính chuyển Trung tâm đăng tin.
+
+            -----Original Message-----
+            From: Phòng Hộ tịch
+            Subject: Sở Tư pháp tổ chức hội nghị tổng kết
+
+            Sáng 01/12, Sở Tư pháp tổ chức hội nghị tổng kết công tác năm 2026.
+            """)
+        let draft = MailDraft(mail: mail)
+        XCTAssertTrue(draft.body.contains("Sáng 01/12, Sở Tư pháp tổ chức hội nghị tổng kết công tác năm 2026."), draft.body)
+        XCTAssertNil(draft.quotedHistory)
+    }
+
     /// A second header naming the trusted server (one Postfix let through) cannot outvote its DMARC fail.
     func testADMARCFailIsNotOutvotedByAnotherHeaderClaimingAPass() throws {
         let mail = try parse("""

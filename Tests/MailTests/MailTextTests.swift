@@ -29,6 +29,23 @@ final class MailTextTests: XCTestCase {
         XCTAssertEqual(MailText.foldingQuotedHTML(forward).body, forward)
     }
 
+    /// Outlook writes a forward under the reply's separator; the subject says it is a forward,
+    /// and then the forwarded message is the content, not history to fold away.
+    func testAnOutlookForwardKeepsTheMessageForwarded() {
+        XCTAssertTrue(MailText.isForward(subject: "FW: Tin hội nghị"))
+        XCTAssertTrue(MailText.isForward(subject: "CT: Tin hội nghị"))
+        XCTAssertTrue(MailText.isForward(subject: "Chuyển tiếp: Tin hội nghị"))
+        XCTAssertFalse(MailText.isForward(subject: "RE: Tin hội nghị"))
+        XCTAssertFalse(MailText.isForward(subject: "Fwdx tin"))
+        let plain = "Chuyển Trung tâm tin dưới đây.\n\n-----Original Message-----\nFrom: Văn thư\nSubject: Tin hội nghị\n\nSở Tư pháp tổ chức hội nghị tổng kết."
+        XCTAssertEqual(MailText.foldingQuotedText(plain, forwarded: true).body, plain)
+        XCTAssertNil(MailText.foldingQuotedText(plain, forwarded: true).history)
+        XCTAssertEqual(MailText.foldingQuotedText(plain).body, "Chuyển Trung tâm tin dưới đây.", "a reply under the same separator is folded")
+        let owa = #"<div>Chuyển Trung tâm.</div><div id="divRplyFwdMsg"><b>From:</b> Văn thư<br><b>Subject:</b> Tin hội nghị</div><div>Sở Tư pháp tổ chức hội nghị tổng kết.</div>"#
+        XCTAssertEqual(MailText.foldingQuotedHTML(owa, forwarded: true).body, owa)
+        XCTAssertEqual(MailText.foldingQuotedHTML(owa).body, "<div>Chuyển Trung tâm.</div>", "a reply in Outlook on the web is folded")
+    }
+
     func testParametersAreReadAsWritten() {
         let header = #"attachment; size=12; filename="=?utf-8?B?UXV54bq/dA==?= =?utf-8?B?IMSR4buLbmg=?=.pdf"; creation-date="x""#
         XCTAssertEqual(MailParameters.value(of: "filename", in: header), "=?utf-8?B?UXV54bq/dA==?= =?utf-8?B?IMSR4buLbmg=?=.pdf")
