@@ -86,7 +86,7 @@ struct FinancePages {
         }
         guard StaffArea.royalties.allows(user) else { throw StaffAreaRefusal(.royalties, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
-            throw FormExpired(returnTo: request.uri.path)
+            throw FormExpired(returnTo: FormExpired.page(of: request, within: StaffArea.royalties.pages))
         }
         return (user, session)
     }

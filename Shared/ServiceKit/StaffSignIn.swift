@@ -98,7 +98,7 @@ public struct StaffSignIn: Sendable {
             throw Redirect(to: SignInReturn.loginLocation(loginPath, pages: area.pages, for: request))
         }
         guard area.allows(user) else { throw StaffAreaRefusal(area, user: user, request: request) }
-        if let form, form["_csrf"] != session.csrf { throw FormExpired(returnTo: request.uri.path) }
+        if let form, form["_csrf"] != session.csrf { throw FormExpired(returnTo: FormExpired.page(of: request, within: area.pages)) }
         return (user, session)
     }
 }
@@ -110,6 +110,15 @@ public struct FormExpired: HTTPResponseError {
 
     public init(returnTo: String) {
         self.returnTo = returnTo
+    }
+
+    /// The page the refused form was on (its `Referer`, when that is a page of the area), to open
+    /// again with a fresh token; the area's first page otherwise. Never the form's own address:
+    /// an action (approve, lock, log out) has no page to open.
+    public static func page(of request: Request, within pages: [String]) -> String {
+        let referer = request.headers[.referer].flatMap { URLComponents(string: $0) }
+        let path = referer.map { $0.percentEncodedPath + ($0.percentEncodedQuery.map { "?" + $0 } ?? "") }
+        return SignInReturn.page(path, within: pages) ?? pages.first ?? "/"
     }
     public var status: HTTPResponse.Status { .forbidden }
 

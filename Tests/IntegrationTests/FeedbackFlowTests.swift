@@ -437,6 +437,17 @@ struct FeedbackFlowTests {
                 #expect(!withNamed.contains(secret), "R-5.4: the dialogue's page shows \(secret)")
             }
             #expect(withNamed.contains("không được công khai vì có thông tin cá nhân"), "the page says why the question is not shown")
+
+            // A form sent from an old tab (its token no longer the session's): the page that says so links
+            // back to the page the form was on, never to the action's address, which has no page.
+            let questionPage = "/feedback/questions/\(namedId.uuidString.lowercased())"
+            let form = ["Cookie": leader.cookie, "Content-Type": "application/x-www-form-urlencoded"]
+            let oldTab = httpRequest("POST", s.feedback.url(questionPage + "/dialogue-answer"),
+                                     headers: form.merging(["Referer": s.feedback.url(questionPage)]) { $1 }, body: "_csrf=cu&answer=x")
+            #expect(oldTab.status == 403 && oldTab.body.contains("href=\"\(questionPage)\""), "\(oldTab.body.prefix(400))")
+            let elsewhere = httpRequest("POST", s.feedback.url(questionPage + "/dialogue-answer"),
+                                        headers: form.merging(["Referer": "https://longan.gov.vn/hoi-dap/"]) { $1 }, body: "_csrf=cu&answer=x")
+            #expect(elsewhere.status == 403 && elsewhere.body.contains("href=\"/feedback\""), "\(elsewhere.body.prefix(400))")
             let browser = try s.s.env.run("/usr/bin/env", ["python3", Self.script], environment: [
                 "BASE": s.feedback.url(""), "PHASE": "pages", "DIALOGUE": dialogue,
             ])

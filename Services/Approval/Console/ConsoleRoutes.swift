@@ -596,7 +596,7 @@ struct ConsoleRoutes: Sendable {
         // One sign-in serves every staff page: the roles are checked here, on every page and action.
         guard StaffArea.editorial.allows(user) else { throw StaffAreaRefusal(.editorial, user: user, request: request) }
         if let form, form["_csrf"] != session.csrf {
-            throw FormExpired(returnTo: request.uri.path)
+            throw FormExpired(returnTo: FormExpired.page(of: request, within: StaffArea.editorial.pages))
         }
         if let wanted = request.uri.queryParameters.get("lang"), ["vi", "en"].contains(wanted), wanted != session.language {
             var changed = session
