@@ -35,12 +35,20 @@ struct QuarantineDecisions: Sendable {
                 throw APIError(.unprocessableContent, code: "unreadable_message", message: "The message cannot be read as mail; discard it instead.")
             }
             let draft = MailDraft(mail: mail)
+            // Released, it becomes an item like any other: within what intake takes from anyone.
+            guard draft.attachments.count <= SubmissionLimits.attachments,
+                  draft.attachments.reduce(0, { $0 + $1.bytes.count }) <= SubmissionLimits.attachmentBytes,
+                  draft.body.unicodeScalars.count <= SubmissionLimits.bodyCharacters else {
+                throw APIError(
+                    .unprocessableContent, code: "held_message_too_large",
+                    message: "The message has \(draft.attachments.count) files and \(draft.body.unicodeScalars.count) characters of text; an item holds at most \(SubmissionLimits.attachments) files of \(SubmissionLimits.attachmentBytes / 1_048_576) MB and \(SubmissionLimits.bodyCharacters) characters. Ask the unit to send it again in parts, and discard this one.")
+            }
             var attachments = [AttachmentRef]()
             for file in draft.attachments {
                 let blob = try PostgresBlobStore.put(file.bytes, contentType: file.contentType, on: connection)
                 attachments.append(AttachmentRef(filename: file.filename, contentType: file.contentType, sha256: blob.sha256, size: Int(blob.size), altText: file.altText))
             }
-            let title = draft.title.isEmpty ? "(không có tiêu đề)" : draft.title.precomposedStringWithCanonicalMapping
+            let title = draft.title.isEmpty ? "(không có tiêu đề)" : String(draft.title.precomposedStringWithCanonicalMapping.prefix(SubmissionLimits.titleCharacters))
             let bodyHTML = draft.bodyFormat == "html" ? HTMLSanitizer.sanitize(draft.body) : BodyRenderer.html(fromText: draft.body)
             let articleId = UUID()
             try ArticleRecords.insertArticle(

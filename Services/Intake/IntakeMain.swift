@@ -64,7 +64,7 @@ struct IntakeSettings {
 
     init(_ environment: [String: String], dataDirectory: String) {
         func integer(_ key: String, _ fallback: Int) -> Int { environment[key].flatMap(Int.init) ?? fallback }
-        maxAttachmentBytes = integer("INTAKE_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+        maxAttachmentBytes = integer("INTAKE_MAX_ATTACHMENT_BYTES", SubmissionLimits.attachmentBytes)
         lmtpPort = integer("INTAKE_LMTP_PORT", 8024)
         smtpPort = integer("INTAKE_SMTP_PORT", 2525)
         hostname = environment["INTAKE_MAIL_HOSTNAME"] ?? "intake.\(SiteDomain.portal)"

@@ -91,7 +91,7 @@ struct ValidatedSubmission {
 }
 
 extension SubmissionRequest {
-    static let maxTitleLength = 500
+    static let maxTitleLength = SubmissionLimits.titleCharacters
 
     /// Checks everything and says precisely what to fix; nothing is stored when it throws.
     func validated(maxAttachmentBytes: Int, sender: Author? = nil) throws -> ValidatedSubmission {
@@ -106,12 +106,9 @@ extension SubmissionRequest {
 
     static let defaultBodyFormat = "text", defaultKind = ContentKind.news.rawValue, defaultLanguage = "vi"
 
-    /// At most this many files with one submission (a photo story has a few dozen).
-    static let maxAttachments = 100
-    /// The body's length, in characters: a long legal document's text fits many times over.
-    static let maxBodyLength = 1_000_000
-    /// Any other text field (a summary, an author's name, a legal document's summary).
-    static let maxFieldLength = 5_000
+    static let maxAttachments = SubmissionLimits.attachments
+    static let maxBodyLength = SubmissionLimits.bodyCharacters
+    static let maxFieldLength = SubmissionLimits.fieldCharacters
 
     /// Every string field of the request with its path (`title`, `authors.name`), nested ones
     /// included, in the order of the declarations; the attachments' fields are not among them

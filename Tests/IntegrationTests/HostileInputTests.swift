@@ -481,11 +481,25 @@ struct HostileInputTests {
             _ = try python(["parts", "\(s.work)/parts.eml", "10000"])
             let parts = try s.env.run("/usr/bin/env", ["python3", "\(s.work)/client.py", String(s.intake.lmtpPort), "lmtp", "\(s.work)/parts.eml"])
             #expect(parts.output.hasPrefix("250") && parts.output.contains("Kept for review"), "10,000 parts: \(parts.output)")
-            if let id = parts.output.split(separator: " ").last.flatMap({ UUID(uuidString: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            do {
+                let id = try #require(parts.output.split(separator: " ").last.flatMap({ UUID(uuidString: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+                                      "the held message's id: \(parts.output)")
                 let files = try await s.pool.withConnection {
                     try $0.query("SELECT count(*)::int AS n FROM intake.attachments WHERE submission_id = $1", [id]).one().decode("n", as: Int.self)
                 }
                 #expect(files == 0, "no submission of \(files) files")
+                // Nor does an editor's release make one: refused with a code that says what to do.
+                try await eventually("the held message reaches the editors", within: 20) {
+                    try await s.pool.withConnection {
+                        try $0.query("SELECT 1 FROM editorial.quarantine WHERE id = $1", [id]).rows.count == 1
+                    }
+                }
+                let released = try s.api("POST", "/quarantine/\(id.uuidString.lowercased())/release", as: "btv.lan", body: #"{"unit": "department-sotuphap"}"#)
+                #expect(released.status == 422 && s.errorCode(released) == "held_message_too_large", "\(released.text.prefix(300))")
+                let made = try await s.pool.withConnection {
+                    try $0.query("SELECT count(*)::int AS n FROM editorial.articles WHERE quarantine_id = $1", [id]).one().decode("n", as: Int.self)
+                }
+                #expect(made == 0, "no item of 10,000 files from the release")
             }
             // 10,000 attachments by the API: refused with a code.
             let many = (0..<10_000).map { ["filename": "p\($0).bin", "contentType": "application/octet-stream", "dataBase64": "eA=="] }

@@ -24,6 +24,7 @@ enum ConsoleProblems {
         "locked_by_another_editor": "Biên tập viên khác đang giữ quyền biên tập tin này; thông tin người giữ và thời hạn ở đầu trang. Vui lòng chờ hoặc liên hệ người đó.",
         "stale_revision": "Tin đã có phiên bản mới hơn trong lúc ông/bà xem; vui lòng tải lại trang, xem thay đổi rồi thao tác lại.",
         "not_editable": "Tin ở tình trạng này không sửa được; tin phải được trả lại trước.",
+        "held_message_too_large": "Thư quá lớn để thành một tin (quá 100 tệp, quá 25 MB tệp đính kèm hoặc quá 1.000.000 ký tự): đề nghị đơn vị gửi lại thành nhiều thư, rồi loại bỏ thư này.",
         "picture_not_attached": "Nội dung có hình không kèm tệp: đính kèm tệp hình đó, hoặc bỏ hình khỏi nội dung.",
         "field_too_long": "Một mục dài quá mức cho phép; vui lòng rút gọn.",
         "invalid_transition": "Tình trạng hiện tại của tin không cho phép thao tác này; vui lòng tải lại trang.",
