@@ -300,10 +300,20 @@ struct SubmissionStore: Sendable {
             guard let row = try connection.query(
                 """
                 SELECT title, coalesce(summary, '') AS summary, body, body_format, kind, target_sites::text[] @> ARRAY[$3]::text[] AS on_portal,
-                       also_on_own_site, coalesce(details->>'wishedPublicationDate', '') AS wished
+                       also_on_own_site, coalesce(details->>'wishedPublicationDate', '') AS wished,
+                       coalesce(details#>>'{legalDocument,number}', '') AS legal_number, coalesce(details#>>'{legalDocument,issuer}', '') AS legal_issuer,
+                       coalesce(details#>>'{legalDocument,issueDate}', '') AS legal_issue_date,
+                       coalesce(details#>>'{legalDocument,effectiveDate}', '') AS legal_effective_date,
+                       coalesce(details#>>'{legalDocument,summary}', '') AS legal_summary,
+                       coalesce(details#>>'{draft,opensOn}', '') AS draft_opens, coalesce(details#>>'{draft,closesOn}', '') AS draft_closes
                 FROM intake.submissions WHERE id = $1 AND unit_code = $2
                 """, [id, unit, SiteDomain.portal]
             ).rows.first else { return nil }
+            // Its files come back too, kept as a refused form keeps them (the form signs them for the session).
+            let files = try connection.query(
+                "SELECT filename, content_type, sha256, size, alt_text FROM intake.attachments WHERE submission_id = $1 ORDER BY position LIMIT $2",
+                [id, SubmitPages.fileRows]
+            ).rows
             var form = SubmitForm()
             form.title = try row.decode("title")
             form.summary = try row.decode("summary")
@@ -313,6 +323,19 @@ struct SubmissionStore: Sendable {
             form.onPortal = try row.decode("on_portal")
             form.alsoOnOwnSite = try row.decode("also_on_own_site")
             form.wishedDate = try row.decode("wished")
+            form.legalNumber = try row.decode("legal_number")
+            form.legalIssuer = try row.decode("legal_issuer")
+            form.legalIssueDate = try row.decode("legal_issue_date")
+            form.legalEffectiveDate = try row.decode("legal_effective_date")
+            form.legalSummary = try row.decode("legal_summary")
+            form.draftOpens = try row.decode("draft_opens")
+            form.draftCloses = try row.decode("draft_closes")
+            for (index, file) in files.enumerated() {
+                form.files[index].kept = SubmitForm.KeptFile(
+                    sha256: try file.decode("sha256"), filename: try file.decode("filename"), contentType: try file.decode("content_type"),
+                    size: try file.decode("size"))
+                form.files[index].altText = try file.decodeIfPresent("alt_text") ?? ""
+            }
             return form
         }
     }

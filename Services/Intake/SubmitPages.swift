@@ -81,6 +81,7 @@ struct SubmitPages {
             }
             draft = earlier
             draft.replaces = from.uuidString.lowercased()
+            for index in draft.files.indices { draft.files[index].proof = draft.files[index].kept?.proof(session.csrf) }
         }
         return try await render(form: draft, errors: [:], preview: nil, request: request, user: user, session: session, status: .ok)
     }

@@ -12,6 +12,39 @@ struct SubmitPagesBrowserTests {
             .appendingPathComponent("Browser/submit_check.py").path
     }
 
+    @Test("Sửa và gửi lại: the form to revise a submission comes back with its files, their text alternatives, and a legal document's details, all as sent")
+    func revisingKeepsFilesAndDetails() async throws {
+        try await EditorialFlowTests().withServices { s in
+            let password = ProcessInfo.processInfo.environment["PORTAL_DEMO_PASSWORD"] ?? "longan-demo-2026"
+            let number = "\(Int.random(in: 100...999))/QĐ-STP"
+            let pdf = Data("%PDF-1.4\n% \(number)\n%%EOF\n".utf8).base64EncodedString()
+            let body = """
+                {"title": "Quyết định \(number)", "body": "Ban hành quy chế.", "bodyFormat": "markdown", "kind": "legal_document", "language": "vi",
+                 "authors": [{"name": "Văn phòng Sở"}], "targetSites": ["longan.gov.vn"],
+                 "legalDocument": {"number": "\(number)", "issuer": "Sở Tư pháp", "issueDate": "2026-11-20", "effectiveDate": "2026-12-01", "summary": "Quy chế làm việc"},
+                 "attachments": [{"filename": "quyet-dinh.pdf", "contentType": "application/pdf", "dataBase64": "\(pdf)"},
+                                 {"filename": "so-do.png", "contentType": "image/png", "dataBase64": "\(IntakeAPITests.onePixelPNG)", "altText": "Sơ đồ tổ chức"}]}
+                """
+            let created = httpRequest("POST", s.intake.url("/api/v1/submissions"),
+                                      headers: ["Authorization": "Bearer \(try s.token("ctv.tuphap"))", "Content-Type": "application/json"], body: body)
+            let id = try #require((try? JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["id"] as? String, "\(created.body)")
+            let form = httpRequest("GET", s.intake.url("/submit/login"))
+            let loginCookie = try #require(form.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+            let token = try #require(form.body.firstMatch(of: #/name="_csrf" value="([^"]+)"/#).map { String($0.output.1) })
+            let signedIn = httpRequest("POST", s.intake.url("/submit/login"),
+                                       headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": loginCookie],
+                                       body: "_csrf=\(token)&login=ctv.tuphap&password=\(password)")
+            let session = try #require(signedIn.headers["set-cookie"]?.split(separator: ";").first.map(String.init), "\(signedIn.body.prefix(200))")
+            let revise = httpRequest("GET", s.intake.url("/submit?from=\(id)"), headers: ["Cookie": session])
+            #expect(revise.status == 200)
+            #expect(revise.body.contains("value=\"\(number)\""), "the legal document's number is filled in")
+            #expect(revise.body.contains("value=\"2026-11-20\"") && revise.body.contains("Sở Tư pháp") && revise.body.contains("Quy chế làm việc"))
+            #expect(revise.body.contains("quyet-dinh.pdf") && revise.body.contains("so-do.png"), "the files sent come back kept")
+            #expect(revise.body.contains(#"name="keptProof1""#) && revise.body.contains(#"name="keptProof2""#), "signed for this session")
+            #expect(revise.body.contains("Sơ đồ tổ chức"), "with their text alternatives")
+        }
+    }
+
     @Test("A department submits on the web, a refused form keeps everything, and the item is followed to publication")
     func submitAndFollow() async throws {
         try await EditorialFlowTests().withServices { s in
