@@ -86,7 +86,20 @@ struct DeadlineWatch: Service {
                     next = level < 1 ? (1, "reminder") : nil
                 }
                 guard let next else { continue }
-                let recipients = try Self.recipients(level: next.name, unit: unit, on: connection)
+                var recipients = try Self.recipients(level: next.name, unit: unit, on: connection)
+                var note = ""
+                if recipients.isEmpty {
+                    // No one at the unit (a unit without an officer yet, one merged or renamed): the
+                    // Center's officers, who route questions, are told instead; a reminder to nobody
+                    // would be recorded as sent and the citizen's deadline pass unseen.
+                    recipients = try Self.recipients(level: "reminder", unit: snapshot.centerCode, on: connection)
+                    note = " (đơn vị chưa có người nhận; gửi Trung tâm)"
+                }
+                guard !recipients.isEmpty else {
+                    logger.error("a question's deadline notice has no one to go to, not even the Center",
+                                 metadata: ["question.id": .string(id.uuidString.lowercased()), "unit": .string(unit), "level": .string(next.name)])
+                    continue
+                }
                 let title: String = try row.decode("title")
                 for address in recipients {
                     try mail.enqueue(CitizenMail.deadline(
@@ -96,7 +109,7 @@ struct DeadlineWatch: Service {
                 try connection.query("UPDATE feedback.questions SET deadline_level = $2 WHERE id = $1", [id, next.level])
                 try connection.query(
                     "INSERT INTO feedback.history (question_id, actor, action, note) VALUES ($1, 'system', $2, $3)",
-                    [id, next.name == "reminder" ? "reminded" : "escalated", "\(next.name): \(recipients.joined(separator: ", "))"])
+                    [id, next.name == "reminder" ? "reminded" : "escalated", "\(next.name): \(recipients.joined(separator: ", "))\(note)"])
                 let notice = QuestionDeadlineNotice(questionId: id, unitCode: unit, dueOn: due, level: next.name, recipients: recipients)
                 try outbox.enqueue(
                     EventEnvelope(

@@ -496,6 +496,14 @@ extension FeedbackFlowTests {
         try await eventually("the overdue case goes to the Board member leading Sở Tư pháp", within: 20) {
             try await history(late).contains { $0.hasPrefix("escalated:board_member") && $0.contains("lmtam@sotuphap.longan.gov.vn") }
         }
+        // A field whose unit has no officer yet (Sở Y tế): the reminder goes to the Center, never to no one.
+        let health = question(s, #"{"name": "Phạm Văn Năm", "email": "nam.\#(UUID().uuidString.prefix(6))@example.vn", "title": "Hỏi về bảo hiểm y tế \#(UUID().uuidString.prefix(4))", "body": "Xin hỏi về thẻ bảo hiểm y tế.", "field": "health", "consent": true}"#,
+                              address: "203.0.113.\(Int.random(in: 1...250))")
+        let healthId = try await id(of: try #require(health.json["trackingCode"] as? String, "\(health.text)"), s)
+        try await s.pool.withConnection { _ = try $0.query("UPDATE feedback.questions SET due_on = current_date + 1 WHERE id = $1 AND unit_code = 'department-syt'", [healthId]) }
+        try await eventually("a unit without an officer: the Center is reminded", within: 20) {
+            try await history(healthId).contains { $0.hasPrefix("reminded:reminder") && $0.contains("dtmlinh@longan.gov.vn") && $0.contains("gửi Trung tâm") }
+        }
         try await eventually("the case due tomorrow reminds the unit's officers", within: 20) {
             try await history(soon).contains { $0.hasPrefix("reminded:reminder") && $0.contains("ltthao@sotuphap.longan.gov.vn") }
         }
