@@ -551,11 +551,15 @@ extension FeedbackFlowTests {
         #expect(approved.status == 303, "\(approved.body.prefix(300))")
         let today = PortalTestCalendar.localDateTime(Date()).prefix(10)
         let token = try IntakeAPITests().token("ketoan.mai", s.s.env)
+        // A question counts for the unit it was routed to last: the one forwarded to Sở Nông nghiệp và
+        // Môi trường counts there, the other two here (other tests' questions of the day may add to both).
         try await eventually("finance counts the unit's questions and the answer on time", within: 20) {
             let report = httpRequest("GET", finance.url("/api/v1/reports/activity?from=\(today)&to=\(today)"), headers: ["Authorization": "Bearer \(token)"])
             let json = (try? JSONSerialization.jsonObject(with: Data(report.body.utf8))) as? [String: Any]
-            let unit = (json?["units"] as? [[String: Any]])?.first { $0["unitCode"] as? String == "department-sotuphap" }
-            return (unit?["questionsReceived"] as? Int ?? 0) >= 3 && (unit?["answeredOnTime"] as? Int ?? 0) >= 1
+            func unit(_ code: String) -> [String: Any]? { (json?["units"] as? [[String: Any]])?.first { $0["unitCode"] as? String == code } }
+            return (unit("department-sotuphap")?["questionsReceived"] as? Int ?? 0) >= 2
+                && (unit("department-sotuphap")?["answeredOnTime"] as? Int ?? 0) >= 1
+                && (unit("department-snnmt")?["questionsReceived"] as? Int ?? 0) >= 1
         }
     }
 

@@ -37,11 +37,12 @@ struct HTTPFuzzTests {
             }
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Fuzz/http_fuzz.py").path
-            // Signed out, a staff page sends to its sign-in page (it once answered 500).
-            for (service, path, login) in [("approval", "/console", "/console/login"), ("approval", "/console/quarantine", "/console/login"),
+            // Signed out, a staff page sends to its sign-in page (it once answered 500), naming the
+            // page to come back to unless it is the area's first page.
+            for (service, path, login) in [("approval", "/console", "/console/login"), ("approval", "/console/quarantine", "/console/login?next=/console/quarantine"),
                                            ("finance", "/finance", "/finance/login")] {
                 let page = httpRequest("GET", try #require(services[service]).url(path))
-                #expect(page.status == 303 && page.headers["location"] == login, "\(path): \(page.status ?? 0)")
+                #expect(page.status == 303 && page.headers["location"] == login, "\(path): \(page.status ?? 0) \(page.headers["location"] ?? "")")
             }
             // The default seed, and seeds that once found a fault (kept so that it stays fixed);
             // FUZZ_SEED picks one (or `random`).
