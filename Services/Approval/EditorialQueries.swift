@@ -203,14 +203,14 @@ struct EditorialQueries: Sendable {
              SELECT u.id, u.login FROM core.users u JOIN editorial.articles a ON u.id IN (a.assigned_to, a.locked_by) WHERE a.id = $1
              """, [id]),
         ]
-        let knownCurrent = current.flatMap { revision in knownArticle.map { revision.number == $0.currentRevision } ?? false ? revision : nil }
+        let knownCurrent = current.flatMap { $0.number == knownArticle?.currentRevision ? $0 : nil }
         if knownArticle == nil || knownCurrent == nil { reads += ArticleRecords.lockedWithCurrentRevision(id, lock: false) }
         if known == nil { reads += BoardState.statements }
         var answers = try connection.queries(reads)[...]
         let summaryRows = answers.removeFirst().rows, decisionRows = answers.removeFirst(), loginRows = answers.removeFirst().rows
-        var article: ArticleRecord, revision: RevisionRecord, writers: QueryResult?
+        let article: ArticleRecord, revision: RevisionRecord, writers: QueryResult?
         if let knownArticle, let knownCurrent {
-            (article, revision) = (knownArticle, knownCurrent)
+            (article, revision, writers) = (knownArticle, knownCurrent, nil)
         } else {
             guard let row = answers.removeFirst().rows.first else { throw Access.notFound(id) }
             article = try knownArticle ?? ArticleRecords.decodeArticle(row)

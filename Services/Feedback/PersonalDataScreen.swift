@@ -84,10 +84,8 @@ struct PersonalDataScreen {
 
     static func digits(_ text: String) -> String { String(text.filter { $0.isASCII && $0.isNumber }) }
 
-    /// Lower case, without diacritics (đ as d), spaces collapsed.
+    /// As people type without diacritics (`Unaccented.fold`: lower case, đ as d), spaces collapsed.
     static func fold(_ text: String) -> String {
-        text.lowercased().replacingOccurrences(of: "đ", with: "d")
-            .folding(options: [.diacriticInsensitive], locale: nil)
-            .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        Unaccented.fold(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 }

@@ -55,25 +55,25 @@ struct FinancePages {
 
     func login(_ request: Request, _ context: PortalContext) async throws -> Response {
         let form = try await Form.read(request)
-        let next = SignInReturn.page(form["next"], within: StaffArea.royalties.pages)
+        let next = SignInReturn.page(form["next"], within: StaffArea.royalties.pages) ?? ""
         guard let cookie = request.cookies["portal_finance_login_csrf"]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
-            return loginPage(error: "Biểu mẫu đã hết hạn; vui lòng thử lại.", status: .forbidden, name: form["login"] ?? "", next: next ?? "")
+            return loginPage(error: "Biểu mẫu đã hết hạn; vui lòng thử lại.", status: .forbidden, name: form["login"] ?? "", next: next)
         }
         let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let id: UUID
         switch try await Passwords(database: database).check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
         case .user(let user): id = user
-        case .wrongPassword: return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login, next: next ?? "")
-        case .lockedOut(let until): return loginPage(error: Passwords.lockoutMessage(until: until, language: "vi"), status: .tooManyRequests, name: login, next: next ?? "")
+        case .wrongPassword: return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login, next: next)
+        case .lockedOut(let until): return loginPage(error: Passwords.lockoutMessage(until: until, language: "vi"), status: .tooManyRequests, name: login, next: next)
         }
         guard let user = try await ApiTokens(database: database).user(id: id) else {
-            return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login, next: next ?? "")
+            return loginPage(error: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized, name: login, next: next)
         }
         guard Self.mayRead(user) else {
-            return loginPage(error: "Trang này dành cho kế toán và Ban Biên tập.", status: .forbidden, name: login, next: next ?? "")
+            return loginPage(error: "Trang này dành cho kế toán và Ban Biên tập.", status: .forbidden, name: login, next: next)
         }
         context.sessions.createSession(WebSession(userId: user.id, language: "vi"), expiresIn: .seconds(8 * 60 * 60))
-        return Response(status: .seeOther, headers: [.location: next ?? "/finance"])
+        return Response(status: .seeOther, headers: [.location: next.isEmpty ? "/finance" : next])
     }
 
     static func mayRead(_ user: AuthenticatedUser) -> Bool {

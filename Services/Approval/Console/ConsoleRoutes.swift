@@ -121,29 +121,29 @@ struct ConsoleRoutes: Sendable {
 
     func login(_ request: Request, _ context: PortalContext) async throws -> Response {
         let form = try await Form.read(request)
-        let next = SignInReturn.page(form["next"], within: StaffArea.editorial.pages)
+        let next = SignInReturn.page(form["next"], within: StaffArea.editorial.pages) ?? ""
         let t = text(request, context)
         guard let cookie = request.cookies["portal_login_csrf"]?.value, !cookie.isEmpty, form["_csrf"] == cookie else {
-            return loginPage(request, context, error: t["forbidden"], status: .forbidden, name: form["login"] ?? "", next: next ?? "")
+            return loginPage(request, context, error: t["forbidden"], status: .forbidden, name: form["login"] ?? "", next: next)
         }
         let login = (form["login"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let id: UUID
         switch try await passwords.check(login: login, password: form["password"] ?? "", address: context.clientAddress(request)) {
         case .user(let user): id = user
-        case .wrongPassword: return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login, next: next ?? "")
+        case .wrongPassword: return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login, next: next)
         case .lockedOut(let until):
             return loginPage(request, context, error: Passwords.lockoutMessage(until: until, language: language(request, context)),
-                             status: .tooManyRequests, name: login, next: next ?? "")
+                             status: .tooManyRequests, name: login, next: next)
         }
         guard let user = try await ApiTokens(database: database).user(id: id) else {
-            return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login, next: next ?? "")
+            return loginPage(request, context, error: t["loginFailed"], status: .unauthorized, name: login, next: next)
         }
         guard Access.isEditor(user) || Access.isBoard(user) else {
-            return loginPage(request, context, error: t["consoleNotForYou"], status: .forbidden, name: login, next: next ?? "")
+            return loginPage(request, context, error: t["consoleNotForYou"], status: .forbidden, name: login, next: next)
         }
         // A new session id at every sign-in, so that an id planted before it is worthless.
         context.sessions.createSession(WebSession(userId: user.id, language: language(request, context)), expiresIn: .seconds(8 * 60 * 60))
-        return Self.redirect(next ?? "/console")
+        return Self.redirect(next.isEmpty ? "/console" : next)
     }
 
     func queuePage(_ request: Request, _ context: PortalContext) async throws -> Response {

@@ -67,7 +67,7 @@ public struct PublishedArticle: Sendable {
             id: approval.articleId, content: approval.content, domains: domains, path: path(approval.articleId),
             state: State(rawValue: try row.decode("state")) ?? .published, publishedAt: try row.decode("published_at"),
             submissionId: try row.decodeIfPresent("submission_id"),
-            formerDomains: try JSONDecoder().decode([String].self, from: Data(try row.decode("former_domains", as: String.self).utf8)))
+            formerDomains: try textArray(row, "former_domains"))
     }
 
     static let columns = """
@@ -79,11 +79,16 @@ public struct PublishedArticle: Sendable {
         PublishedArticle(
             id: try row.decode("id"),
             content: try EventCoding.decoder.decode(CanonicalRevision.self, from: Data(try row.decode("content", as: String.self).utf8)),
-            domains: try JSONDecoder().decode([String].self, from: Data(try row.decode("domains", as: String.self).utf8)),
+            domains: try textArray(row, "domains"),
             path: try row.decode("path"), state: State(rawValue: try row.decode("state")) ?? .published,
             publishedAt: try row.decode("published_at"), publicExplanation: try row.decodeIfPresent("public_explanation"),
             submissionId: try row.decodeIfPresent("submission_id"),
-            formerDomains: try JSONDecoder().decode([String].self, from: Data(try row.decode("former_domains", as: String.self).utf8)))
+            formerDomains: try textArray(row, "former_domains"))
+    }
+
+    /// A `text[]` column read as `array_to_json(…)::text`.
+    static func textArray(_ row: Row, _ column: String) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(try row.decode(column, as: String.self).utf8))
     }
 
     static func load(_ id: UUID, forUpdate: Bool = false, on connection: Connection) throws -> PublishedArticle? {
